@@ -1,0 +1,3 @@
+module nodelist
+
+go 1.26.8

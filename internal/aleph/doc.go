@@ -1,0 +1,8 @@
+// Package aleph speaks to the upstream Aleph API: it fetches the on-chain
+// node registry (the corechannel aggregate) and the settings aggregate that
+// lists compatible GPUs, and it holds the version rule that decides which
+// IPv6 check a node understands.
+//
+// It must not probe nodes nor format the served crns.json; those belong to
+// probe and snapshot.
+package aleph

@@ -1,0 +1,113 @@
+package aleph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// DefaultCheckVMID is the VM the legacy IPv6 route is asked about when a
+// node's config names none.
+const DefaultCheckVMID = "d2b74aa29898457bde0560e47f7cdd4e77287e9f1f7a1456161d2fd7d5c855d7"
+
+// NodeConfig is what the service reads of a node's /status/config. A nil
+// pointer means the node did not say, or said it with the wrong type.
+type NodeConfig struct {
+	Version         *string
+	PaymentReceiver *string
+	GPUSupport      *bool
+	Confidential    *bool
+	QEMU            *bool
+	CheckVMID       string
+}
+
+// DecodeConfig reads a node's /status/config body, which must be a JSON
+// object. Fields of the wrong type become nil and are described in the
+// returned problems (not an error: the rest of the config is still good).
+func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return NodeConfig{}, nil, errors.New("config is not a JSON object")
+	}
+	cfg.CheckVMID = DefaultCheckVMID
+	note := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	cfg.Version = str(top["version"], "version", note)
+	if refs, ok := object(top, "references", nil); ok {
+		if id := str(refs["CHECK_FASTAPI_VM_ID"], "references.CHECK_FASTAPI_VM_ID", note); id != nil && isVMID(*id) {
+			cfg.CheckVMID = *id
+		}
+	}
+	if pay, ok := object(top, "payment", note); ok {
+		cfg.PaymentReceiver = str(pay["PAYMENT_RECEIVER_ADDRESS"], "payment.PAYMENT_RECEIVER_ADDRESS", note)
+	}
+	if comp, ok := object(top, "computing", note); ok {
+		cfg.GPUSupport = boolean(comp["ENABLE_GPU_SUPPORT"], "computing.ENABLE_GPU_SUPPORT", note)
+		cfg.Confidential = boolean(comp["ENABLE_CONFIDENTIAL_COMPUTING"], "computing.ENABLE_CONFIDENTIAL_COMPUTING", note)
+		cfg.QEMU = boolean(comp["ENABLE_QEMU_SUPPORT"], "computing.ENABLE_QEMU_SUPPORT", note)
+	}
+	return cfg, problems, nil
+}
+
+// object returns top[key] as an object. A missing key is noted when note is
+// not nil; a key of the wrong type always is.
+func object(top map[string]json.RawMessage, key string, note func(string, ...any)) (map[string]json.RawMessage, bool) {
+	raw, present := top[key]
+	if !present || isNull(raw) {
+		if note != nil {
+			note("%s missing", key)
+		}
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		problems := note
+		if problems == nil {
+			return nil, false
+		}
+		problems("%s is not an object", key)
+		return nil, false
+	}
+	return m, true
+}
+
+func str(raw json.RawMessage, name string, note func(string, ...any)) *string {
+	if raw == nil || isNull(raw) {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		note("%s is not a string", name)
+		return nil
+	}
+	return &s
+}
+
+func boolean(raw json.RawMessage, name string, note func(string, ...any)) *bool {
+	if raw == nil || isNull(raw) {
+		return nil
+	}
+	var b bool
+	if json.Unmarshal(raw, &b) != nil {
+		note("%s is not a boolean", name)
+		return nil
+	}
+	return &b
+}
+
+func isNull(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "null" }
+
+// isVMID accepts the 64 hex digits of an item hash, so a hostile config
+// cannot steer the IPv6 probe to another path.
+func isVMID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,59 @@
+package aleph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// GPU is one entry of the settings aggregate's compatible_gpus list.
+type GPU struct {
+	Name     string `json:"name"`
+	Model    string `json:"model"`
+	Vendor   string `json:"vendor"`
+	DeviceID string `json:"device_id"`
+}
+
+// Settings is what the service reads of the settings aggregate.
+type Settings struct {
+	CompatibleGPUs []GPU
+	byID           map[string]*GPU
+}
+
+// ParseSettings decodes the settings aggregate.
+func ParseSettings(body []byte) (*Settings, error) {
+	var agg struct {
+		Data struct {
+			Settings struct {
+				CompatibleGPUs *[]GPU `json:"compatible_gpus"`
+			} `json:"settings"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &agg); err != nil {
+		return nil, fmt.Errorf("decode settings aggregate: %w", err)
+	}
+	if agg.Data.Settings.CompatibleGPUs == nil {
+		return nil, errors.New("decode settings aggregate: no data.settings.compatible_gpus list")
+	}
+	return NewSettings(*agg.Data.Settings.CompatibleGPUs), nil
+}
+
+// NewSettings builds the lookup for a list of compatible GPUs.
+func NewSettings(gpus []GPU) *Settings {
+	s := &Settings{CompatibleGPUs: gpus, byID: make(map[string]*GPU, len(gpus))}
+	for i := range gpus {
+		if gpus[i].DeviceID != "" {
+			s.byID[gpus[i].DeviceID] = &s.CompatibleGPUs[i]
+		}
+	}
+	return s
+}
+
+// Lookup returns the compatible GPU with deviceID, or nil. A nil Settings
+// knows no GPU.
+func (s *Settings) Lookup(deviceID string) *GPU {
+	if s == nil {
+		return nil
+	}
+	return s.byID[deviceID]
+}
