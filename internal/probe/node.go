@@ -1,0 +1,115 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"nodelist/internal/aleph"
+)
+
+// Result holds the three probes of one node.
+type Result struct {
+	Config   Response
+	Decoded  aleph.NodeConfig // valid when Config.Err is nil
+	Problems []string         // config fields of the wrong type
+	Usage    Response         // body is the raw usage object
+	IPv6     Response         // body is {"host":bool,"vm":bool}
+}
+
+// Paths of the node API.
+const (
+	ConfigPath     = "/status/config"
+	UsagePath      = "/about/usage/system"
+	IPv6Path       = "/status/check/ipv6"
+	legacyIPv6Path = "/vm/%s/ip/6"
+)
+
+// Node probes one node at its validated base address: config and usage at
+// once, then IPv6 by the route its config version calls for.
+func (c *Client) Node(ctx context.Context, addr string) Result {
+	var r Result
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.Usage = c.Get(ctx, addr+UsagePath)
+		if r.Usage.Err == nil && !isObject(r.Usage.Body) {
+			r.Usage.Err = Errorf(ClassInvalidJSON, "usage is not a JSON object")
+			r.Usage.Body = nil
+		}
+	}()
+	r.Config = c.Get(ctx, addr+ConfigPath)
+	if r.Config.Err == nil {
+		var err error
+		r.Decoded, r.Problems, err = aleph.DecodeConfig(r.Config.Body)
+		if err != nil {
+			r.Config.Err = Errorf(ClassInvalidJSON, "%v", err)
+			r.Config.Body = nil
+		}
+	}
+	r.IPv6 = c.ipv6(ctx, addr, r)
+	wg.Wait()
+	return r
+}
+
+func (c *Client) ipv6(ctx context.Context, addr string, r Result) Response {
+	version := ""
+	if r.Config.Err == nil && r.Decoded.Version != nil {
+		version = *r.Decoded.Version
+	}
+	vmID := r.Decoded.CheckVMID
+	if vmID == "" {
+		vmID = aleph.DefaultCheckVMID
+	}
+	if aleph.UsesLegacyIPv6(version) {
+		resp := c.Get(ctx, addr+strings.Replace(legacyIPv6Path, "%s", vmID, 1))
+		if resp.Err != nil {
+			return resp
+		}
+		var v struct{ Result *bool }
+		if json.Unmarshal(resp.Body, &v) != nil || v.Result == nil {
+			resp.Err, resp.Body = Errorf(ClassInvalidJSON, "IPv6 answer has no boolean result"), nil
+			return resp
+		}
+		resp.Body = ipv6JSON(*v.Result, *v.Result)
+		return resp
+	}
+	resp := c.Get(ctx, addr+IPv6Path)
+	if resp.Err != nil {
+		return resp
+	}
+	var v struct{ Host, VM *bool }
+	if json.Unmarshal(resp.Body, &v) != nil || v.Host == nil || v.VM == nil {
+		resp.Err, resp.Body = Errorf(ClassInvalidJSON, "IPv6 answer lacks boolean host and vm"), nil
+		return resp
+	}
+	resp.Body = ipv6JSON(*v.Host, *v.VM)
+	return resp
+}
+
+var ipv6Bodies = [4][]byte{
+	[]byte(`{"host":false,"vm":false}`), []byte(`{"host":false,"vm":true}`),
+	[]byte(`{"host":true,"vm":false}`), []byte(`{"host":true,"vm":true}`),
+}
+
+// NoIPv6 is ipv6_check when IPv6 could not be determined.
+var NoIPv6 = ipv6Bodies[0]
+
+func ipv6JSON(host, vm bool) []byte {
+	i := 0
+	if host {
+		i += 2
+	}
+	if vm {
+		i++
+	}
+	return ipv6Bodies[i]
+}
+
+func isObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}

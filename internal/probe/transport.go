@@ -1,0 +1,208 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Options configure the shared transport. Zero values take the defaults
+// noted beside each field.
+type Options struct {
+	Timeout             time.Duration // whole request, body included (10 s)
+	MaxBody             int64         // bytes read from one response, after decompression (1 MiB)
+	Concurrency         int           // requests in flight at once, all hosts together (64)
+	MaxIdleConns        int           // idle connections kept, all hosts together (1024)
+	MaxIdleConnsPerHost int           // idle connections kept per node (3: one per probe)
+	IdleConnTimeout     time.Duration // idle connections closed after this (90 s)
+	MaxRedirects        int           // redirects followed per request (3)
+	Guard               *Guard        // nil allows every destination
+	// Trusted host:port pairs are dialed without the guard: the configured
+	// API host, which the operator chose and may well be private.
+	Trusted   []string
+	Forbidden []string // host names a node address or redirect may not use
+	UserAgent string
+}
+
+func (o *Options) setDefaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = 1024
+	}
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = 3
+	}
+	if o.IdleConnTimeout <= 0 {
+		o.IdleConnTimeout = 90 * time.Second
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = 3
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "nodelist"
+	}
+}
+
+// Client makes every upstream request of the service through one pooled
+// transport, with a global bound on requests in flight, a per-request
+// timeout and a cap on the bytes read.
+type Client struct {
+	opts Options
+	tr   *http.Transport
+	hc   *http.Client
+	sem  chan struct{}
+}
+
+// NewTransport builds the pooled transport: keep-alive per host with room
+// for a node's three probes, HTTP/2 where a TLS node offers it, TLS session
+// resumption, no proxy (a proxy would bypass the dial guard), and the guard
+// on every dial.
+func NewTransport(o Options) *http.Transport {
+	o.setDefaults()
+	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	if o.Guard != nil {
+		guarded.Control = o.Guard.control
+	}
+	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	trusted := make(map[string]bool, len(o.Trusted))
+	for _, t := range o.Trusted {
+		trusted[t] = true
+	}
+	return &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if trusted[addr] {
+				return plain.DialContext(ctx, network, addr)
+			}
+			return guarded.DialContext(ctx, network, addr)
+		},
+		TLSClientConfig:        &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4096)},
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  o.Timeout,
+		MaxIdleConns:           o.MaxIdleConns,
+		MaxIdleConnsPerHost:    o.MaxIdleConnsPerHost,
+		IdleConnTimeout:        o.IdleConnTimeout,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+}
+
+// NewClient builds a Client on a new transport.
+func NewClient(o Options) *Client {
+	o.setDefaults()
+	c := &Client{opts: o, tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	c.hc = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect}
+	return c
+}
+
+// Options returns the options in force, defaults applied.
+func (c *Client) Options() Options { return c.opts }
+
+// CloseIdleConnections closes the pool's idle connections, at shutdown.
+func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+
+// checkRedirect follows a few redirects, each to a valid address of the
+// same scheme; the guard checks the destination when it is dialed.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > c.opts.MaxRedirects {
+		return Errorf(ClassRedirect, "stopped after %d redirects", c.opts.MaxRedirects)
+	}
+	if req.URL.Scheme != via[0].URL.Scheme {
+		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
+	}
+	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
+		return Errorf(ClassRedirect, "redirect refused: %v", err)
+	}
+	return nil
+}
+
+// Response is the outcome of one GET.
+type Response struct {
+	Body    []byte
+	Status  int
+	Latency time.Duration
+	At      time.Time // when the response (or the failure) arrived
+	Err     *Error
+}
+
+// Get fetches url and reads its body, up to the size cap. Any status but
+// 200 is an error of class http_status. It waits for a slot among the
+// requests in flight; the timeout starts once it has one.
+func (c *Client) Get(ctx context.Context, url string) Response {
+	return c.get(ctx, url, c.opts.MaxBody)
+}
+
+// GetLarge is Get with its own size cap, for upstream aggregates that are
+// far larger than any node answer.
+func (c *Client) GetLarge(ctx context.Context, url string, max int64) Response {
+	return c.get(ctx, url, max)
+}
+
+func (c *Client) get(ctx context.Context, rawURL string, max int64) Response {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return Response{At: time.Now(), Err: classify(ctx.Err())}
+	}
+	defer func() { <-c.sem }()
+
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	fail := func(e *Error) Response {
+		now := time.Now()
+		return Response{Latency: now.Sub(start), At: now, Err: e}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return fail(Errorf(ClassInvalidAddress, "%v", err))
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL is the caller's to report
+		}
+		return fail(classify(err))
+	}
+	defer resp.Body.Close()
+	// Reading to EOF hands the connection back to the pool for reuse.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	r := fail(nil)
+	r.Status = resp.StatusCode
+	switch {
+	case err != nil:
+		r.Err = classify(err)
+	case int64(len(body)) > max:
+		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
+	case resp.StatusCode != http.StatusOK:
+		r.Err = Errorf(ClassHTTPStatus, "HTTP %d", resp.StatusCode)
+	default:
+		r.Body = body
+	}
+	return r
+}
+
+// ErrorString is how an error is written in crns.json: "None" when there
+// is none, as the Python service wrote it.
+func ErrorString(e *Error) string {
+	if e == nil {
+		return "None"
+	}
+	return e.Error()
+}
