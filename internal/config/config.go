@@ -1,0 +1,200 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	Listen              string
+	APIURL              string
+	RegistryAddress     string
+	SettingsAddress     string
+	RefreshInterval     time.Duration
+	Mode                string
+	Concurrency         int
+	Timeout             time.Duration
+	MaxBody             int64
+	AllowPrivateTargets bool
+	AllowCIDRs          List
+	ForbiddenHosts      List
+	DebugEndpoints      bool
+	LogLevel            string
+	LogFormat           string
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		APIURL:          aleph.DefaultAPIURL,
+		RegistryAddress: aleph.DefaultRegistryAddress,
+		SettingsAddress: aleph.DefaultSettingsAddress,
+		RefreshInterval: 30 * time.Second,
+		Mode:            string(refresh.Background),
+		Concurrency:     DefaultConcurrency(),
+		Timeout:         10 * time.Second,
+		MaxBody:         1 << 20,
+		ForbiddenHosts:  List(probe.DefaultForbidden),
+		DebugEndpoints:  true,
+		LogLevel:        "info",
+		LogFormat:       "text",
+	}
+}
+
+// OpenFileLimit returns the soft limit on open files (1024 if unknown).
+func OpenFileLimit() int {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil || l.Cur == 0 {
+		return 1024
+	}
+	return int(min(l.Cur, 1<<20))
+}
+
+// DefaultConcurrency bounds requests in flight by the open-file limit:
+// each needs a descriptor, and the listener's clients need theirs too.
+func DefaultConcurrency() int {
+	return max(8, min(256, OpenFileLimit()/16))
+}
+
+// RegisterUpstream adds the flags of the upstream API and the prober.
+func (c *Config) RegisterUpstream(fs *flag.FlagSet) {
+	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "base URL of the Aleph API host")
+	fs.StringVar(&c.RegistryAddress, "registry-address", c.RegistryAddress, "owner of the corechannel aggregate (the node registry)")
+	fs.StringVar(&c.SettingsAddress, "settings-address", c.SettingsAddress, "owner of the settings aggregate (compatible GPUs)")
+	c.RegisterProbe(fs)
+}
+
+// RegisterProbe adds the flags of the prober alone.
+func (c *Config) RegisterProbe(fs *flag.FlagSet) {
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once (default derived from the open-file limit)")
+	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of one upstream request, body included")
+	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest node response read, in bytes; larger is an error on that node")
+	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.AllowPrivateTargets, "let the prober reach loopback, private and other non-public addresses")
+	fs.Var(&c.AllowCIDRs, "allow-cidr", "comma-separated CIDRs the prober may reach even though they are not public")
+	fs.Var(&c.ForbiddenHosts, "forbidden-hosts", "comma-separated host names no node address may use (subdomains included)")
+}
+
+// RegisterServe adds the flags of the server and the refresh loop.
+func (c *Config) RegisterServe(fs *flag.FlagSet) {
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address to serve on")
+	fs.DurationVar(&c.RefreshInterval, "refresh-interval", c.RefreshInterval, "time between round starts in background mode")
+	fs.StringVar(&c.Mode, "mode", c.Mode, "when rounds run: background or on-demand")
+	fs.BoolVar(&c.DebugEndpoints, "debug-endpoints", c.DebugEndpoints, "serve /debug/task, /debug/node and /debug/nodes_aggregate")
+	c.RegisterLog(fs)
+}
+
+// RegisterLog adds the logging flags.
+func (c *Config) RegisterLog(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
+}
+
+// ApplyEnv sets every flag of fs that has not been set on the command line
+// from NODELIST_<FLAG> (upper case, dashes as underscores). Call it after
+// fs.Parse, so that flags win over the environment.
+func ApplyEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := EnvName(f.Name)
+		if v, ok := os.LookupEnv(name); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// EnvName is the environment variable of a flag.
+func EnvName(flagName string) string {
+	return "NODELIST_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Validate checks the whole configuration and says everything wrong at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("--api-url %q: want an http or https URL", c.APIURL)
+	}
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			bad("--listen %q: want host:port", c.Listen)
+		}
+	}
+	if c.RefreshInterval < time.Second {
+		bad("--refresh-interval %s: want at least 1s", c.RefreshInterval)
+	}
+	if c.Mode != string(refresh.Background) && c.Mode != string(refresh.OnDemand) {
+		bad("--mode %q: want background or on-demand", c.Mode)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 10000 {
+		bad("--concurrency %d: want 1 to 10000", c.Concurrency)
+	}
+	if c.Timeout < 10*time.Millisecond || c.Timeout > 5*time.Minute {
+		bad("--timeout %s: want 10ms to 5m", c.Timeout)
+	}
+	if c.MaxBody < 1024 || c.MaxBody > 1<<30 {
+		bad("--max-body %d: want 1024 to 1073741824 bytes", c.MaxBody)
+	}
+	if _, err := c.Prefixes(); err != nil {
+		bad("--allow-cidr: %v", err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("--log-format %q: want text or json", c.LogFormat)
+	}
+	return errors.Join(errs...)
+}
+
+// Prefixes parses AllowCIDRs.
+func (c *Config) Prefixes() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.AllowCIDRs))
+	for _, s := range c.AllowCIDRs {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// List is a comma-separated flag value.
+type List []string
+
+func (l *List) String() string { return strings.Join(*l, ",") }
+
+// Set replaces the list.
+func (l *List) Set(s string) error {
+	*l = nil
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/probe"
+	"nodelist/internal/snapshot"
+)
+
+// Mode says when rounds run.
+type Mode string
+
+const (
+	// Background runs a round every interval, one at a time.
+	Background Mode = "background"
+	// OnDemand runs a round when a request finds the data stale, as the
+	// Python service did.
+	OnDemand Mode = "on-demand"
+)
+
+// Options configure a Refresher. Zero values take the defaults noted.
+type Options struct {
+	Client          *probe.Client
+	APIURL          string // aleph.DefaultAPIURL
+	RegistryAddress string // aleph.DefaultRegistryAddress
+	SettingsAddress string // aleph.DefaultSettingsAddress
+	Forbidden       []string
+	Mode            Mode          // Background
+	Interval        time.Duration // between round starts in background mode (30 s)
+	PublishEvery    time.Duration // snapshot publication while a round runs (250 ms)
+	SettingsTTL     time.Duration // settings refetched at most this often (5 min)
+	RoundTimeout    time.Duration // a round is cut off after this (max(interval, 3×probe timeout + 5 s))
+	MaxUpstream     int64         // cap on an aggregate's size (64 MiB)
+	// On-demand mode: data older than StaleAfter starts a round in the
+	// background; older than WaitAfter, the request waits up to MaxWait.
+	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
+	Holder                         *snapshot.Holder
+	Logger                         *slog.Logger
+	// OnRound, when set, is called after each round with its report. It
+	// runs on the round's goroutine: hand the report off, do not block.
+	OnRound func(*Round)
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.APIURL == "" {
+		o.APIURL = aleph.DefaultAPIURL
+	}
+	if o.RegistryAddress == "" {
+		o.RegistryAddress = aleph.DefaultRegistryAddress
+	}
+	if o.SettingsAddress == "" {
+		o.SettingsAddress = aleph.DefaultSettingsAddress
+	}
+	if o.Mode == "" {
+		o.Mode = Background
+	}
+	def(&o.Interval, 30*time.Second)
+	def(&o.PublishEvery, 250*time.Millisecond)
+	def(&o.SettingsTTL, 5*time.Minute)
+	def(&o.RoundTimeout, max(o.Interval, 3*o.Client.Options().Timeout+5*time.Second))
+	def(&o.StaleAfter, 31*time.Second)
+	def(&o.WaitAfter, 120*time.Second)
+	def(&o.MaxWait, 10*time.Second)
+	if o.MaxUpstream <= 0 {
+		o.MaxUpstream = 64 << 20
+	}
+	if o.Holder == nil {
+		o.Holder = &snapshot.Holder{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Refresher owns the live state of every node and runs the rounds that
+// update it.
+type Refresher struct {
+	opts Options
+	log  *slog.Logger
+
+	mu          sync.Mutex // guards the live state below
+	nodes       map[string]*nodeState
+	order       []*nodeState // registry order
+	registryRaw []byte
+	registrySum [32]byte
+	settings    *aleph.Settings
+	settingsSum [32]byte
+	settingsAt  time.Time // last good fetch
+	lastRefresh time.Time
+	dirty       bool
+	status      Status
+
+	roundMu sync.Mutex // guards current, closed and base
+	current *inflight
+	closed  bool
+	base    context.Context
+	rounds  sync.WaitGroup
+}
+
+type inflight struct {
+	done chan struct{}
+	err  error
+}
+
+// New makes a Refresher and publishes an empty snapshot, so the service
+// answers from its first moment.
+func New(opts Options) *Refresher {
+	opts.setDefaults()
+	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background()}
+	r.status.Mode = string(opts.Mode)
+	if opts.Holder.Load() == nil {
+		opts.Holder.Store(snapshot.Build(time.Time{}, nil))
+	}
+	return r
+}
+
+// Holder is where snapshots are published.
+func (r *Refresher) Holder() *snapshot.Holder { return r.opts.Holder }
+
+// Run runs rounds until ctx ends, then waits for the round in flight.
+// In on-demand mode it only waits: requests start rounds through Fresh.
+func (r *Refresher) Run(ctx context.Context) error {
+	r.roundMu.Lock()
+	r.base = ctx
+	r.roundMu.Unlock()
+	defer r.stop()
+	if r.opts.Mode == OnDemand {
+		<-ctx.Done()
+		return nil
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		started := time.Now()
+		h := r.start()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-h.done:
+		}
+		timer.Reset(time.Until(started.Add(r.opts.Interval)))
+	}
+}
+
+func (r *Refresher) stop() {
+	r.roundMu.Lock()
+	r.closed = true
+	r.roundMu.Unlock()
+	r.rounds.Wait()
+}
+
+// start begins a round, or returns the one already running: concurrent
+// triggers coalesce into one round.
+func (r *Refresher) start() *inflight {
+	r.roundMu.Lock()
+	defer r.roundMu.Unlock()
+	if r.current != nil {
+		return r.current
+	}
+	h := &inflight{done: make(chan struct{})}
+	if r.closed {
+		h.err = errors.New("refresher stopped")
+		close(h.done)
+		return h
+	}
+	r.current = h
+	ctx := r.base
+	r.rounds.Add(1)
+	go func() {
+		defer r.rounds.Done()
+		h.err = r.round(ctx)
+		r.roundMu.Lock()
+		r.current = nil
+		r.roundMu.Unlock()
+		close(h.done)
+	}()
+	return h
+}
+
+// Refresh runs a round, or joins the one running, and waits for its end
+// or for ctx.
+func (r *Refresher) Refresh(ctx context.Context) error {
+	h := r.start()
+	select {
+	case <-h.done:
+		return h.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Fresh is called before serving in on-demand mode: stale data starts a
+// round in the background, very stale data waits a bounded time for it.
+func (r *Refresher) Fresh(ctx context.Context) {
+	if r.opts.Mode != OnDemand {
+		return
+	}
+	r.mu.Lock()
+	last := r.lastRefresh
+	r.mu.Unlock()
+	age := time.Since(last)
+	if !last.IsZero() && age <= r.opts.StaleAfter {
+		return
+	}
+	h := r.start()
+	if last.IsZero() || age > r.opts.WaitAfter {
+		ctx, cancel := context.WithTimeout(ctx, r.opts.MaxWait)
+		defer cancel()
+		select {
+		case <-h.done:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// Registry returns the registry aggregate as last fetched, or nil.
+func (r *Refresher) Registry() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.registryRaw
+}
+
+// Nodes returns the registry entries, in registry order.
+func (r *Refresher) Nodes() []aleph.Node {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]aleph.Node, len(r.order))
+	for i, s := range r.order {
+		out[i] = s.node
+	}
+	return out
+}
+
+// Status is the state of the rounds, for /debug/task and /healthz.
+type Status struct {
+	Mode         string        `json:"mode"`
+	Running      bool          `json:"running"`
+	Round        uint64        `json:"round"`
+	Started      time.Time     `json:"-"`
+	Finished     time.Time     `json:"-"`
+	LastDuration time.Duration `json:"-"`
+	LastError    string        `json:"-"`
+	Nodes        int           `json:"nodes"`
+	Responsive   int           `json:"responsive"` // nodes whose config probe succeeded last round
+	Probed       int           `json:"probed"`     // nodes done in the current or last round
+	Targets      int           `json:"targets"`    // nodes of the current or last round
+}
+
+// Status returns the current round status.
+func (r *Refresher) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+func (r *Refresher) String() string {
+	return fmt.Sprintf("refresher(%s, every %s)", r.opts.Mode, r.opts.Interval)
+}

@@ -1,0 +1,292 @@
+package refresh
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"time"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/probe"
+	"nodelist/internal/snapshot"
+)
+
+// Round is the report of one finished round, for the history store.
+type Round struct {
+	N        uint64
+	Started  time.Time
+	Finished time.Time
+	Err      error // registry failure; the round then probed the last known nodes
+	Nodes    []NodeReport
+	Snapshot *snapshot.Snapshot // published at the end of the round
+}
+
+// NodeReport is what one round learnt of one node.
+type NodeReport struct {
+	Hash                string
+	Config, Usage, IPv6 Outcome
+}
+
+// Outcome is one probe's result, small enough to keep for every node.
+type Outcome struct {
+	OK      bool
+	At      time.Time
+	Latency time.Duration
+	Status  int
+	Class   probe.Class // "" when OK
+	Msg     string
+}
+
+func outcome(r probe.Response) Outcome {
+	o := Outcome{OK: r.Err == nil, At: r.At, Latency: r.Latency, Status: r.Status}
+	if r.Err != nil {
+		o.Class, o.Msg = r.Err.Class, r.Err.Msg
+	}
+	return o
+}
+
+// round fetches the registry and settings, probes every node and
+// publishes snapshots as results arrive.
+func (r *Refresher) round(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.RoundTimeout)
+	defer cancel()
+	rep := &Round{Started: time.Now()}
+	r.mu.Lock()
+	r.status.Round++
+	rep.N = r.status.Round
+	r.status.Running, r.status.Started = true, rep.Started
+	r.mu.Unlock()
+
+	if err := r.fetchRegistry(ctx); err != nil {
+		rep.Err = err
+		r.log.Warn("registry fetch failed; probing the last known nodes", "err", err)
+	}
+	r.fetchSettings(ctx)
+
+	r.mu.Lock()
+	targets := make([]*nodeState, len(r.order))
+	copy(targets, r.order)
+	settings := r.settings
+	r.status.Probed, r.status.Targets = 0, len(targets)
+	r.mu.Unlock()
+
+	stopPublisher := r.publishWhileRunning()
+	rep.Nodes = r.probeAll(ctx, targets, settings)
+	stopPublisher()
+
+	r.mu.Lock()
+	rep.Finished = time.Now()
+	if len(targets) > 0 || rep.Err == nil {
+		r.lastRefresh = rep.Finished
+	}
+	responsive := 0
+	for _, n := range rep.Nodes {
+		if n.Config.OK {
+			responsive++
+		}
+	}
+	r.status.Running = false
+	r.status.Finished = rep.Finished
+	r.status.LastDuration = rep.Finished.Sub(rep.Started)
+	r.status.Nodes, r.status.Responsive = len(targets), responsive
+	r.status.LastError = ""
+	if rep.Err != nil {
+		r.status.LastError = rep.Err.Error()
+	}
+	r.mu.Unlock()
+	rep.Snapshot = r.publish()
+	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
+		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+	if r.opts.OnRound != nil {
+		r.opts.OnRound(rep)
+	}
+	return rep.Err
+}
+
+// probeAll probes targets with as many workers as the client allows
+// requests in flight, and applies each result as soon as it arrives.
+func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings *aleph.Settings) []NodeReport {
+	reports := make([]NodeReport, len(targets))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	workers := min(r.opts.Client.Options().Concurrency, len(targets))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				reports[i] = r.probeOne(ctx, targets[i], settings)
+			}
+		}()
+	}
+	for i := range targets {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return reports
+}
+
+func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings) NodeReport {
+	// st.node, st.addr and st.addrErr change only between rounds.
+	rep := NodeReport{Hash: st.node.Hash}
+	if st.addrErr != nil {
+		o := Outcome{At: time.Now(), Class: st.addrErr.Class, Msg: st.addrErr.Msg}
+		rep.Config, rep.Usage, rep.IPv6 = o, o, o
+		r.mu.Lock()
+		r.status.Probed++
+		r.mu.Unlock()
+		return rep
+	}
+	u := prepare(r.opts.Client.Node(ctx, st.addr), settings)
+	rep.Config, rep.Usage, rep.IPv6 = outcome(u.r.Config), outcome(u.r.Usage), outcome(u.r.IPv6)
+	r.mu.Lock()
+	st.apply(u)
+	r.dirty = true
+	r.status.Probed++
+	r.mu.Unlock()
+	return rep
+}
+
+// publishWhileRunning publishes a snapshot every PublishEvery while results
+// arrive. The returned function stops it and waits for it.
+func (r *Refresher) publishWhileRunning() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(r.opts.PublishEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r.mu.Lock()
+				dirty := r.dirty
+				r.mu.Unlock()
+				if dirty {
+					r.publish()
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// publish builds a snapshot of the live state and makes it current.
+func (r *Refresher) publish() *snapshot.Snapshot {
+	r.mu.Lock()
+	crns := make([]snapshot.CRN, len(r.order))
+	for i, s := range r.order {
+		crns[i] = s.crn()
+	}
+	last := r.lastRefresh
+	r.dirty = false
+	r.mu.Unlock()
+	s := snapshot.Build(last, crns)
+	r.opts.Holder.Store(s)
+	return s
+}
+
+// fetchRegistry refreshes the node list. On failure the last list stays.
+// An unchanged aggregate (same content hash) is not parsed again.
+func (r *Refresher) fetchRegistry(ctx context.Context) error {
+	url := aleph.RegistryURL(r.opts.APIURL, r.opts.RegistryAddress)
+	resp := r.opts.Client.GetLarge(ctx, url, r.opts.MaxUpstream)
+	if resp.Err != nil {
+		return fmt.Errorf("fetch registry: %w", resp.Err)
+	}
+	sum := sha256.Sum256(resp.Body)
+	r.mu.Lock()
+	same := sum == r.registrySum && r.registryRaw != nil
+	r.mu.Unlock()
+	if same {
+		return nil
+	}
+	nodes, skipped, err := aleph.ParseRegistry(resp.Body)
+	if err != nil {
+		return fmt.Errorf("fetch registry: %w", err)
+	}
+	if skipped > 0 {
+		r.log.Warn("registry entries skipped", "skipped", skipped)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.registryRaw, r.registrySum = resp.Body, sum
+	next := make(map[string]*nodeState, len(nodes))
+	order := make([]*nodeState, 0, len(nodes))
+	for _, n := range nodes {
+		st := r.nodes[n.Hash]
+		if st == nil {
+			st = &nodeState{}
+		}
+		if !sameNode(&st.node, &n) {
+			st.node = n
+			st.rendered = nil
+			st.addr, st.addrErr = "", nil
+			addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden)
+			if err != nil {
+				st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
+			} else {
+				st.addr = addr
+			}
+		}
+		next[n.Hash] = st
+		order = append(order, st)
+	}
+	r.nodes, r.order = next, order
+	r.dirty = true
+	return nil
+}
+
+func sameNode(a, b *aleph.Node) bool {
+	if a.Hash != b.Hash || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i].Key != b.Fields[i].Key || !bytes.Equal(a.Fields[i].Value, b.Fields[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// fetchSettings refreshes the compatible GPU list when it is due. On
+// failure the last good list stays and the next round tries again.
+func (r *Refresher) fetchSettings(ctx context.Context) {
+	r.mu.Lock()
+	due := r.settings == nil || time.Since(r.settingsAt) >= r.opts.SettingsTTL
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	resp := r.opts.Client.GetLarge(ctx, aleph.SettingsURL(r.opts.APIURL, r.opts.SettingsAddress), r.opts.MaxUpstream)
+	if resp.Err != nil {
+		r.log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
+		return
+	}
+	sum := sha256.Sum256(resp.Body)
+	var settings *aleph.Settings
+	if sum != r.settingsSum {
+		var err error
+		if settings, err = aleph.ParseSettings(resp.Body); err != nil {
+			r.log.Warn("settings unusable; keeping the last good GPU list", "err", err)
+			return
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.settingsAt = time.Now()
+	if settings == nil {
+		return // unchanged
+	}
+	r.settings, r.settingsSum = settings, sum
+	for _, st := range r.order {
+		st.renormalise(settings)
+	}
+	r.dirty = true
+}

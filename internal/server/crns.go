@@ -1,0 +1,90 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"nodelist/internal/snapshot"
+)
+
+// crns serves crns.json from the current snapshot: the bytes were built at
+// publication, so a request costs a header check and a write.
+func (s *Server) crns(w http.ResponseWriter, r *http.Request) {
+	activeOnly := false
+	if vals, ok := r.URL.Query()["filter_inactive"]; ok && len(vals) > 0 {
+		b, ok := ParseBool(vals[0])
+		if !ok {
+			writeError(w, http.StatusUnprocessableEntity,
+				"filter_inactive: "+quoteShort(vals[0])+" is not a boolean (true/false, 1/0, yes/no, on/off)")
+			return
+		}
+		activeOnly = b
+	}
+	s.opts.Refresher.Fresh(r.Context())
+	snap := s.opts.Refresher.Holder().Load()
+	body := &snap.All
+	if activeOnly {
+		body = &snap.Active
+	}
+	serveBody(w, r, snap, body)
+}
+
+// serveBody writes one variant with its validators, answering conditional
+// requests with 304.
+func serveBody(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, body *snapshot.Body) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("ETag", body.ETag)
+	h.Set("Cache-Control", "public, max-age=5")
+	modified := snap.Built.UTC().Truncate(time.Second)
+	h.Set("Last-Modified", modified.Format(http.TimeFormat))
+	if notModified(r, body.ETag, modified) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body.Identity)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body.Identity)
+	}
+}
+
+// notModified applies If-None-Match, or If-Modified-Since when no
+// If-None-Match is given (RFC 9110 section 13.2.2).
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !modified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseBool reads the boolean spellings clients send in a query string.
+func ParseBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, true
+	case "false", "0", "no", "off":
+		return false, true
+	}
+	return false, false
+}
+
+func quoteShort(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}

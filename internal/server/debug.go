@@ -1,0 +1,96 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"nodelist/internal/snapshot"
+)
+
+// taskStatus is /debug/task's answer.
+type taskStatus struct {
+	Mode                string   `json:"mode"`
+	Running             bool     `json:"running"`
+	Round               uint64   `json:"round"`
+	Started             *string  `json:"started"`
+	Finished            *string  `json:"finished"`
+	LastDurationSeconds *float64 `json:"last_duration_seconds"`
+	LastError           *string  `json:"last_error"`
+	Nodes               int      `json:"nodes"`
+	Responsive          int      `json:"responsive"`
+	LastRefresh         *string  `json:"last_refresh"`
+}
+
+func (s *Server) task() taskStatus {
+	st := s.opts.Refresher.Status()
+	t := taskStatus{Mode: st.Mode, Running: st.Running, Round: st.Round, Nodes: st.Nodes, Responsive: st.Responsive,
+		Started: timePtr(st.Started), Finished: timePtr(st.Finished),
+		LastRefresh: timePtr(s.opts.Refresher.Holder().Load().LastRefresh)}
+	if !st.Finished.IsZero() {
+		d := st.LastDuration.Seconds()
+		t.LastDurationSeconds = &d
+	}
+	if st.LastError != "" {
+		t.LastError = &st.LastError
+	}
+	return t
+}
+
+func timePtr(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := snapshot.FormatTime(t)
+	return &s
+}
+
+func (s *Server) debugTask(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, s.task())
+}
+
+// debugNode forces a round (joining one already running), waits for it,
+// and returns the node registry.
+func (s *Server) debugNode(w http.ResponseWriter, r *http.Request) {
+	if err := s.opts.Refresher.Refresh(r.Context()); err != nil && r.Context().Err() != nil {
+		return // the client went away
+	}
+	nodes := s.opts.Refresher.Nodes()
+	list := make([]json.RawMessage, len(nodes))
+	for i := range nodes {
+		list[i] = registryObject(nodes[i].Fields)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"round": s.opts.Refresher.Status().Round, "resource_nodes": list})
+}
+
+func (s *Server) debugAggregate(w http.ResponseWriter, r *http.Request) {
+	raw := s.opts.Refresher.Registry()
+	if raw == nil {
+		writeError(w, http.StatusServiceUnavailable, "the node registry has not been fetched yet")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeRawJSON(w, http.StatusOK, raw)
+}
+
+// healthz says whether the service has data and whether the last round
+// went well; it answers 200 while serving, degraded or not.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	t := s.task()
+	status, problems := "ok", []string{}
+	if t.LastError != nil {
+		problems = append(problems, *t.LastError)
+	}
+	if t.LastRefresh == nil {
+		problems = append(problems, "no round has completed yet")
+	} else if t.Nodes > 0 && t.Responsive == 0 {
+		problems = append(problems, "no node answered the last round")
+	}
+	if len(problems) > 0 {
+		status = "degraded"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"status": status, "problems": problems, "task": t})
+}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/refresh"
+	"nodelist/internal/snapshot"
+)
+
+// Refresher is what the handlers need of the refresh loop.
+type Refresher interface {
+	Holder() *snapshot.Holder
+	Status() refresh.Status
+	Refresh(ctx context.Context) error
+	Fresh(ctx context.Context)
+	Registry() []byte
+	Nodes() []aleph.Node
+}
+
+// Options configure the handler.
+type Options struct {
+	Refresher      Refresher
+	DebugEndpoints bool
+	Logger         *slog.Logger
+}
+
+// Server is the service's http.Handler.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	pages   map[string]page
+	handler http.Handler
+}
+
+// New builds the handler and reads the pages once.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	var err error
+	if s.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	s.handler = cors(s.mux)
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /crns.json", s.crns)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	for path, p := range s.pages {
+		s.mux.Handle("GET "+path, p)
+	}
+	if s.opts.DebugEndpoints {
+		s.mux.HandleFunc("GET /debug/task", s.debugTask)
+		s.mux.HandleFunc("GET /debug/node", s.debugNode)
+		s.mux.HandleFunc("GET /debug/nodes_aggregate", s.debugAggregate)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+}
+
+// Handle adds a route; later issues' endpoints plug in here.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// cors lets any origin read every endpoint, and answers preflights.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+				h.Set("Access-Control-Allow-Headers", req)
+			}
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encode response: "+err.Error())
+		return
+	}
+	writeRawJSON(w, status, b)
+}
+
+func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeError is how every handler reports a failure: {"error": "..."}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Header().Del("ETag")
+	w.Header().Del("Last-Modified")
+	w.Header().Set("Cache-Control", "no-store")
+	writeRawJSON(w, status, b)
+}

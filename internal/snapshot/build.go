@@ -1,0 +1,98 @@
+package snapshot
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// CRN is one rendered CRN, ready to be joined into a snapshot.
+type CRN struct {
+	Hash     string
+	Score    float64
+	Inactive bool
+	JSON     []byte // from Render; never modified once built
+}
+
+// Body is one variant of crns.json, in every encoding it is served in.
+type Body struct {
+	Identity []byte
+	ETag     string // strong, quoted, derived from the identity bytes
+}
+
+// Snapshot is an immutable view of the node list. Handlers only read it;
+// a new one replaces it whole.
+type Snapshot struct {
+	LastRefresh time.Time // zero: no round has completed yet
+	Built       time.Time
+	All         Body // crns.json
+	Active      Body // crns.json?filter_inactive=true
+	Count       int  // CRNs in All
+	ActiveCount int  // CRNs in Active
+	byHash      map[string][]byte
+}
+
+// CRN returns the rendered JSON object of one CRN, or nil.
+func (s *Snapshot) CRN(hash string) []byte { return s.byHash[hash] }
+
+// Build joins rendered CRNs into a snapshot, sorted by score, highest
+// first (ties keep the given order). It does not modify crns.
+func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
+	sorted := slices.Clone(crns)
+	slices.SortStableFunc(sorted, func(a, b CRN) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string][]byte, len(sorted))}
+	size := 64
+	for _, c := range sorted {
+		size += len(c.JSON) + 1
+		s.byHash[c.Hash] = c.JSON
+	}
+	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
+	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
+	s.All.ETag = etag(s.All.Identity)
+	s.Active.ETag = etag(s.Active.Identity)
+	return s
+}
+
+func join(lastRefresh time.Time, crns []CRN, size int, activeOnly bool) ([]byte, int) {
+	buf := make([]byte, 0, size)
+	buf = append(buf, `{"last_refresh":`...)
+	buf = AppendTime(buf, lastRefresh)
+	buf = append(buf, `,"crns":[`...)
+	n := 0
+	for _, c := range crns {
+		if activeOnly && c.Inactive {
+			continue
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, c.JSON...)
+		n++
+	}
+	return append(buf, "]}"...), n
+}
+
+func etag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// Holder holds the current snapshot; Load and Store are safe for
+// concurrent use and never block each other.
+type Holder struct{ p atomic.Pointer[Snapshot] }
+
+// Load returns the current snapshot, or nil before the first.
+func (h *Holder) Load() *Snapshot { return h.p.Load() }
+
+// Store publishes s.
+func (h *Holder) Store(s *Snapshot) { h.p.Store(s) }
