@@ -139,11 +139,12 @@ func (n *Node) setString(index map[string]int, key string) string {
 	}
 	v := n.Fields[i].Value
 	var s string
-	if json.Unmarshal(v, &s) == nil {
+	if bytes.Equal(v, []byte("null")) {
+		s = ""
+	} else if json.Unmarshal(v, &s) == nil {
 		return s
-	}
-	if !bytes.Equal(v, []byte("null")) {
-		s = string(v) // a number or bool keeps its literal text
+	} else {
+		s = string(v) // a number, bool or object keeps its literal text
 	}
 	n.Fields[i].Value, _ = json.Marshal(s)
 	return s
@@ -186,6 +187,9 @@ func (n *Node) setNullableNumber(index map[string]int, key string) bool {
 
 // numberOf reads a JSON number, or a string holding one.
 func numberOf(v json.RawMessage) (float64, bool) {
+	if bytes.Equal(v, []byte("null")) {
+		return 0, false
+	}
 	var f float64
 	if json.Unmarshal(v, &f) == nil {
 		return f, true

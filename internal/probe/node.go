@@ -31,14 +31,15 @@ const (
 // once, then IPv6 by the route its config version calls for.
 func (c *Client) Node(ctx context.Context, addr string) Result {
 	var r Result
+	var usage Response
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		r.Usage = c.Get(ctx, addr+UsagePath)
-		if r.Usage.Err == nil && !isObject(r.Usage.Body) {
-			r.Usage.Err = Errorf(ClassInvalidJSON, "usage is not a JSON object")
-			r.Usage.Body = nil
+		usage = c.Get(ctx, addr+UsagePath)
+		if usage.Err == nil && !isObject(usage.Body) {
+			usage.Err = Errorf(ClassInvalidJSON, "usage is not a JSON object")
+			usage.Body = nil
 		}
 	}()
 	r.Config = c.Get(ctx, addr+ConfigPath)
@@ -50,12 +51,13 @@ func (c *Client) Node(ctx context.Context, addr string) Result {
 			r.Config.Body = nil
 		}
 	}
-	r.IPv6 = c.ipv6(ctx, addr, r)
+	r.IPv6 = c.ipv6(ctx, addr, &r)
 	wg.Wait()
+	r.Usage = usage
 	return r
 }
 
-func (c *Client) ipv6(ctx context.Context, addr string, r Result) Response {
+func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
 	version := ""
 	if r.Config.Err == nil && r.Decoded.Version != nil {
 		version = *r.Decoded.Version

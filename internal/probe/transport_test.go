@@ -1,0 +1,151 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingServer is an httptest server that counts accepted connections.
+func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, &conns
+}
+
+func TestGetClassifiesFailures(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			_, _ = w.Write([]byte(`{"a":1}`))
+		case "/500":
+			http.Error(w, "<html>boom</html>", http.StatusInternalServerError)
+		case "/big":
+			_, _ = w.Write([]byte(strings.Repeat("x", 5000)))
+		case "/hang":
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		}
+	})
+	c := NewClient(Options{Timeout: 300 * time.Millisecond, MaxBody: 4096})
+	defer c.CloseIdleConnections()
+	tests := []struct {
+		path  string
+		class Class
+	}{
+		{"/ok", ""},
+		{"/500", ClassHTTPStatus},
+		{"/big", ClassTooLarge},
+		{"/hang", ClassTimeout},
+		{"/loop", ClassRedirect},
+	}
+	for _, tt := range tests {
+		r := c.Get(context.Background(), srv.URL+tt.path)
+		var got Class
+		if r.Err != nil {
+			got = r.Err.Class
+		}
+		if got != tt.class {
+			t.Errorf("GET %s: class %q (%v), want %q", tt.path, got, r.Err, tt.class)
+		}
+	}
+	// A port nobody listens on.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	if r := c.Get(context.Background(), "http://"+addr+"/"); r.Err == nil || r.Err.Class != ClassRefused {
+		t.Errorf("closed port: %v, want refused", r.Err)
+	}
+}
+
+func TestGuardRefusesLoopbackAtDial(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	c := NewClient(Options{Guard: &Guard{}})
+	defer c.CloseIdleConnections()
+	for _, u := range []string{srv.URL, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)} {
+		r := c.Get(context.Background(), u+"/status/config")
+		if r.Err == nil || r.Err.Class != ClassForbidden {
+			t.Errorf("GET %s: %v, want forbidden", u, r.Err)
+		}
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("guarded loopback server accepted %d connections", n)
+	}
+}
+
+func TestTrustedHostBypassesGuard(t *testing.T) {
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
+	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
+	defer c.CloseIdleConnections()
+	if r := c.Get(context.Background(), srv.URL+"/"); r.Err != nil {
+		t.Fatalf("trusted API host refused: %v", r.Err)
+	}
+}
+
+func TestGetReusesConnections(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"ok":true}`)) })
+	c := NewClient(Options{})
+	defer c.CloseIdleConnections()
+	for i := 0; i < 20; i++ {
+		if r := c.Get(context.Background(), srv.URL+"/"); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("20 sequential requests opened %d connections, want 1", n)
+	}
+}
+
+func TestNodeChoosesIPv6Route(t *testing.T) {
+	for _, tt := range []struct {
+		version, wantPath, want string
+	}{
+		{"1.8.1", "/vm/" + strings.Repeat("b", 64) + "/ip/6", `{"host":true,"vm":true}`},
+		{"1.3.0-41-g7303587", "/vm/" + strings.Repeat("b", 64) + "/ip/6", `{"host":true,"vm":true}`},
+		{"1.9.0", IPv6Path, `{"host":true,"vm":false}`},
+	} {
+		var asked atomic.Value
+		srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path == ConfigPath:
+				_, _ = w.Write([]byte(`{"version":"` + tt.version + `","references":{"CHECK_FASTAPI_VM_ID":"` + strings.Repeat("b", 64) + `"}}`))
+			case r.URL.Path == UsagePath:
+				_, _ = w.Write([]byte(`{}`))
+			case r.URL.Path == IPv6Path:
+				asked.Store(r.URL.Path)
+				_, _ = w.Write([]byte(`{"host":true,"vm":false,"extra":1}`))
+			case strings.HasPrefix(r.URL.Path, "/vm/"):
+				asked.Store(r.URL.Path)
+				_, _ = w.Write([]byte(`{"result":true}`))
+			}
+		})
+		c := NewClient(Options{})
+		res := c.Node(context.Background(), srv.URL)
+		c.CloseIdleConnections()
+		if asked.Load() != tt.wantPath {
+			t.Errorf("version %s asked %v, want %s", tt.version, asked.Load(), tt.wantPath)
+		}
+		if string(res.IPv6.Body) != tt.want || res.IPv6.Err != nil {
+			t.Errorf("version %s: ipv6 %s %v, want %s", tt.version, res.IPv6.Body, res.IPv6.Err, tt.want)
+		}
+	}
+}
