@@ -1,0 +1,130 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/contract"
+)
+
+func node(t *testing.T, raw string) *aleph.Node {
+	t.Helper()
+	nodes, _, err := aleph.ParseRegistry([]byte(`{"data":{"corechannel":{"resource_nodes":[` + raw + `]}}}`))
+	if err != nil || len(nodes) != 1 {
+		t.Fatalf("parse node: %v", err)
+	}
+	return &nodes[0]
+}
+
+func TestRenderWithoutData(t *testing.T) {
+	n := node(t, `{"hash":"h1","name":"a <b> & \"c\"","address":"","score":0.1,"inactive_since":null,"version":"registry's","x":[1]}`)
+	out := Render(nil, &Entry{Node: n, ConfigErr: "invalid_address: empty address", UsageErr: "invalid_address: empty address"})
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("render is not JSON: %v\n%s", err, out)
+	}
+	want := map[string]any{
+		"config_from_crn": false, "debug_config_from_crn_at": nil, "version": nil,
+		"debug_config_from_crn_error": "invalid_address: empty address", "system_usage": nil,
+		"ipv6_check": map[string]any{"host": false, "vm": false}, "name": `a <b> & "c"`,
+	}
+	for k, v := range want {
+		got, _ := json.Marshal(m[k])
+		exp, _ := json.Marshal(v)
+		if string(got) != string(exp) {
+			t.Errorf("%s = %s, want %s", k, got, exp)
+		}
+	}
+	if strings.Count(string(out), `"version":`) != 1 {
+		t.Errorf("registry field shadowing a computed one is duplicated: %s", out)
+	}
+	if lr, ok := m["compatible_gpus"].([]any); !ok || len(lr) != 0 {
+		t.Errorf("compatible_gpus = %v, want []", m["compatible_gpus"])
+	}
+}
+
+func TestBuildSortsFiltersAndValidates(t *testing.T) {
+	at := time.Date(2026, 11, 22, 14, 38, 25, 496288000, time.UTC)
+	var crns []CRN
+	for i, raw := range []string{
+		`{"hash":"low","name":"l","address":"https://l","score":0.1,"inactive_since":null}`,
+		`{"hash":"high","name":"h","address":"https://h","score":0.9,"inactive_since":1700000000}`,
+		`{"hash":"mid","name":"m","address":"https://m","score":0.5,"inactive_since":null}`,
+	} {
+		n := node(t, raw)
+		ver := "1.9.0"
+		e := &Entry{Node: n, Config: &aleph.NodeConfig{Version: &ver}, ConfigAt: at, UsageErr: "timeout: x", IPv6: []byte(`{"host":true,"vm":false}`)}
+		crns = append(crns, CRN{Hash: n.Hash, Score: n.Score, Inactive: n.Inactive, JSON: Render(nil, e)})
+		_ = i
+	}
+	s := Build(at, crns)
+	for name, body := range map[string][]byte{"all": s.All.Identity, "active": s.Active.Identity} {
+		if err := contract.Validate(body); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var doc struct {
+		LastRefresh string `json:"last_refresh"`
+		CRNs        []struct{ Hash string }
+	}
+	if err := json.Unmarshal(s.All.Identity, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.LastRefresh != "2026-11-22T14:38:25.496288+00:00" {
+		t.Errorf("last_refresh %q", doc.LastRefresh)
+	}
+	if got := []string{doc.CRNs[0].Hash, doc.CRNs[1].Hash, doc.CRNs[2].Hash}; strings.Join(got, ",") != "high,mid,low" {
+		t.Errorf("order %v", got)
+	}
+	if s.Count != 3 || s.ActiveCount != 2 || strings.Contains(string(s.Active.Identity), `"high"`) {
+		t.Errorf("filter: %d/%d %s", s.Count, s.ActiveCount, s.Active.Identity)
+	}
+	if s.All.ETag == s.Active.ETag || !strings.HasPrefix(s.All.ETag, `"`) {
+		t.Errorf("etags %s %s", s.All.ETag, s.Active.ETag)
+	}
+	if string(s.CRN("mid")) != string(crns[2].JSON) {
+		t.Error("CRN lookup by hash")
+	}
+	empty := Build(time.Time{}, nil)
+	if string(empty.All.Identity) != `{"last_refresh":null,"crns":[]}` {
+		t.Errorf("empty snapshot %s", empty.All.Identity)
+	}
+}
+
+// TestHolderConcurrentSwaps runs readers against a writer swapping
+// snapshots; -race checks that no reader sees a snapshot being built.
+func TestHolderConcurrentSwaps(t *testing.T) {
+	var h Holder
+	h.Store(Build(time.Time{}, nil))
+	n := node(t, `{"hash":"a","name":"a","address":"https://a","score":1}`)
+	frag := Render(nil, &Entry{Node: n})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s := h.Load()
+				if !json.Valid(s.All.Identity) {
+					t.Error("reader saw invalid JSON")
+					return
+				}
+			}
+		}()
+	}
+	for i := range 200 {
+		h.Store(Build(time.Unix(int64(i), 0), []CRN{{Hash: "a", Score: 1, JSON: frag}}))
+	}
+	close(stop)
+	wg.Wait()
+}
