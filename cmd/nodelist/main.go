@@ -1,0 +1,89 @@
+// Command nodelist serves crns.json, the list of Aleph Cloud compute
+// resource nodes with their live config, usage, GPUs and IPv6 status.
+//
+//	nodelist serve      serve crns.json, the pages and the debug endpoints
+//	nodelist snapshot   run one refresh round and print crns.json
+//	nodelist simfleet   run a simulated Aleph fleet on loopback
+//	nodelist demo       simfleet and serve in one process, offline
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `nodelist serves crns.json, the list of Aleph Cloud compute resource nodes.
+
+Usage:
+  nodelist serve     [flags]   serve crns.json, the pages and the debug endpoints
+  nodelist snapshot  [flags]   run one refresh round and print crns.json
+  nodelist simfleet  [flags]   run a simulated Aleph fleet on loopback
+  nodelist demo      [flags]   run the simulated fleet and the service together, offline
+
+Run "nodelist COMMAND --help" for a command's flags. Every flag can also be
+set in the environment as NODELIST_<FLAG>, e.g. NODELIST_REFRESH_INTERVAL=1m.
+`
+
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+var commands = map[string]command{
+	"serve":    serveCmd,
+	"snapshot": snapshotCmd,
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "nodelist: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "nodelist %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "nodelist %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a bad flag or argument: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// raiseFileLimit lifts the soft open-file limit to the hard one: each
+// node's pooled connections need descriptors.
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}

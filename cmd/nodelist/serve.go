@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"nodelist/internal/config"
+	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
+	"nodelist/internal/server"
+)
+
+func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.RegisterServe(fs)
+	cfg.RegisterUpstream(fs)
+	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+		return err
+	}
+	raiseFileLimit()
+	return runService(ctx, cfg, cfg.Logger())
+}
+
+// runService wires prober, refresher and server, and runs them until ctx
+// ends; then it shuts down gracefully.
+func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	client := probe.NewClient(cfg.ProbeOptions())
+	defer client.CloseIdleConnections()
+	ref := refresh.New(refresh.Options{
+		Client:          client,
+		APIURL:          cfg.APIURL,
+		RegistryAddress: cfg.RegistryAddress,
+		SettingsAddress: cfg.SettingsAddress,
+		Forbidden:       cfg.ForbiddenHosts,
+		Mode:            refresh.Mode(cfg.Mode),
+		Interval:        cfg.RefreshInterval,
+		Logger:          log,
+	})
+	handler, err := server.New(server.Options{Refresher: ref, DebugEndpoints: cfg.DebugEndpoints, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = ref.Run(runCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	cancel()
+	log.Info("shutting down")
+	shutCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if e := srv.Shutdown(shutCtx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+		log.Warn("shutdown", "err", e)
+	}
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"nodelist/internal/config"
+	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
+)
+
+func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
+	cfg.RegisterUpstream(fs)
+	cfg.RegisterLog(fs)
+	out := fs.String("o", "", "write crns.json to this file instead of stdout")
+	filter := fs.Bool("filter-inactive", false, "leave out CRNs whose inactive_since is set")
+	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+		return err
+	}
+	raiseFileLimit()
+	client := probe.NewClient(cfg.ProbeOptions())
+	defer client.CloseIdleConnections()
+	ref := refresh.New(refresh.Options{
+		Client:          client,
+		APIURL:          cfg.APIURL,
+		RegistryAddress: cfg.RegistryAddress,
+		SettingsAddress: cfg.SettingsAddress,
+		Forbidden:       cfg.ForbiddenHosts,
+		Logger:          cfg.Logger(),
+	})
+	if isTerminal(stderr) {
+		stop := progress(ref, stderr)
+		defer stop()
+	}
+	if err := ref.Refresh(ctx); err != nil {
+		return err
+	}
+	snap := ref.Holder().Load()
+	body := snap.All.Identity
+	if *filter {
+		body = snap.Active.Identity
+	}
+	if *out == "" {
+		_, err := stdout.Write(append(body, '\n'))
+		return err
+	}
+	if err := os.WriteFile(*out, body, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress prints the round's progress on one terminal line until stopped.
+func progress(ref *refresh.Refresher, w io.Writer) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				st := ref.Status()
+				fmt.Fprintf(w, "\rprobed %d/%d nodes, %d responsive\n", st.Probed, st.Targets, st.Responsive)
+				return
+			case <-t.C:
+				st := ref.Status()
+				fmt.Fprintf(w, "\rprobed %d/%d nodes", st.Probed, st.Targets)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
