@@ -193,7 +193,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(classify(err))
+		return fail(c.describe(classify(err), hc))
 	}
 	defer resp.Body.Close()
 	// Reading to EOF hands the connection back to the pool for reuse.
@@ -202,7 +202,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	r.Status = resp.StatusCode
 	switch {
 	case err != nil:
-		r.Err = classify(err)
+		r.Err = c.describe(classify(err), hc)
 	case int64(len(body)) > max:
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
@@ -211,6 +211,15 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		r.Body = body
 	}
 	return r
+}
+
+// describe replaces the transport's wording of a timeout, which names
+// internals, with what happened.
+func (c *Client) describe(e *Error, hc *http.Client) *Error {
+	if e.Class == ClassTimeout {
+		e.Msg = "no complete answer within " + hc.Timeout.String()
+	}
+	return e
 }
 
 // ErrorString is how an error is written in crns.json: "None" when there
