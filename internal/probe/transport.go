@@ -123,6 +123,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != via[0].URL.Scheme {
 		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
 	}
+	if req.URL.User != nil {
+		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
+	}
 	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
