@@ -84,6 +84,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if t.LastError != nil {
 		problems = append(problems, *t.LastError)
 	}
+	if e := s.opts.Refresher.Status().SettingsError; e != "" {
+		problems = append(problems, e+" (serving the last good GPU list)")
+	}
 	if t.LastRefresh == nil {
 		problems = append(problems, "no round has completed yet")
 	} else if t.Nodes > 0 && t.Responsive == 0 {

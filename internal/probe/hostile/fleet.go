@@ -50,6 +50,33 @@ type Fleet struct {
 	closeOnce         sync.Once
 	hijacked          sync.WaitGroup
 	bomb              []byte
+
+	// Faults switched on by tests of degradation.
+	apiDown, settingsBad, nodesDown atomic.Bool
+	registered                      atomic.Pointer[[]Node]
+}
+
+// SetAPIDown makes the registry and settings aggregates answer 500.
+func (f *Fleet) SetAPIDown(down bool) { f.apiDown.Store(down) }
+
+// SetSettingsMalformed makes the settings aggregate unparsable.
+func (f *Fleet) SetSettingsMalformed(bad bool) { f.settingsBad.Store(bad) }
+
+// SetNodesDown makes every node answer 503.
+func (f *Fleet) SetNodesDown(down bool) { f.nodesDown.Store(down) }
+
+// Register sets the nodes the registry lists (all of Nodes by default).
+func (f *Fleet) Register(nodes []Node) { f.registered.Store(&nodes) }
+
+// GoodNodes are the well-behaved nodes of the fleet.
+func (f *Fleet) GoodNodes() []Node {
+	var out []Node
+	for _, n := range f.Nodes {
+		if n.Good {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Start starts the fleet's listeners. Close stops them.
@@ -70,6 +97,7 @@ func Start() *Fleet {
 	f.tls.StartTLS()
 	f.APIURL = f.main.URL
 	f.Nodes = f.nodes()
+	f.Register(f.Nodes)
 	return f
 }
 
@@ -160,6 +188,10 @@ func (f *Fleet) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if f.nodesDown.Load() {
+		http.Error(w, html, http.StatusServiceUnavailable)
+		return
+	}
 	name, sub, _ := strings.Cut(rest, "/")
 	if name == "odd-path" {
 		_, sub, _ = strings.Cut(strings.TrimPrefix(rest, "odd-path/with%20space/and;semi"), "/")
@@ -168,7 +200,15 @@ func (f *Fleet) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fleet) aggregate(w http.ResponseWriter, r *http.Request) {
+	if f.apiDown.Load() {
+		http.Error(w, html, http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Query().Get("keys") == "settings" && f.settingsBad.Load() {
+		_, _ = w.Write([]byte(`{"data":{"settings":{"compatible_gpus":"not a list"}}}`))
+		return
+	}
 	if r.URL.Query().Get("keys") == "settings" {
 		_, _ = w.Write([]byte(`{"data":{"settings":{"compatible_gpus":[{"name":"RTX 4090","model":"RTX 4090","vendor":"NVIDIA","device_id":"10de:2684"}]}}}`))
 		return
@@ -180,8 +220,9 @@ func (f *Fleet) aggregate(w http.ResponseWriter, r *http.Request) {
 		Score         float64 `json:"score"`
 		InactiveSince *int    `json:"inactive_since"`
 	}
-	list := make([]entry, len(f.Nodes))
-	for i, n := range f.Nodes {
+	nodes := *f.registered.Load()
+	list := make([]entry, len(nodes))
+	for i, n := range nodes {
 		list[i] = entry{Hash: n.Hash(), Name: n.Name, Address: n.Address, Score: 0.9}
 	}
 	b, _ := json.Marshal(map[string]any{"data": map[string]any{"corechannel": map[string]any{"resource_nodes": list}}})
