@@ -30,8 +30,9 @@ type Node struct {
 // Hash is the registry hash of the node.
 func (n Node) Hash() string { return "hostile-" + n.Name }
 
-// Fleet is the running corpus: one plain HTTP listener carrying the node
-// API of every behaviour (each under its own path) and the Aleph API, one
+// Fleet is the running corpus: the Aleph API (the only trusted host), one
+// plain HTTP listener carrying the node API of every behaviour (each under
+// its own path), one
 // TLS listener with a certificate nobody trusts, and a canary listener
 // that must never be connected to.
 //
@@ -44,12 +45,12 @@ type Fleet struct {
 	APIURL string // registry and settings aggregates
 	Nodes  []Node
 
-	main, tls, canary *httptest.Server
-	canaryConns       atomic.Int64
-	done              chan struct{}
-	closeOnce         sync.Once
-	hijacked          sync.WaitGroup
-	bomb              []byte
+	api, main, tls, canary *httptest.Server
+	canaryConns            atomic.Int64
+	done                   chan struct{}
+	closeOnce              sync.Once
+	hijacked               sync.WaitGroup
+	bomb                   []byte
 
 	// Faults switched on by tests of degradation.
 	apiDown, settingsBad, nodesDown atomic.Bool
@@ -91,11 +92,12 @@ func Start() *Fleet {
 		}
 	}
 	f.canary.Start()
+	f.api = httptest.NewServer(http.HandlerFunc(f.aggregate))
 	f.main = httptest.NewServer(http.HandlerFunc(f.serve))
 	f.tls = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	f.tls.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
 	f.tls.StartTLS()
-	f.APIURL = f.main.URL
+	f.APIURL = f.api.URL
 	f.Nodes = f.nodes()
 	f.Register(f.Nodes)
 	return f
@@ -106,6 +108,7 @@ func (f *Fleet) Close() {
 	f.closeOnce.Do(func() {
 		close(f.done)
 		f.hijacked.Wait()
+		f.api.Close()
 		f.main.Close()
 		f.tls.Close()
 		f.canary.Close()
@@ -124,7 +127,7 @@ func (f *Fleet) AllowAddrPorts() []netip.AddrPort {
 }
 
 // Trusted is the API host, for probe.Options.Trusted.
-func (f *Fleet) Trusted() []string { return []string{f.main.Listener.Addr().String()} }
+func (f *Fleet) Trusted() []string { return []string{f.api.Listener.Addr().String()} }
 
 func addrPort(s *httptest.Server) netip.AddrPort {
 	return netip.MustParseAddrPort(s.Listener.Addr().String())
@@ -169,6 +172,7 @@ func (f *Fleet) nodes() []Node {
 		{Name: "tls-bad-cert", Address: f.tls.URL + "/n/tls-bad-cert", Want: "tls"},
 		{Name: "localhost-canary", Address: fmt.Sprintf("http://localhost:%d", canaryPort), Want: "forbidden"},
 		{Name: "loopback-canary", Address: f.canary.URL, Want: "forbidden"},
+		{Name: "api-host", Address: f.api.URL, Want: "forbidden"},
 		{Name: "credentials", Address: "http://user:secret@" + f.main.Listener.Addr().String() + "/n/good-1", Want: "invalid_address"},
 		{Name: "port-zero", Address: "http://127.0.0.1:0/n/good-1", Want: "invalid_address"},
 		{Name: "port-too-big", Address: "http://127.0.0.1:99999/n/good-1", Want: "invalid_address"},
@@ -176,13 +180,9 @@ func (f *Fleet) nodes() []Node {
 	}
 }
 
-// serve routes /api/... to the aggregates and /n/<behaviour>/... to a node.
+// serve routes /n/<behaviour>/... to a node.
 func (f *Fleet) serve(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.EscapedPath()
-	if strings.HasPrefix(p, "/api/v0/aggregates/") {
-		f.aggregate(w, r)
-		return
-	}
 	rest, ok := strings.CutPrefix(p, "/n/")
 	if !ok {
 		http.NotFound(w, r)
