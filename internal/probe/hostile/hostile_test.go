@@ -90,6 +90,7 @@ func TestHostileFleetRound(t *testing.T) {
 			t.Errorf("%s: not in the round report", n.Name)
 			continue
 		}
+		t.Logf("%-26s config %-15s usage %-15s ipv6 %-15s %.90s", n.Name, orOK(r.Config.Class), orOK(r.Usage.Class), orOK(r.IPv6.Class), r.Config.Msg)
 		if got := string(r.Config.Class); got != n.Want {
 			t.Errorf("%s: config class %q (%s), want %q", n.Name, got, r.Config.Msg, n.Want)
 		}
@@ -176,4 +177,11 @@ func get(t *testing.T, h http.Handler, path string, want int) []byte {
 		t.Fatalf("GET %s: %d %s, want %d", path, rec.Code, rec.Body, want)
 	}
 	return rec.Body.Bytes()
+}
+
+func orOK(c probe.Class) string {
+	if c == "" {
+		return "ok"
+	}
+	return string(c)
 }
