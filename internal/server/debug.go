@@ -85,7 +85,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		problems = append(problems, *t.LastError)
 	}
 	if e := s.opts.Refresher.Status().SettingsError; e != "" {
-		problems = append(problems, e+" (serving the last good GPU list)")
+		problems = append(problems, e+" (the last good GPU list, if any, stays in use)")
 	}
 	if t.LastRefresh == nil {
 		problems = append(problems, "no round has completed yet")
