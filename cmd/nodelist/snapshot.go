@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"nodelist/internal/config"
+	"nodelist/internal/contract"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 )
@@ -20,6 +21,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfg.RegisterLog(fs)
 	out := fs.String("o", "", "write crns.json to this file instead of stdout")
 	filter := fs.Bool("filter-inactive", false, "leave out CRNs whose inactive_since is set")
+	validate := fs.Bool("validate", false, "check the output against the crns.json contract; exit 1 if it breaks it")
 	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
 		return err
 	}
@@ -45,6 +47,11 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	body := snap.All.Identity
 	if *filter {
 		body = snap.Active.Identity
+	}
+	if *validate {
+		if err := contract.Validate(body); err != nil {
+			return err
+		}
 	}
 	if *out == "" {
 		_, err := stdout.Write(append(body, '\n'))

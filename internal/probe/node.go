@@ -58,6 +58,11 @@ func (c *Client) Node(ctx context.Context, addr string) Result {
 }
 
 func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
+	if e := r.Config.Err; e != nil && unreachable[e.Class] {
+		// The node did not answer at all; asking again would only wait
+		// for another timeout (or dial another refused connection).
+		return Response{At: r.Config.At, Err: Errorf(e.Class, "not asked: config probe failed: %s", e.Msg)}
+	}
 	version := ""
 	if r.Config.Err == nil && r.Decoded.Version != nil {
 		version = *r.Decoded.Version
@@ -90,6 +95,12 @@ func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
 	}
 	resp.Body = ipv6JSON(*v.Host, *v.VM)
 	return resp
+}
+
+// unreachable are the classes of a node that gave no answer at all.
+var unreachable = map[Class]bool{
+	ClassTimeout: true, ClassRefused: true, ClassDNS: true, ClassTLS: true,
+	ClassForbidden: true, ClassReset: true, ClassCanceled: true,
 }
 
 var ipv6Bodies = [4][]byte{

@@ -167,3 +167,31 @@ func TestNodeChoosesIPv6Route(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeSkipsIPv6WhenUnreachable(t *testing.T) {
+	var ipv6Asked atomic.Int64
+	release := make(chan struct{})
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == ConfigPath {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		if r.URL.Path == IPv6Path {
+			ipv6Asked.Add(1)
+		}
+		_, _ = w.Write([]byte(`{}`))
+	})
+	defer close(release)
+	c := NewClient(Options{Timeout: 200 * time.Millisecond})
+	defer c.CloseIdleConnections()
+	res := c.Node(context.Background(), srv.URL)
+	if res.Config.Err == nil || res.Config.Err.Class != ClassTimeout {
+		t.Fatalf("config: %v", res.Config.Err)
+	}
+	if res.IPv6.Err == nil || res.IPv6.Err.Class != ClassTimeout || ipv6Asked.Load() != 0 {
+		t.Errorf("ipv6 after a hung config: %v, asked %d times", res.IPv6.Err, ipv6Asked.Load())
+	}
+}

@@ -25,18 +25,20 @@ type Node struct {
 	// differs from Want.
 	Want, WantUsage string
 	Good            bool // its config and usage must be served as sent
+	// Noted is the class of a config that is usable but has fields of
+	// the wrong type: the probe succeeds and crns.json names the problem.
+	Noted string
 }
 
 // Hash is the registry hash of the node.
 func (n Node) Hash() string { return "hostile-" + n.Name }
 
 // Fleet is the running corpus: the Aleph API (the only trusted host), one
-// plain HTTP listener carrying the node API of every behaviour (each under
-// its own path), one
+// plain HTTP listener per behaviour (each node under its own path), one
 // TLS listener with a certificate nobody trusts, and a canary listener
 // that must never be connected to.
 //
-// With the guard on, only the exact ip:port of the two node listeners is
+// With the guard on, only the exact ip:port of the node listeners is
 // allowed (AllowAddrPorts). The canary listens on the same loopback IP but
 // another port, so every route to it (a redirect, the name localhost, an
 // address naming it) proves that the guard judges the resolved
@@ -46,6 +48,7 @@ type Fleet struct {
 	Nodes  []Node
 
 	api, main, tls, canary *httptest.Server
+	listeners              []*httptest.Server // one per node, main and tls included
 	canaryConns            atomic.Int64
 	done                   chan struct{}
 	closeOnce              sync.Once
@@ -97,6 +100,7 @@ func Start() *Fleet {
 	f.tls = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	f.tls.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
 	f.tls.StartTLS()
+	f.listeners = append(f.listeners, f.main, f.tls)
 	f.APIURL = f.api.URL
 	f.Nodes = f.nodes()
 	f.Register(f.Nodes)
@@ -109,8 +113,9 @@ func (f *Fleet) Close() {
 		close(f.done)
 		f.hijacked.Wait()
 		f.api.Close()
-		f.main.Close()
-		f.tls.Close()
+		for _, l := range f.listeners {
+			l.Close()
+		}
 		f.canary.Close()
 	})
 }
@@ -123,7 +128,20 @@ func (f *Fleet) CanaryURL() string { return f.canary.URL }
 
 // AllowAddrPorts are the node listeners, for probe.Guard.AllowAddrPorts.
 func (f *Fleet) AllowAddrPorts() []netip.AddrPort {
-	return []netip.AddrPort{addrPort(f.main), addrPort(f.tls)}
+	out := make([]netip.AddrPort, len(f.listeners))
+	for i, l := range f.listeners {
+		out[i] = addrPort(l)
+	}
+	return out
+}
+
+// listen starts a listener of its own for one node and returns the
+// node's base URL. The prober keeps one connection per host:port, so
+// nodes sharing a listener would queue behind each other's hangs.
+func (f *Fleet) listen(name string) string {
+	l := httptest.NewServer(http.HandlerFunc(f.serve))
+	f.listeners = append(f.listeners, l)
+	return l.URL + "/n/" + name
 }
 
 // Trusted is the API host, for probe.Options.Trusted.
@@ -134,19 +152,17 @@ func addrPort(s *httptest.Server) netip.AddrPort {
 }
 
 func (f *Fleet) nodes() []Node {
-	base := f.main.URL + "/n/"
 	canaryPort := addrPort(f.canary).Port()
 	// Only loopback addresses: the metadata and RFC 1918 ranges are covered
 	// by the guard's own tests (probe.TestGuard), and a test must never
 	// send a packet off this machine should the guard regress.
-	n := func(name, want string) Node { return Node{Name: name, Address: base + name, Want: want} }
+	n := func(name, want string) Node { return Node{Name: name, Address: f.listen(name), Want: want} }
 	good := func(name, addr string) Node { return Node{Name: name, Address: addr, Good: true} }
-	wrong := n("wrong-types", "invalid_data")
 	return []Node{
-		good("good-1", base+"good-1"),
-		good("good-2", base+"good-2/"),
-		good("odd-path", base+"odd-path/with%20space/and;semi"),
-		good("http10-no-length", base+"http10-no-length"),
+		good("good-1", f.listen("good-1")),
+		good("good-2", f.listen("good-2")+"/"),
+		good("odd-path", f.listen("odd-path")+"/with%20space/and;semi"),
+		good("http10-no-length", f.listen("http10-no-length")),
 		n("hang", "timeout"),
 		n("slow-headers", "timeout"),
 		n("slow-body", "timeout"),
@@ -154,7 +170,7 @@ func (f *Fleet) nodes() []Node {
 		n("gzip-bomb", "too_large"),
 		n("invalid-json", "invalid_json"),
 		n("deep-json", "invalid_json"),
-		wrong,
+		{Name: "wrong-types", Address: f.listen("wrong-types"), Noted: "invalid_data"},
 		n("non-utf8", ""),
 		n("empty-200", "invalid_json"),
 		n("status-204", "http_status"),
