@@ -124,5 +124,5 @@ func ipv6JSON(host, vm bool) []byte {
 
 func isObject(b []byte) bool {
 	b = bytes.TrimSpace(b)
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+	return len(b) > 0 && b[0] == '{' && aleph.CheckDepth(b, aleph.MaxDepth) == nil && json.Valid(b)
 }

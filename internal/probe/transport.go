@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -64,11 +65,12 @@ func (o *Options) setDefaults() {
 // transport, with a global bound on requests in flight, a per-request
 // timeout and a cap on the bytes read.
 type Client struct {
-	opts  Options
-	tr    *http.Transport
-	hc    *http.Client // node probes
-	large *http.Client // upstream aggregates: same transport, longer timeout
-	sem   chan struct{}
+	opts    Options
+	trusted map[string]bool
+	tr      *http.Transport
+	hc      *http.Client // node probes
+	large   *http.Client // upstream aggregates: same transport, longer timeout
+	sem     chan struct{}
 }
 
 // NewTransport builds the pooled transport: keep-alive per host with room
@@ -82,14 +84,13 @@ func NewTransport(o Options) *http.Transport {
 		guarded.Control = o.Guard.control
 	}
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	trusted := make(map[string]bool, len(o.Trusted))
-	for _, t := range o.Trusted {
-		trusted[t] = true
-	}
+	trusted := trustedSet(o.Trusted)
 	return &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if trusted[addr] {
+			// Only the API's own requests skip the guard: a node that
+			// registers the API host's address is dialed like any node.
+			if trusted[strings.ToLower(addr)] && ctx.Value(trustedRequest{}) != nil {
 				return plain.DialContext(ctx, network, addr)
 			}
 			return guarded.DialContext(ctx, network, addr)
@@ -115,7 +116,7 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	c := &Client{opts: o, trusted: trustedSet(o.Trusted), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
@@ -140,6 +141,12 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != via[0].URL.Scheme {
 		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
 	}
+	if req.Context().Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+		return Errorf(ClassForbidden, "redirect to the API host refused")
+	}
+	if req.URL.User != nil {
+		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
+	}
 	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
@@ -163,9 +170,31 @@ func (c *Client) Get(ctx context.Context, url string) Response {
 }
 
 // GetLarge is Get with its own size cap and three times the timeout, for
-// upstream aggregates that are far larger than any node answer.
+// upstream aggregates that are far larger than any node answer. It is for
+// the API's own requests: only they may reach the Trusted hosts, and
+// without the guard.
 func (c *Client) GetLarge(ctx context.Context, url string, max int64) Response {
-	return c.get(ctx, c.large, url, max)
+	return c.get(context.WithValue(ctx, trustedRequest{}, true), c.large, url, max)
+}
+
+// trustedRequest marks the context of a request to the configured API.
+type trustedRequest struct{}
+
+func trustedSet(hosts []string) map[string]bool {
+	m := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		m[strings.ToLower(h)] = true
+	}
+	return m
+}
+
+// hostPort is u's host:port as a dialer sees it, default port included.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {
@@ -184,6 +213,11 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return fail(Errorf(ClassInvalidAddress, "%v", err))
+	}
+	if ctx.Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+		// A node registered at the API host could otherwise share the
+		// API's pooled, unguarded connections.
+		return fail(Errorf(ClassForbidden, "node address is the API host"))
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.opts.UserAgent)

@@ -96,8 +96,26 @@ func TestTrustedHostBypassesGuard(t *testing.T) {
 	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
 	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
 	defer c.CloseIdleConnections()
-	if r := c.Get(context.Background(), srv.URL+"/"); r.Err != nil {
+	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
 		t.Fatalf("trusted API host refused: %v", r.Err)
+	}
+}
+
+// A node registered at the API host's address is not trusted: it is
+// refused, so it can neither dial unguarded nor share the API's pooled
+// connections.
+func TestNodeAtTrustedHostIsForbidden(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
+	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
+	defer c.CloseIdleConnections()
+	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
+		t.Fatalf("trusted API host refused: %v", r.Err)
+	}
+	if r := c.Get(context.Background(), srv.URL+"/status/config"); r.Err == nil || r.Err.Class != ClassForbidden {
+		t.Errorf("node request to the API host: %v, want forbidden", r.Err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("API host accepted %d connections, want only the API's own 1", n)
 	}
 }
 
