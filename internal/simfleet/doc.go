@@ -1,9 +1,12 @@
-// Package simfleet is a simulated Aleph fleet on loopback: an API host
-// serving the registry and settings aggregates, and N compute nodes that
-// answer the three probes, some of them failing, hanging or sending junk.
-// Tests, benchmarks and the demo run against it.
+// Package simfleet runs a simulated Aleph fleet on loopback: an API host
+// serving the corechannel and settings aggregates, and one HTTP server per
+// compute resource node answering the probes the service makes (config,
+// usage, IPv6). Nodes can be healthy, failing, hung, answer broken JSON or
+// have an invalid registered address; everything derives from a seed, so a
+// seed names a fleet byte for byte.
 //
-// It is deterministic for a seed (same registry, kinds and payloads), and
-// it counts the connections and requests it receives, so tests can assert
-// on pooling. It must stay on loopback: it never dials out.
+// Tests, benchmarks and the offline demo use it. It counts connections and
+// requests so callers can check connection reuse. It must stay on loopback,
+// never reach the network and never depend on the rest of nodelist: it plays
+// the world the service talks to, so sharing its code would hide bugs.
 package simfleet

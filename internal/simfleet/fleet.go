@@ -4,183 +4,176 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Kind is a node's behaviour.
-type Kind int32
-
-const (
-	KindOK             Kind = iota // answers every probe correctly
-	KindFailing                    // HTTP 500 with an HTML body on every probe
-	KindHung                       // never answers, until the client leaves or the fleet closes
-	KindInvalidJSON                // HTTP 200 with a body that is not JSON
-	KindInvalidAddress             // registered with an address that cannot be probed
-)
-
-func (k Kind) String() string {
-	switch k {
-	case KindOK:
-		return "ok"
-	case KindFailing:
-		return "failing"
-	case KindHung:
-		return "hung"
-	case KindInvalidJSON:
-		return "invalid-json"
-	case KindInvalidAddress:
-		return "invalid-address"
-	}
-	return fmt.Sprintf("kind(%d)", int(k))
-}
-
-// Options shape a fleet. Shares are fractions of Nodes; the fault kinds
-// are exclusive, the traits independent.
-type Options struct {
-	Nodes                                      int
-	Seed                                       int64
-	Latency, Jitter                            time.Duration
-	Failing, Hung, InvalidJSON, InvalidAddress float64
-	OldVersion, GPU, Inactive                  float64
-	Host                                       string // listen host, default 127.0.0.1
-	// SharedListener serves every node from one listener on 0.0.0.0,
-	// each node on its own 127.x.y.z address, for fleets larger than
-	// the open-file limit allows one listener per node.
-	SharedListener bool
-}
-
-// Node describes one simulated node and what a correct client reports.
-type Node struct {
-	Index            int
-	Hash, Name       string
-	Address          string
-	Kind             Kind
-	Version          string
-	GPU, Inactive    bool
-	Score            float64
-	IPv6Host, IPv6VM bool
-}
-
-// Stats are the fleet's counters.
+// Stats are the fleet's counters since Start.
 type Stats struct {
-	NodeConnections     int64 `json:"node_connections"`
+	NodeConnections     int64 `json:"node_connections"` // TCP connections accepted by node listeners, total
 	NodeRequests        int64 `json:"node_requests"`
 	APIConnections      int64 `json:"api_connections"`
 	APIRequests         int64 `json:"api_requests"`
 	OpenNodeConnections int64 `json:"open_node_connections"`
 }
 
-// Fleet is a running simulated fleet.
+// Fleet is a running simulated fleet. Its methods are safe for concurrent
+// use.
 type Fleet struct {
-	opts  Options
-	nodes []*node
-	byIP  map[[4]byte]int // shared-listener mode: local address → node
+	opts     Options
+	nodes    []*node
+	byAddr   map[netip.Addr]*node // shared mode: node of each loopback address
+	registry []byte
+	apiURL   string
+	nodeMux  http.Handler
+	nodeSrv  *http.Server
+	apiSrv   *http.Server
 
-	apiURL       string
-	registry     []byte
-	settings     []byte
 	registryDown atomic.Bool
+	hungHook     atomic.Pointer[func()] // called as a hung handler starts waiting; for tests
+	jitterSeq    atomic.Uint64
+	stats        struct {
+		nodeConns, nodeRequests, apiConns, apiRequests, openNodeConns atomic.Int64
+	}
 
-	apiSrv, nodeSrv *http.Server
-	closing         chan struct{}
-	closeOnce       sync.Once
-	wg              sync.WaitGroup
+	connMu sync.Mutex
+	conns  map[*nodeConn]struct{}
 
-	nodeConns, nodeReqs, openConns, apiConns, apiReqs atomic.Int64
+	// gate orders handler entry against Close: once closed is set no
+	// handler enters, so inflight.Wait cannot race an Add.
+	gate     sync.RWMutex
+	closed   bool
+	inflight sync.WaitGroup
+	serving  sync.WaitGroup
+	done     chan struct{} // closed by Close: releases hung and delayed handlers
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// node is one node's live state and prebuilt answers.
-type node struct {
-	Node
-	kind   atomic.Int32
-	conns  atomic.Int64
-	config []byte
-	usage  []byte
-	ipv6   []byte
-	legacy string // the legacy IPv6 path this node answers, "" for new nodes
-	old    bool   // version <= 1.8.1
-}
-
-// Start listens and serves a new fleet until Close.
-func Start(ctx context.Context, o Options) (*Fleet, error) {
-	if o.Nodes <= 0 {
-		o.Nodes = 100
+// Start binds the API host and the nodes and serves them until Close. ctx
+// bounds the start only; the fleet runs until Close, which the caller must
+// call.
+func Start(ctx context.Context, opts Options) (*Fleet, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("simfleet: %w", err)
 	}
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
+	nodes, ccns := plan(o)
+	f := &Fleet{
+		opts:    o,
+		nodes:   nodes,
+		nodeMux: nodeRoutes(),
+		conns:   make(map[*nodeConn]struct{}),
+		done:    make(chan struct{}),
 	}
-	for _, s := range []float64{o.Failing, o.Hung, o.InvalidJSON, o.InvalidAddress, o.OldVersion, o.GPU, o.Inactive} {
-		if s < 0 || s > 1 {
-			return nil, fmt.Errorf("simfleet: share %v out of [0,1]", s)
+	for _, n := range nodes {
+		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n), ipv6JSON(n)
+	}
+	var listeners []net.Listener
+	closeAll := func() {
+		for _, l := range listeners {
+			l.Close()
 		}
 	}
-	if o.Failing+o.Hung+o.InvalidJSON+o.InvalidAddress > 1 {
-		return nil, errors.New("simfleet: fault shares add up to more than 1")
-	}
-	if o.SharedListener && o.Nodes > 254*256*10 {
-		return nil, errors.New("simfleet: too many nodes for the loopback range")
-	}
-	f := &Fleet{opts: o, closing: make(chan struct{})}
-	f.assign()
-
-	nodeLns, err := f.listenNodes()
+	var lc net.ListenConfig
+	apiLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(o.Host, "0"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("simfleet: listen for the API host: %w", err)
 	}
-	apiLn, err := net.Listen("tcp", net.JoinHostPort(o.Host, "0"))
-	if err != nil {
-		closeAll(nodeLns)
-		return nil, fmt.Errorf("simfleet: listen api: %w", err)
-	}
+	listeners = append(listeners, apiLn)
 	f.apiURL = "http://" + apiLn.Addr().String()
-	f.buildPayloads()
+	if o.SharedListener {
+		l, err := f.listenShared(ctx, &lc)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		listeners = append(listeners, l)
+	} else {
+		for _, n := range nodes {
+			if n.info.Kind == KindInvalidAddress {
+				continue
+			}
+			l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(o.Host, "0"))
+			if err != nil {
+				closeAll()
+				return nil, fmt.Errorf("simfleet: listen for node %d: %w", n.info.Index, err)
+			}
+			listeners = append(listeners, &nodeListener{Listener: l, f: f, node: n})
+			n.info.Address = "http://" + l.Addr().String()
+		}
+	}
+	for _, n := range nodes {
+		if n.info.Kind != KindInvalidAddress && n.info.Index%8 == 5 {
+			n.info.Address += "/" // clients must strip it
+		}
+	}
+	if f.registry, err = registryJSON(ccns, nodes); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("simfleet: %w", err)
+	}
 
+	// HTTP/1.1 only: the service speaks HTTP/1.1 to plain-HTTP nodes, so
+	// unencrypted HTTP/2 would only add surface.
 	f.nodeSrv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveNode),
 		ConnContext:       connContext,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       10 * time.Minute,
-		ConnState:         f.trackOpen,
+		IdleTimeout:       30 * time.Minute, // never close idle conns under a test
+		ErrorLog:          quietLog(),
 	}
-	f.apiSrv = &http.Server{Handler: http.HandlerFunc(f.serveAPI), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Minute}
-	for _, ln := range nodeLns {
-		f.serve(f.nodeSrv, ln)
+	f.apiSrv = &http.Server{
+		Handler:           f.apiRoutes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       30 * time.Minute,
+		ErrorLog:          quietLog(),
 	}
-	f.serve(f.apiSrv, &countingListener{Listener: apiLn, accepted: func(net.Conn) (net.Conn, bool) {
-		f.apiConns.Add(1)
-		return nil, true
-	}})
+	f.serving.Go(func() { f.apiSrv.Serve(&apiListener{Listener: apiLn, f: f}) })
+	for _, l := range listeners[1:] {
+		f.serving.Go(func() { f.nodeSrv.Serve(l) })
+	}
 	return f, nil
 }
 
-func (f *Fleet) serve(srv *http.Server, ln net.Listener) {
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		_ = srv.Serve(ln)
-	}()
-}
-
-func closeAll(lns []net.Listener) {
-	for _, ln := range lns {
-		ln.Close()
+// listenShared binds the one listener of shared mode and gives each node
+// its loopback address on it.
+func (f *Fleet) listenShared(ctx context.Context, lc *net.ListenConfig) (net.Listener, error) {
+	l, err := lc.Listen(ctx, "tcp4", "0.0.0.0:0")
+	if err != nil {
+		return nil, fmt.Errorf("simfleet: listen for nodes: %w", err)
 	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	f.byAddr = make(map[netip.Addr]*node, len(f.nodes))
+	for _, n := range f.nodes {
+		if n.info.Kind == KindInvalidAddress {
+			continue
+		}
+		a, err := sharedAddr(n.info.Index)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("simfleet: %w", err)
+		}
+		f.byAddr[a] = n
+		n.info.Address = "http://" + net.JoinHostPort(a.String(), port)
+	}
+	return &nodeListener{Listener: l, f: f}, nil
 }
 
-// APIURL is the base URL of the API host, without a trailing slash.
+// APIURL is the API host's base URL, without a trailing slash.
 func (f *Fleet) APIURL() string { return f.apiURL }
 
-// Nodes returns the fleet's nodes in registry order, with their kinds now.
+// Nodes returns the nodes in registry order, with their current kinds.
 func (f *Fleet) Nodes() []Node {
 	out := make([]Node, len(f.nodes))
 	for i, n := range f.nodes {
-		out[i] = n.Node
-		out[i].Kind = Kind(n.kind.Load())
+		out[i] = n.info
+		out[i].Kind = n.Kind()
 	}
 	return out
 }
@@ -188,56 +181,68 @@ func (f *Fleet) Nodes() []Node {
 // Stats returns the counters.
 func (f *Fleet) Stats() Stats {
 	return Stats{
-		NodeConnections: f.nodeConns.Load(), NodeRequests: f.nodeReqs.Load(),
-		APIConnections: f.apiConns.Load(), APIRequests: f.apiReqs.Load(),
-		OpenNodeConnections: f.openConns.Load(),
+		NodeConnections:     f.stats.nodeConns.Load(),
+		NodeRequests:        f.stats.nodeRequests.Load(),
+		APIConnections:      f.stats.apiConns.Load(),
+		APIRequests:         f.stats.apiRequests.Load(),
+		OpenNodeConnections: f.stats.openNodeConns.Load(),
 	}
 }
 
-// NodeConnections returns the connections node index accepted.
-func (f *Fleet) NodeConnections(index int) int64 { return f.nodes[index].conns.Load() }
+// NodeConnections is the number of TCP connections node index accepted;
+// 0 for an index out of range.
+func (f *Fleet) NodeConnections(index int) int64 {
+	if index < 0 || index >= len(f.nodes) {
+		return 0
+	}
+	return f.nodes[index].conns.Load()
+}
 
-// SetKind changes a node's behaviour. An invalid address is fixed in the
-// registry, so KindInvalidAddress cannot be set nor left at run time.
+// SetKind changes how node index behaves from its next request on.
+// Addresses are fixed at Start, so a change to or from KindInvalidAddress,
+// or an index out of range, is ignored.
 func (f *Fleet) SetKind(index int, k Kind) {
+	if index < 0 || index >= len(f.nodes) || k < KindOK || k >= KindInvalidAddress {
+		return
+	}
 	n := f.nodes[index]
-	if k == KindInvalidAddress || Kind(n.kind.Load()) == KindInvalidAddress {
+	if n.info.Kind == KindInvalidAddress {
 		return
 	}
 	n.kind.Store(int32(k))
 }
 
-// SetRegistryDown makes the API host answer 503 for the registry.
+// SetRegistryDown makes the API host answer 503 for the registry aggregate
+// while down is true.
 func (f *Fleet) SetRegistryDown(down bool) { f.registryDown.Store(down) }
 
-// Close stops the fleet: hung handlers return, listeners and connections
-// close, and every goroutine has ended when it returns. It is idempotent.
-func (f *Fleet) Close() error {
-	f.closeOnce.Do(func() {
-		close(f.closing)
-		f.apiSrv.Close()
-		f.nodeSrv.Close()
-		f.wg.Wait()
-	})
-	return nil
+// enter admits a handler, unless the fleet is closing; the caller must
+// call f.inflight.Done when admitted.
+func (f *Fleet) enter() bool {
+	f.gate.RLock()
+	defer f.gate.RUnlock()
+	if f.closed {
+		return false
+	}
+	f.inflight.Add(1)
+	return true
 }
 
-// wait sleeps for the configured latency, unless the request or the fleet ends.
-func (f *Fleet) wait(ctx context.Context) bool {
-	d := f.opts.Latency
-	if f.opts.Jitter > 0 {
-		d += rand.N(f.opts.Jitter)
-	}
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-f.closing:
-	}
-	return false
+// Close releases hung handlers, closes listeners and connections and
+// waits for the fleet's goroutines and handlers to finish. It is safe to
+// call more than once.
+func (f *Fleet) Close() error {
+	f.closeOnce.Do(func() {
+		f.gate.Lock()
+		f.closed = true
+		f.gate.Unlock()
+		errNodes := f.nodeSrv.Close()
+		errAPI := f.apiSrv.Close()
+		close(f.done)
+		f.serving.Wait()
+		f.closeConns() // any the server did not track, e.g. accepted during Close
+		f.inflight.Wait()
+		f.closeErr = errors.Join(errNodes, errAPI)
+	})
+	return f.closeErr
 }

@@ -4,113 +4,125 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
-	"strconv"
+	"net/netip"
+	"sync"
 )
 
-// countingListener calls accepted for every new connection; accepted may
-// wrap the connection, or refuse it (false) to have it closed at once.
-type countingListener struct {
+// nodeListener counts the connections it accepts and tags each with the
+// node it was made to: the listener's own node, or in shared mode the node
+// owning the connection's local address.
+type nodeListener struct {
 	net.Listener
-	accepted func(net.Conn) (net.Conn, bool)
+	f    *Fleet
+	node *node // nil in shared mode
 }
 
-func (l *countingListener) Accept() (net.Conn, error) {
+func (l *nodeListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
 			return nil, err
 		}
-		wrapped, ok := l.accepted(c)
-		if !ok {
-			c.Close()
-			continue
+		n := l.node
+		if n == nil {
+			addr := localAddr(c)
+			if !addr.Is4() || addr.As4()[0] != 127 {
+				// The shared listener is on 0.0.0.0: refuse anything
+				// that did not come through loopback.
+				c.Close()
+				continue
+			}
+			n = l.f.byAddr[addr] // nil for a loopback address no node owns
 		}
-		if wrapped != nil {
-			c = wrapped
-		}
-		return c, nil
+		return l.f.track(c, n), nil
 	}
 }
 
-// nodeConn is a connection to one node.
-type nodeConn struct {
-	net.Conn
-	index int
+func localAddr(c net.Conn) netip.Addr {
+	if a, ok := c.LocalAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
 }
 
-type ctxKey struct{}
+// nodeConn is an accepted node connection; closing it updates the open
+// count once.
+type nodeConn struct {
+	net.Conn
+	f      *Fleet
+	node   *node
+	closed sync.Once
+}
 
+func (c *nodeConn) Close() error {
+	err := c.Conn.Close()
+	c.closed.Do(func() { c.f.forget(c) })
+	return err
+}
+
+// track counts a new connection to n (nil: no node) and remembers it so
+// that Close can end it.
+func (f *Fleet) track(c net.Conn, n *node) *nodeConn {
+	nc := &nodeConn{Conn: c, f: f, node: n}
+	f.stats.nodeConns.Add(1)
+	f.stats.openNodeConns.Add(1)
+	if n != nil {
+		n.conns.Add(1)
+	}
+	f.connMu.Lock()
+	f.conns[nc] = struct{}{}
+	f.connMu.Unlock()
+	return nc
+}
+
+func (f *Fleet) forget(c *nodeConn) {
+	f.stats.openNodeConns.Add(-1)
+	f.connMu.Lock()
+	delete(f.conns, c)
+	f.connMu.Unlock()
+}
+
+// closeConns ends every node connection still open.
+func (f *Fleet) closeConns() {
+	f.connMu.Lock()
+	open := make([]*nodeConn, 0, len(f.conns))
+	for c := range f.conns {
+		open = append(open, c)
+	}
+	f.connMu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+}
+
+// connContext puts the connection's node in every request context.
 func connContext(ctx context.Context, c net.Conn) context.Context {
-	if nc, ok := c.(*nodeConn); ok {
-		return context.WithValue(ctx, ctxKey{}, nc.index)
+	if nc, ok := c.(*nodeConn); ok && nc.node != nil {
+		return context.WithValue(ctx, nodeKey{}, nc.node)
 	}
 	return ctx
 }
 
-func (f *Fleet) trackOpen(c net.Conn, s http.ConnState) {
-	switch s {
-	case http.StateNew:
-		f.openConns.Add(1)
-	case http.StateClosed, http.StateHijacked:
-		f.openConns.Add(-1)
-	}
+// apiListener counts the API host's connections.
+type apiListener struct {
+	net.Listener
+	f *Fleet
 }
 
-// loopbackIP is node i's address in shared-listener mode: 127.20.0.1,
-// 127.20.0.2, … skipping .0 and .255 in the last octet.
-func loopbackIP(i int) [4]byte {
-	a, b := i/254, i%254+1
-	return [4]byte{127, byte(20 + a/256), byte(a % 256), byte(b)}
+func (l *apiListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.f.stats.apiConns.Add(1)
+	}
+	return c, err
 }
 
-// listenNodes opens one listener per node, or one for all of them.
-func (f *Fleet) listenNodes() ([]net.Listener, error) {
-	count := func(i int) func(net.Conn) (net.Conn, bool) {
-		return func(c net.Conn) (net.Conn, bool) {
-			f.nodeConns.Add(1)
-			f.nodes[i].conns.Add(1)
-			return &nodeConn{Conn: c, index: i}, true
-		}
+// sharedAddr is node i's loopback address in shared mode: 127.20.0.1,
+// 127.20.0.2, …, 127.20.0.254, 127.20.1.1, … (never .0 nor .255).
+func sharedAddr(i int) (netip.Addr, error) {
+	hi := 20*256 + i/254
+	if hi > 0xffff {
+		return netip.Addr{}, fmt.Errorf("node %d: no loopback address left", i)
 	}
-	if f.opts.SharedListener {
-		ln, err := net.Listen("tcp4", "0.0.0.0:0")
-		if err != nil {
-			return nil, fmt.Errorf("simfleet: listen: %w", err)
-		}
-		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-		f.byIP = make(map[[4]byte]int, len(f.nodes))
-		for i, n := range f.nodes {
-			ip := loopbackIP(i)
-			f.byIP[ip] = i
-			n.Address = fmt.Sprintf("http://%d.%d.%d.%d:%s", ip[0], ip[1], ip[2], ip[3], port)
-		}
-		shared := &countingListener{Listener: ln, accepted: func(c net.Conn) (net.Conn, bool) {
-			la, ok := c.LocalAddr().(*net.TCPAddr)
-			if !ok {
-				return nil, false
-			}
-			ip4 := la.IP.To4()
-			if ip4 == nil || ip4[0] != 127 {
-				return nil, false // never serve anything but loopback
-			}
-			i, ok := f.byIP[[4]byte(ip4)]
-			if !ok {
-				return nil, false
-			}
-			return count(i)(c)
-		}}
-		return []net.Listener{shared}, nil
-	}
-	lns := make([]net.Listener, 0, len(f.nodes))
-	for i, n := range f.nodes {
-		ln, err := net.Listen("tcp", net.JoinHostPort(f.opts.Host, "0"))
-		if err != nil {
-			closeAll(lns)
-			return nil, fmt.Errorf("simfleet: listen node %d: %w", i, err)
-		}
-		n.Address = "http://" + ln.Addr().String()
-		lns = append(lns, &countingListener{Listener: ln, accepted: count(i)})
-	}
-	return lns, nil
+	return netip.AddrFrom4([4]byte{127, byte(hi >> 8), byte(hi), byte(i%254 + 1)}), nil
 }

@@ -3,8 +3,11 @@ package simfleet
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,42 +19,89 @@ func start(t *testing.T, o Options) *Fleet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
 	return f
 }
 
-func fetch(t *testing.T, c *http.Client, url string) (int, []byte) {
+// newClient is a keep-alive client of its own, so connection counts do not
+// depend on other tests.
+func newClient(t *testing.T) *http.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 5 * time.Second}
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, http.Header, []byte) {
 	t.Helper()
 	resp, err := c.Get(url)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read: %v", url, err)
+	}
+	return resp.StatusCode, resp.Header, b
 }
 
-func TestKindsAndTraitsHaveExactShares(t *testing.T) {
-	f := start(t, Options{Nodes: 50, Seed: 9, Failing: 0.1, Hung: 0.04, InvalidJSON: 0.06, InvalidAddress: 0.1,
+func base(n Node) string { return strings.TrimRight(n.Address, "/") }
+
+func registryURL(f *Fleet) string {
+	return f.APIURL() + "/api/v0/aggregates/" + RegistryAddress + ".json?keys=corechannel"
+}
+
+// registryNodes fetches the registry and returns its resource nodes, each
+// as its raw fields.
+func registryNodes(t *testing.T, f *Fleet) ([]map[string]json.RawMessage, []byte) {
+	t.Helper()
+	status, _, body := get(t, newClient(t), registryURL(f))
+	var reg struct {
+		Address string `json:"address"`
+		Data    struct {
+			Corechannel struct {
+				Nodes         []map[string]json.RawMessage `json:"nodes"`
+				ResourceNodes []map[string]json.RawMessage `json:"resource_nodes"`
+			} `json:"corechannel"`
+		} `json:"data"`
+	}
+	if status != http.StatusOK {
+		t.Fatalf("registry answered %d", status)
+	}
+	if err := json.Unmarshal(body, &reg); err != nil {
+		t.Fatalf("registry: %v", err)
+	}
+	if reg.Address != RegistryAddress || len(reg.Data.Corechannel.Nodes) == 0 {
+		t.Fatalf("registry address %q, %d core channel nodes", reg.Address, len(reg.Data.Corechannel.Nodes))
+	}
+	return reg.Data.Corechannel.ResourceNodes, body
+}
+
+func TestSharesAreExact(t *testing.T) {
+	f := start(t, Options{Nodes: 50, Seed: 9, Failing: 0.1, Hung: 0.06, InvalidJSON: 0.08, InvalidAddress: 0.12,
 		OldVersion: 0.3, GPU: 0.2, Inactive: 0.2})
-	counts := map[Kind]int{}
+	kinds := map[Kind]int{}
 	old, gpu, inactive := 0, 0, 0
 	for _, n := range f.Nodes() {
-		counts[n.Kind]++
+		kinds[n.Kind]++
+		if slices.Contains(oldVersions, n.Version) {
+			old++
+		}
 		if n.GPU {
 			gpu++
 		}
 		if n.Inactive {
 			inactive++
 		}
-		if isOld(n.Version) {
-			old++
-		}
 	}
-	want := map[Kind]int{KindOK: 35, KindFailing: 5, KindHung: 2, KindInvalidJSON: 3, KindInvalidAddress: 5}
-	for k, n := range want {
-		if counts[k] != n {
-			t.Errorf("%s: %d nodes, want %d", k, counts[k], n)
+	want := map[Kind]int{KindOK: 32, KindFailing: 5, KindHung: 3, KindInvalidJSON: 4, KindInvalidAddress: 6}
+	for k, c := range want {
+		if kinds[k] != c {
+			t.Errorf("%s: %d nodes, want %d", k, kinds[k], c)
 		}
 	}
 	if old != 15 || gpu != 10 || inactive != 10 {
@@ -59,114 +109,153 @@ func TestKindsAndTraitsHaveExactShares(t *testing.T) {
 	}
 }
 
+func TestRegistry(t *testing.T) {
+	f := start(t, Options{Nodes: 50, Seed: 9, Failing: 0.1, InvalidAddress: 0.12, Inactive: 0.2})
+	entries, body := registryNodes(t, f)
+	nodes := f.Nodes()
+	if len(entries) != len(nodes) {
+		t.Fatalf("%d registry entries, %d nodes", len(entries), len(nodes))
+	}
+	if !regexp.MustCompile(`"resource_nodes":\[\{"hash":"[0-9a-f]{64}","name":`).Match(body) {
+		t.Error(`resource nodes do not start with "hash" then "name"`)
+	}
+	invalid, slash, quoted, inactive := map[string]bool{}, 0, 0, 0
+	hashes := map[string]bool{}
+	for i, e := range entries {
+		n := nodes[i]
+		var hash, name, address string
+		json.Unmarshal(e["hash"], &hash)
+		json.Unmarshal(e["name"], &name)
+		json.Unmarshal(e["address"], &address)
+		if hash != n.Hash || name != n.Name || address != n.Address || len(hash) != 64 || hashes[hash] {
+			t.Errorf("entry %d: hash %q name %q address %q; node %+v", i, hash, name, address, n)
+		}
+		hashes[hash] = true
+		if got := string(e["x_extra"]); got != `{"nested":[1,2.5,"s"]}` {
+			t.Errorf("entry %d: x_extra %s", i, got)
+		}
+		if (string(e["inactive_since"]) != "null") != n.Inactive {
+			t.Errorf("entry %d: inactive_since %s, inactive %v", i, e["inactive_since"], n.Inactive)
+		}
+		if n.Inactive {
+			inactive++
+		}
+		if n.Kind == KindInvalidAddress {
+			invalid[address] = true
+		} else if strings.HasSuffix(address, "/") {
+			slash++
+		}
+		if strings.Contains(name, `"`) {
+			quoted++
+		}
+		for _, k := range []string{"time", "type", "owner", "score", "parent", "reward", "status", "authorized", "decentralization", "terms_and_conditions"} {
+			if e[k] == nil {
+				t.Errorf("entry %d has no %q", i, k)
+			}
+		}
+	}
+	if len(invalid) != len(invalidAddresses) {
+		t.Errorf("invalid addresses %v, want all of %q", invalid, invalidAddresses)
+	}
+	if slash == 0 || quoted == 0 || inactive != 10 {
+		t.Errorf("%d addresses with a trailing slash, %d names with quotes, %d inactive", slash, quoted, inactive)
+	}
+}
+
+var port = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+
 func TestSameSeedSameFleet(t *testing.T) {
-	o := Options{Nodes: 30, Seed: 4, Failing: 0.2, GPU: 0.3, OldVersion: 0.3}
+	o := Options{Nodes: 40, Seed: 4, Failing: 0.1, Hung: 0.1, InvalidJSON: 0.1, InvalidAddress: 0.1,
+		OldVersion: 0.3, GPU: 0.3, Inactive: 0.2}
 	a, b := start(t, o), start(t, o)
+	_, ra := registryNodes(t, a)
+	_, rb := registryNodes(t, b)
+	if string(ra) == string(rb) {
+		t.Fatal("two fleets share their ports")
+	}
+	if pa, pb := port.ReplaceAll(ra, []byte("P")), port.ReplaceAll(rb, []byte("P")); string(pa) != string(pb) {
+		t.Error("same seed, different registries")
+	}
 	na, nb := a.Nodes(), b.Nodes()
 	for i := range na {
-		if na[i].Hash != nb[i].Hash || na[i].Kind != nb[i].Kind || na[i].Version != nb[i].Version || na[i].Score != nb[i].Score {
-			t.Fatalf("node %d differs: %+v vs %+v", i, na[i], nb[i])
+		na[i].Address, nb[i].Address = "", ""
+		if na[i] != nb[i] {
+			t.Errorf("node %d: %+v vs %+v", i, na[i], nb[i])
+		}
+		x, y := a.nodes[i], b.nodes[i]
+		if string(x.config) != string(y.config) || string(x.usage) != string(y.usage) || string(x.ipv6) != string(y.ipv6) {
+			t.Errorf("node %d: answers differ", i)
 		}
 	}
 	o.Seed = 5
-	if c := start(t, o); c.Nodes()[0].Hash == na[0].Hash {
+	c := start(t, o)
+	if c.Nodes()[0].Hash == na[0].Hash {
 		t.Error("another seed gave the same hashes")
 	}
 }
 
-func TestRegistryAndNodeAnswers(t *testing.T) {
-	f := start(t, Options{Nodes: 20, Seed: 1, OldVersion: 0.5, GPU: 0.5})
-	c := &http.Client{}
-	status, body := fetch(t, c, f.APIURL()+registryPath+"?keys=corechannel")
-	var reg struct {
+func TestAPIHost(t *testing.T) {
+	f := start(t, Options{Nodes: 3, Seed: 1})
+	c := newClient(t)
+	settings := f.APIURL() + "/api/v0/aggregates/" + SettingsAddress + ".json?keys=settings"
+	status, _, body := get(t, c, settings)
+	var s struct {
 		Data struct {
-			Corechannel struct {
-				ResourceNodes []map[string]any `json:"resource_nodes"`
-			} `json:"corechannel"`
+			Settings struct {
+				GPUs []struct{ Model, DeviceID string } `json:"compatible_gpus"`
+			} `json:"settings"`
 		} `json:"data"`
 	}
-	if status != 200 || json.Unmarshal(body, &reg) != nil || len(reg.Data.Corechannel.ResourceNodes) != 20 {
-		t.Fatalf("registry: %d %.200s", status, body)
-	}
-	for _, n := range f.Nodes() {
-		addr := strings.TrimRight(n.Address, "/")
-		status, cfg := fetch(t, c, addr+"/status/config")
-		if status != 200 || !strings.Contains(string(cfg), `"version":"`+n.Version+`"`) {
-			t.Errorf("node %d config: %d %.100s", n.Index, status, cfg)
-		}
-		status, _ = fetch(t, c, addr+"/status/check/ipv6")
-		if (status == 200) == isOld(n.Version) {
-			t.Errorf("node %d (version %s): /status/check/ipv6 answered %d", n.Index, n.Version, status)
-		}
+	if status != 200 || json.Unmarshal(body, &s) != nil || len(s.Data.Settings.GPUs) != 4 {
+		t.Errorf("settings: %d %s", status, body)
 	}
 	f.SetRegistryDown(true)
-	if status, _ := fetch(t, c, f.APIURL()+registryPath+"?keys=corechannel"); status != http.StatusServiceUnavailable {
+	if status, _, _ := get(t, c, registryURL(f)); status != http.StatusServiceUnavailable {
 		t.Errorf("registry down answered %d", status)
 	}
+	if status, _, _ := get(t, c, settings); status != http.StatusOK {
+		t.Errorf("settings answered %d while the registry is down", status)
+	}
+	f.SetRegistryDown(false)
+	if status, _, _ := get(t, c, registryURL(f)); status != http.StatusOK {
+		t.Errorf("registry back up answered %d", status)
+	}
+	if status, _, _ := get(t, c, f.APIURL()+"/api/v0/aggregates/0x00.json"); status != http.StatusNotFound {
+		t.Errorf("unknown aggregate answered %d", status)
+	}
+	status, _, body = get(t, c, f.APIURL()+"/stats")
+	var st Stats
+	if status != 200 || json.Unmarshal(body, &st) != nil || st.APIRequests != 6 || st.APIConnections != 1 {
+		t.Errorf("stats: %d %s", status, body)
+	}
 }
 
-func TestConnectionsCountedAndReused(t *testing.T) {
-	f := start(t, Options{Nodes: 2, Seed: 1})
-	c := &http.Client{Transport: &http.Transport{}}
-	for range 5 {
-		fetch(t, c, f.Nodes()[0].Address+"/status/config")
-	}
-	if got := f.NodeConnections(0); got != 1 {
-		t.Errorf("5 keep-alive requests opened %d connections, want 1", got)
-	}
-	if st := f.Stats(); st.NodeRequests != 5 || st.NodeConnections != 1 || st.OpenNodeConnections != 1 {
-		t.Errorf("stats %+v", st)
+func TestOptionsRejected(t *testing.T) {
+	for _, o := range []Options{
+		{Nodes: -1}, {Failing: 1.5}, {GPU: -0.1}, {Failing: 0.6, Hung: 0.6}, {Latency: -time.Second},
+	} {
+		if f, err := Start(context.Background(), o); err == nil {
+			f.Close()
+			t.Errorf("%+v accepted", o)
+		}
 	}
 }
 
-func TestHungNodeReleasedByClose(t *testing.T) {
-	f, err := Start(context.Background(), Options{Nodes: 1, Seed: 1, Hung: 1})
+func TestRegisterFlags(t *testing.T) {
+	var o Options
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	o.RegisterFlags(fs)
+	if d := fs.Lookup("nodes").DefValue; d != "100" {
+		t.Errorf("-nodes default %s", d)
+	}
+	err := fs.Parse(strings.Fields("-nodes 7 -seed 3 -latency 5ms -jitter 1ms -failing 0.1 -hung 0.2 " +
+		"-invalid-json 0.05 -invalid-address 0.01 -old-version 0.3 -gpu 0.4 -inactive 0.5 -shared-listener"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.Get(f.Nodes()[0].Address + "/status/config")
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for f.Stats().NodeRequests == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond) // polling for the request to arrive
+	want := Options{Nodes: 7, Seed: 3, Latency: 5 * time.Millisecond, Jitter: time.Millisecond, Failing: 0.1, Hung: 0.2,
+		InvalidJSON: 0.05, InvalidAddress: 0.01, OldVersion: 0.3, GPU: 0.4, Inactive: 0.5, SharedListener: true}
+	if o != want {
+		t.Errorf("parsed %+v", o)
 	}
-	f.Close()
-	if err := <-done; err == nil {
-		t.Error("a hung node answered")
-	}
-}
-
-func TestSharedListener(t *testing.T) {
-	f := start(t, Options{Nodes: 300, Seed: 2, SharedListener: true})
-	c := &http.Client{}
-	seen := map[string]bool{}
-	for _, i := range []int{0, 1, 253, 254, 299} {
-		n := f.Nodes()[i]
-		if !strings.HasPrefix(n.Address, "http://127.20.") {
-			t.Fatalf("node %d address %s", i, n.Address)
-		}
-		status, body := fetch(t, c, strings.TrimRight(n.Address, "/")+"/status/config")
-		if status != 200 || seen[string(body)] {
-			t.Errorf("node %d: %d, distinct=%v", i, status, !seen[string(body)])
-		}
-		seen[string(body)] = true
-		if f.NodeConnections(i) != 1 {
-			t.Errorf("node %d: %d connections", i, f.NodeConnections(i))
-		}
-	}
-}
-
-func isOld(version string) bool {
-	for _, v := range oldVersions {
-		if v == version {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,182 @@
+package simfleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Aggregate owners on the API host, as on the real network.
+const (
+	RegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
+	SettingsAddress = "0xA07B1214bAe0D5ccAA25449C3149c0aC83658874"
+)
+
+// crn is a resource node of the corechannel aggregate. Fields are in the
+// order the real registry writes them.
+type crn struct {
+	Hash               string          `json:"hash"`
+	Name               string          `json:"name"`
+	Time               float64         `json:"time"`
+	Type               string          `json:"type"`
+	Owner              string          `json:"owner"`
+	Score              float64         `json:"score"`
+	Banner             string          `json:"banner"`
+	Locked             bool            `json:"locked"`
+	Parent             *string         `json:"parent"`
+	Reward             string          `json:"reward"`
+	Status             string          `json:"status"`
+	Address            string          `json:"address"`
+	Manager            string          `json:"manager"`
+	Picture            string          `json:"picture"`
+	Authorized         []string        `json:"authorized"`
+	Description        string          `json:"description"`
+	Performance        float64         `json:"performance"`
+	Multiaddress       string          `json:"multiaddress"`
+	ScoreUpdated       bool            `json:"score_updated"`
+	StreamReward       string          `json:"stream_reward"`
+	InactiveSince      *float64        `json:"inactive_since"`
+	Decentralization   float64         `json:"decentralization"`
+	RegistrationURL    string          `json:"registration_url"`
+	TermsAndConditions string          `json:"terms_and_conditions"`
+	Extra              json.RawMessage `json:"x_extra"` // unknown to clients: must pass through
+}
+
+// ccn is a core channel node, the parent of resource nodes.
+type ccn struct {
+	Hash               string             `json:"hash"`
+	Name               string             `json:"name"`
+	Time               float64            `json:"time"`
+	Type               string             `json:"type"`
+	Owner              string             `json:"owner"`
+	Score              float64            `json:"score"`
+	Banner             string             `json:"banner"`
+	Locked             bool               `json:"locked"`
+	Reward             string             `json:"reward"`
+	Status             string             `json:"status"`
+	Address            string             `json:"address"`
+	Manager            string             `json:"manager"`
+	Picture            string             `json:"picture"`
+	Stakers            map[string]float64 `json:"stakers"`
+	HasBonus           bool               `json:"has_bonus"`
+	Authorized         []string           `json:"authorized"`
+	Description        string             `json:"description"`
+	Performance        float64            `json:"performance"`
+	Multiaddress       string             `json:"multiaddress"`
+	TotalStaked        float64            `json:"total_staked"`
+	ScoreUpdated       bool               `json:"score_updated"`
+	StreamReward       string             `json:"stream_reward"`
+	InactiveSince      *float64           `json:"inactive_since"`
+	ResourceNodes      []string           `json:"resource_nodes"`
+	Decentralization   float64            `json:"decentralization"`
+	RegistrationURL    string             `json:"registration_url"`
+	TermsAndConditions string             `json:"terms_and_conditions"`
+}
+
+const baseTime = 1.69e9 // registrations are spread over the year after this
+
+func round(x float64, places int) float64 {
+	p := math.Pow10(places)
+	return math.Round(x*p) / p
+}
+
+// newCRN draws the registry entry of node i; its address is set once the
+// node listens.
+func newCRN(seed int64, i int, inactive bool, parent *string) crn {
+	r := newRand(seed, streamRegistry, uint64(i))
+	c := crn{
+		Hash:             hexString(r, 32),
+		Name:             nodeName(i),
+		Time:             round(baseTime+r.Float64()*3e7, 3),
+		Type:             "compute",
+		Owner:            "0x" + hexString(r, 20),
+		Score:            round(r.Float64(), 4),
+		Parent:           parent,
+		Reward:           "0x" + hexString(r, 20),
+		Status:           "linked",
+		Authorized:       []string{},
+		Performance:      round(r.Float64(), 4),
+		ScoreUpdated:     true,
+		Decentralization: round(r.Float64(), 4),
+		Extra:            json.RawMessage(`{"nested":[1,2.5,"s"]}`),
+	}
+	if inactive {
+		t := round(baseTime+3e7+r.Float64()*1e6, 3)
+		c.InactiveSince = &t
+	}
+	return c
+}
+
+// newCCNs draws the core channel nodes; resource nodes are linked later.
+func newCCNs(seed int64) []ccn {
+	r := newRand(seed, streamCCN, 0)
+	out := make([]ccn, 3)
+	for i := range out {
+		owner := "0x" + hexString(r, 20)
+		out[i] = ccn{
+			Hash:             hexString(r, 32),
+			Name:             fmt.Sprintf("ccn-%d", i),
+			Time:             round(baseTime-1e6*r.Float64(), 3),
+			Owner:            owner,
+			Score:            round(0.8+0.2*r.Float64(), 4),
+			Reward:           owner,
+			Status:           "active",
+			Stakers:          map[string]float64{"0x" + hexString(r, 20): 500000},
+			HasBonus:         true,
+			Authorized:       []string{},
+			Performance:      round(r.Float64(), 4),
+			Multiaddress:     fmt.Sprintf("/ip4/192.0.2.%d/tcp/4025/p2p/Qm%s", 10+i, hexString(r, 22)),
+			TotalStaked:      750000 + float64(r.IntN(1000000)),
+			ScoreUpdated:     true,
+			ResourceNodes:    []string{},
+			Decentralization: round(r.Float64(), 4),
+		}
+	}
+	return out
+}
+
+// registryJSON is the corechannel aggregate for nodes, whose addresses are
+// set.
+func registryJSON(ccns []ccn, nodes []*node) ([]byte, error) {
+	crns := make([]crn, len(nodes))
+	for i, n := range nodes {
+		crns[i] = n.entry
+		crns[i].Address = n.info.Address
+	}
+	var doc struct {
+		Address string `json:"address"`
+		Data    struct {
+			Corechannel struct {
+				Nodes         []ccn `json:"nodes"`
+				ResourceNodes []crn `json:"resource_nodes"`
+			} `json:"corechannel"`
+		} `json:"data"`
+		Info struct{} `json:"info"`
+	}
+	doc.Address = RegistryAddress
+	doc.Data.Corechannel.Nodes = ccns
+	doc.Data.Corechannel.ResourceNodes = crns
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode registry: %w", err)
+	}
+	return b, nil
+}
+
+// settingsJSON is the settings aggregate: the GPUs the network accepts.
+const settingsJSON = `{"address":"` + SettingsAddress + `","data":{"settings":{"compatible_gpus":[` +
+	`{"name":"RTX 4090","model":"RTX 4090","vendor":"NVIDIA","device_id":"10de:2684"},` +
+	`{"name":"RTX 4000 ADA","model":"RTX 4000 ADA","vendor":"NVIDIA","device_id":"10de:27b0"},` +
+	`{"name":"L40S","model":"L40S","vendor":"NVIDIA","device_id":"10de:26b9"},` +
+	`{"name":"H100","model":"H100","vendor":"NVIDIA","device_id":"10de:2331"}],` +
+	`"community_wallet_address":"0x5aBd3258C5492fD378EBC2e0017416E199e5Da56",` +
+	`"community_wallet_timestamp":1739996239}},"info":{}}`
+
+// linkCCNs fills each core channel node's list of resource node hashes.
+func linkCCNs(ccns []ccn, nodes []*node) {
+	for _, n := range nodes {
+		if c := n.quirks.ccn; c >= 0 {
+			ccns[c].ResourceNodes = append(ccns[c].ResourceNodes, n.info.Hash)
+		}
+	}
+}
