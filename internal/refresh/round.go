@@ -96,7 +96,7 @@ func (r *Refresher) round(ctx context.Context) error {
 		r.status.LastError = rep.Err.Error()
 	}
 	r.mu.Unlock()
-	rep.Snapshot = r.publish()
+	rep.Snapshot = r.publish(snapshot.Best)
 	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
 		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
 	if r.opts.OnRound != nil {
@@ -169,7 +169,7 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 				dirty := r.dirty
 				r.mu.Unlock()
 				if dirty {
-					r.publish()
+					r.publish(snapshot.Fast)
 				}
 			}
 		}
@@ -177,8 +177,10 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// publish builds a snapshot of the live state and makes it current.
-func (r *Refresher) publish() *snapshot.Snapshot {
+// publish builds a snapshot of the live state, compresses it at level
+// (fast while a round runs, best at its end; bodies equal to the current
+// snapshot's reuse its compressed bytes) and makes it current.
+func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
@@ -187,7 +189,7 @@ func (r *Refresher) publish() *snapshot.Snapshot {
 	last := r.lastRefresh
 	r.dirty = false
 	r.mu.Unlock()
-	s := snapshot.Build(last, crns)
+	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
 	return s
 }
