@@ -109,6 +109,9 @@ func (r *Refresher) round(ctx context.Context) error {
 // requests in flight, and applies each result as soon as it arrives.
 func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings *aleph.Settings) []NodeReport {
 	reports := make([]NodeReport, len(targets))
+	// Two connections per node (config and usage at once) must fit the
+	// idle pool, or steady rounds redial; past that, one per node.
+	sequential := 2*len(targets) > r.opts.Client.Options().MaxIdleConns
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	workers := min(r.opts.Client.Options().Concurrency, len(targets))
@@ -117,7 +120,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				reports[i] = r.probeOne(ctx, targets[i], settings)
+				reports[i] = r.probeOne(ctx, targets[i], settings, sequential)
 			}
 		}()
 	}
@@ -129,7 +132,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings
 	return reports
 }
 
-func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings) NodeReport {
+func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential bool) NodeReport {
 	// st.node, st.addr and st.addrErr change only between rounds.
 	rep := NodeReport{Hash: st.node.Hash}
 	if st.addrErr != nil {
@@ -140,7 +143,11 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		r.mu.Unlock()
 		return rep
 	}
-	u := prepare(r.opts.Client.Node(ctx, st.addr), settings)
+	probeNode := r.opts.Client.Node
+	if sequential {
+		probeNode = r.opts.Client.NodeSequential
+	}
+	u := prepare(probeNode(ctx, st.addr), settings)
 	rep.Config, rep.Usage, rep.IPv6 = outcome(u.r.Config), outcome(u.r.Usage), outcome(u.r.IPv6)
 	r.mu.Lock()
 	st.apply(u)

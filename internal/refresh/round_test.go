@@ -31,6 +31,14 @@ func startFleet(t *testing.T, n int, hung map[int]bool) *testFleet {
 	var entries []string
 	for i := range n {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Simulated network latency: config and usage, asked at once,
+			// overlap, so that each node's two connections are made in
+			// the first round.
+			select {
+			case <-time.After(10 * time.Millisecond):
+			case <-r.Context().Done():
+				return
+			}
 			if hung[i] {
 				select {
 				case <-f.release:
@@ -81,7 +89,11 @@ func startFleet(t *testing.T, n int, hung map[int]bool) *testFleet {
 }
 
 func newTestRefresher(f *testFleet, timeout time.Duration) *Refresher {
-	client := probe.NewClient(probe.Options{Timeout: timeout, Concurrency: 16})
+	return newTestRefresherPool(f, timeout, 0)
+}
+
+func newTestRefresherPool(f *testFleet, timeout time.Duration, maxIdle int) *Refresher {
+	client := probe.NewClient(probe.Options{Timeout: timeout, Concurrency: 16, MaxIdleConns: maxIdle})
 	return New(Options{Client: client, APIURL: f.api.URL, PublishEvery: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 }
 
@@ -177,5 +189,30 @@ func TestSteadyRoundOpensNoConnections(t *testing.T) {
 	}
 	if st := r.Status(); st.Responsive != len(f.nodes) {
 		t.Errorf("responsive %d of %d", st.Responsive, len(f.nodes))
+	}
+}
+
+// TestSmallPoolProbesSequentially gives the pool room for fewer than two
+// connections per node: each node is then probed on one connection, and
+// steady rounds still open none.
+func TestSmallPoolProbesSequentially(t *testing.T) {
+	f := startFleet(t, 6, nil)
+	r := newTestRefresherPool(f, 10*time.Second, 2*6-1)
+	defer r.opts.Client.CloseIdleConnections()
+	ctx := context.Background()
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := f.newConns.Load()
+	if first != int64(len(f.nodes)) {
+		t.Errorf("first round opened %d connections to %d nodes probed sequentially", first, len(f.nodes))
+	}
+	for range 2 {
+		if err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.newConns.Load() - first; n != 0 {
+		t.Errorf("steady rounds opened %d new connections", n)
 	}
 }
