@@ -35,6 +35,8 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var commands = map[string]command{
 	"serve":    serveCmd,
 	"snapshot": snapshotCmd,
+	"simfleet": simfleetCmd,
+	"demo":     demoCmd,
 }
 
 func main() {

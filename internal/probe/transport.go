@@ -19,6 +19,7 @@ type Options struct {
 	Concurrency         int           // requests in flight at once, all hosts together (64)
 	MaxIdleConns        int           // idle connections kept, all hosts together (1024)
 	MaxIdleConnsPerHost int           // idle connections kept per node (3: one per probe)
+	MaxConnsPerHost     int           // connections per node, busy or idle (1)
 	IdleConnTimeout     time.Duration // idle connections closed after this (90 s)
 	MaxRedirects        int           // redirects followed per request (3)
 	Guard               *Guard        // nil allows every destination
@@ -45,6 +46,9 @@ func (o *Options) setDefaults() {
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = 3
 	}
+	if o.MaxConnsPerHost <= 0 {
+		o.MaxConnsPerHost = 1
+	}
 	if o.IdleConnTimeout <= 0 {
 		o.IdleConnTimeout = 90 * time.Second
 	}
@@ -60,10 +64,11 @@ func (o *Options) setDefaults() {
 // transport, with a global bound on requests in flight, a per-request
 // timeout and a cap on the bytes read.
 type Client struct {
-	opts Options
-	tr   *http.Transport
-	hc   *http.Client
-	sem  chan struct{}
+	opts  Options
+	tr    *http.Transport
+	hc    *http.Client // node probes
+	large *http.Client // upstream aggregates: same transport, longer timeout
+	sem   chan struct{}
 }
 
 // NewTransport builds the pooled transport: keep-alive per host with room
@@ -89,12 +94,19 @@ func NewTransport(o Options) *http.Transport {
 			}
 			return guarded.DialContext(ctx, network, addr)
 		},
-		TLSClientConfig:        &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4096)},
-		ForceAttemptHTTP2:      true,
-		TLSHandshakeTimeout:    5 * time.Second,
-		ResponseHeaderTimeout:  o.Timeout,
-		MaxIdleConns:           o.MaxIdleConns,
-		MaxIdleConnsPerHost:    o.MaxIdleConnsPerHost,
+		TLSClientConfig:       &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4096)},
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: o.Timeout,
+		MaxIdleConns:          o.MaxIdleConns,
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		// One connection per node: HTTP/2 multiplexes a node's probes on
+		// it, HTTP/1.1 probes take turns. A second connection would be
+		// dialed or not depending on timing (the transport hands a finished
+		// response's connection back asynchronously), so steady rounds
+		// would not reliably reuse it; and at 10 000 nodes one descriptor
+		// per node is what the open-file limit allows.
+		MaxConnsPerHost:        o.MaxConnsPerHost,
 		IdleConnTimeout:        o.IdleConnTimeout,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
@@ -104,7 +116,12 @@ func NewTransport(o Options) *http.Transport {
 func NewClient(o Options) *Client {
 	o.setDefaults()
 	c := &Client{opts: o, tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
-	c.hc = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect}
+	// The timeout is the client's, not a per-request context: the client
+	// stops its timer when the body reaches EOF, whereas cancelling a
+	// request's context right after reading the body races with the
+	// transport putting the connection back, and often closes it.
+	c.hc = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect, Timeout: o.Timeout}
+	c.large = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect, Timeout: 3 * o.Timeout}
 	return c
 }
 
@@ -142,16 +159,16 @@ type Response struct {
 // 200 is an error of class http_status. It waits for a slot among the
 // requests in flight; the timeout starts once it has one.
 func (c *Client) Get(ctx context.Context, url string) Response {
-	return c.get(ctx, url, c.opts.MaxBody)
+	return c.get(ctx, c.hc, url, c.opts.MaxBody)
 }
 
-// GetLarge is Get with its own size cap, for upstream aggregates that are
-// far larger than any node answer.
+// GetLarge is Get with its own size cap and three times the timeout, for
+// upstream aggregates that are far larger than any node answer.
 func (c *Client) GetLarge(ctx context.Context, url string, max int64) Response {
-	return c.get(ctx, url, max)
+	return c.get(ctx, c.large, url, max)
 }
 
-func (c *Client) get(ctx context.Context, rawURL string, max int64) Response {
+func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -159,8 +176,6 @@ func (c *Client) get(ctx context.Context, rawURL string, max int64) Response {
 	}
 	defer func() { <-c.sem }()
 
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
 	start := time.Now()
 	fail := func(e *Error) Response {
 		now := time.Now()
@@ -172,7 +187,7 @@ func (c *Client) get(ctx context.Context, rawURL string, max int64) Response {
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	resp, err := c.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -35,13 +35,14 @@ type nodeState struct {
 	addr    string       // validated base URL; "" when invalid
 	addrErr *probe.Error // why the address is invalid
 
-	config   probeState
-	decoded  *aleph.NodeConfig
-	usage    probeState
-	usageRaw []byte // last good usage as received, re-normalised when settings change
-	usageN   *aleph.Usage
-	ipv6     probeState
-	ipv6Body []byte
+	config     probeState
+	configNote string // problems in the last good config
+	decoded    *aleph.NodeConfig
+	usage      probeState
+	usageRaw   []byte // last good usage as received, re-normalised when settings change
+	usageN     *aleph.Usage
+	ipv6       probeState
+	ipv6Body   []byte
 
 	rendered []byte // nil when stale
 }
@@ -49,15 +50,16 @@ type nodeState struct {
 // update is one round's result for one node, decoded and normalised
 // outside the state lock.
 type update struct {
-	r      probe.Result
-	usageN *aleph.Usage
+	r          probe.Result
+	usageN     *aleph.Usage
+	configNote string // config fields of the wrong type; the config itself is good
 }
 
 // prepare decodes what apply needs; it touches no shared state.
 func prepare(r probe.Result, settings *aleph.Settings) update {
 	u := update{r: r}
 	if r.Config.Err == nil && len(r.Problems) > 0 {
-		u.r.Config.Err = probe.Errorf(probe.ClassInvalidData, "%s", strings.Join(r.Problems, "; "))
+		u.configNote = probe.Errorf(probe.ClassInvalidData, "%s", strings.Join(r.Problems, "; ")).Error()
 	}
 	if r.Usage.Err == nil {
 		n, err := aleph.NormalizeUsage(r.Usage.Body, settings)
@@ -77,6 +79,7 @@ func (s *nodeState) apply(u update) {
 		cfg := r.Decoded
 		s.decoded = &cfg
 		s.config.record(r.Config, true)
+		s.configNote = u.configNote
 	} else {
 		s.config.record(r.Config, false)
 	}
@@ -120,6 +123,9 @@ func (s *nodeState) crn() snapshot.CRN {
 			e.ConfigErr, e.UsageErr = s.addrErr.Error(), s.addrErr.Error()
 		} else {
 			e.ConfigErr, e.UsageErr = errString(s.config.err), errString(s.usage.err)
+			if e.ConfigErr == "" {
+				e.ConfigErr = s.configNote
+			}
 		}
 		s.rendered = snapshot.Render(make([]byte, 0, 2048), &e)
 	}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"nodelist/internal/simfleet"
+)
+
+func simfleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts := simfleet.Options{Nodes: 100, Seed: 1}
+	fs := flag.NewFlagSet("simfleet", flag.ContinueOnError)
+	opts.RegisterFlags(fs)
+	if err := parseFlags(fs, args, nil, stderr); err != nil {
+		return err
+	}
+	raiseFileLimit()
+	fleet, err := simfleet.Start(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("start fleet: %w", err)
+	}
+	defer fleet.Close()
+	fmt.Fprintf(stdout, "simulated fleet of %d nodes\napi: %s\nstats: %s/stats\nrun: nodelist serve --api-url %s --allow-private-targets\n",
+		len(fleet.Nodes()), fleet.APIURL(), fleet.APIURL(), fleet.APIURL())
+	<-ctx.Done()
+	return nil
+}
