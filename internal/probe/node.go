@@ -51,9 +51,21 @@ func (c *Client) Node(ctx context.Context, addr string) Result {
 func (c *Client) NodeSequential(ctx context.Context, addr string) Result {
 	var r Result
 	c.config(ctx, addr, &r)
-	r.Usage = c.usage(ctx, addr)
+	if r.Usage = skipped(&r, "usage"); r.Usage.Err == nil {
+		r.Usage = c.usage(ctx, addr)
+	}
 	r.IPv6 = c.ipv6(ctx, addr, &r)
 	return r
+}
+
+// skipped is what a probe that follows a timed-out config probe answers,
+// without asking: a node that let the config probe time out would hold
+// the next one as long, doubling the round for nothing.
+func skipped(r *Result, what string) Response {
+	if r.Config.Err == nil || r.Config.Err.Class != ClassTimeout {
+		return Response{}
+	}
+	return Response{At: r.Config.At, Err: Errorf(ClassTimeout, "%s not asked: the config probe timed out", what)}
 }
 
 func (c *Client) usage(ctx context.Context, addr string) Response {
@@ -78,6 +90,9 @@ func (c *Client) config(ctx context.Context, addr string, r *Result) {
 }
 
 func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
+	if skip := skipped(r, "IPv6"); skip.Err != nil {
+		return skip
+	}
 	version := ""
 	if r.Config.Err == nil && r.Decoded.Version != nil {
 		version = *r.Decoded.Version
