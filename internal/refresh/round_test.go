@@ -58,12 +58,14 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 		if res.IPv6.Err == nil || res.IPv6.Err.Class != probe.ClassTimeout {
 			t.Errorf("%s: IPv6 %+v, want the skipped timeout", name, res.IPv6.Err)
 		}
-		want := int64(2) // config and usage, asked at once
+		// Config and usage are asked at once (usage may time out before
+		// the node has seen it); probed sequentially, config alone.
+		want := int64(2)
 		if name == "sequential" {
 			want = 1
 		}
-		if got := f.Stats().NodeRequests - before; got != want {
-			t.Errorf("%s: %d requests reached the hung node, want %d", name, got, want)
+		if got := f.Stats().NodeRequests - before; got > want || got == 0 {
+			t.Errorf("%s: %d requests reached the hung node, want at most %d", name, got, want)
 		}
 	}
 }
