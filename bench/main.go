@@ -123,20 +123,27 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	rep := &report{Date: time.Now().UTC(), Options: o, Host: hostInfo()}
+	var failed error
 	for _, n := range o.nodes {
 		res, err := measureFleet(ctx, o, n, nodelist, self)
 		if err != nil {
-			return fmt.Errorf("%d nodes: %w", n, err)
+			failed = fmt.Errorf("%d nodes: %w", n, err)
+			break // report what was measured
 		}
 		rep.Fleets = append(rep.Fleets, res)
+	}
+	if len(rep.Fleets) == 0 {
+		return failed
 	}
 	var sb strings.Builder
 	rep.write(&sb)
 	fmt.Fprint(stdout, sb.String())
 	if o.out != "" {
-		return os.WriteFile(o.out, []byte(sb.String()), 0o644)
+		if err := os.WriteFile(o.out, []byte(sb.String()), 0o644); err != nil {
+			return err
+		}
 	}
-	return nil
+	return failed
 }
 
 func freePort() (string, error) {

@@ -134,20 +134,11 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 		return nil, err
 	}
 
-	bodies := map[string][]byte{}
-	for _, enc := range []string{"identity", "gzip", "br", "zstd"} {
-		accept := enc
-		if enc == "identity" {
-			accept = ""
-		}
-		b, got, err := fetch(ctx, base+"/crns.json", accept)
-		if err != nil {
-			return nil, err
-		}
-		if (got == "" && enc != "identity") || (got != "" && got != enc) {
-			return nil, fmt.Errorf("asked for %s, got Content-Encoding %q", enc, got)
-		}
-		bodies[enc] = b
+	bodies, err := fetchBodies(ctx, base, limit)
+	if err != nil {
+		return nil, err
+	}
+	for enc, b := range bodies {
 		res.Bytes[enc] = len(b)
 	}
 	if n != o.loadAt {
@@ -160,6 +151,58 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 		return nil, err
 	}
 	return res, nil
+}
+
+// fetchBodies fetches crns.json in each encoding from one snapshot
+// published at the end of a round (publications while a round runs carry
+// no brotli): it waits for the round in progress, if any, and tries again
+// when a round ended between two fetches. When rounds run back to back
+// and no attempt succeeds, it returns the bytes of the last attempt
+// without brotli.
+func fetchBodies(ctx context.Context, base string, limit time.Duration) (map[string][]byte, error) {
+	var last map[string][]byte
+	for range 5 {
+		t, err := getTask(ctx, base)
+		if err != nil {
+			return nil, err
+		}
+		if t.Running {
+			if t, err = waitIdle(ctx, base, t.Round, slowPoll, limit); err != nil {
+				return nil, err
+			}
+		}
+		bodies, ok := map[string][]byte{}, true
+		for _, enc := range []string{"identity", "gzip", "br", "zstd"} {
+			accept := enc
+			if enc == "identity" {
+				accept = ""
+			}
+			b, got, err := fetch(ctx, base+"/crns.json", accept)
+			if err != nil {
+				return nil, err
+			}
+			if (got == "" && enc != "identity") || (got != "" && got != enc) {
+				ok = false
+				continue
+			}
+			bodies[enc] = b
+		}
+		if bodies["gzip"] != nil && bodies["zstd"] != nil {
+			last = bodies
+		}
+		if after, err := getTask(ctx, base); err == nil && ok && after.Round == t.Round && !after.Running {
+			return bodies, nil
+		}
+		select {
+		case <-time.After(slowPoll):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if last == nil {
+		return nil, fmt.Errorf("could not fetch crns.json in gzip and zstd")
+	}
+	return last, nil
 }
 
 // loadPhase runs wrk against crns.json and against the physical-limit

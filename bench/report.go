@@ -55,6 +55,9 @@ func (r *report) write(w io.Writer) {
 	for _, enc := range []string{"identity", "gzip", "br", "zstd"} {
 		row("crns.json bytes, "+enc, func(f *fleetResult) string {
 			b := f.Bytes[enc]
+			if b == 0 {
+				return "– (no end-of-round snapshot seen: rounds ran back to back)"
+			}
 			return fmt.Sprintf("%d (%.1f%%)", b, 100*float64(b)/float64(max(1, f.Bytes["identity"])))
 		})
 	}

@@ -87,7 +87,6 @@ func (r *Refresher) round(ctx context.Context) error {
 			responsive++
 		}
 	}
-	r.status.Running = false
 	r.status.Finished = rep.Finished
 	r.status.LastDuration = rep.Finished.Sub(rep.Started)
 	r.status.Nodes, r.status.Responsive = len(targets), responsive
@@ -97,6 +96,11 @@ func (r *Refresher) round(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	rep.Snapshot = r.publish(snapshot.Best)
+	// The round is over once its last snapshot is out: a client that sees
+	// it finished reads that snapshot.
+	r.mu.Lock()
+	r.status.Running = false
+	r.mu.Unlock()
 	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
 		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
 	if r.opts.OnRound != nil {
@@ -158,31 +162,41 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 }
 
 // publishWhileRunning publishes a snapshot every PublishEvery while results
-// arrive. The returned function stops it and waits for it.
+// arrive, or less often when publishing is slow: the pause after a
+// publication is at least publishCostFactor times what it cost, so that
+// building and compressing a large fleet's body never takes more than a
+// fifth of the round's time. The returned function stops it and waits for
+// it.
 func (r *Refresher) publishWhileRunning() (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.PublishEvery)
+		t := time.NewTimer(r.opts.PublishEvery)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				r.mu.Lock()
-				dirty := r.dirty
-				r.mu.Unlock()
-				if dirty {
-					r.publish(snapshot.Fast)
-				}
 			}
+			r.mu.Lock()
+			dirty := r.dirty
+			r.mu.Unlock()
+			wait := r.opts.PublishEvery
+			if dirty {
+				start := time.Now()
+				r.publish(snapshot.Fast)
+				wait = max(wait, publishCostFactor*time.Since(start))
+			}
+			t.Reset(wait)
 		}
 	}()
 	return func() { close(done); wg.Wait() }
 }
+
+const publishCostFactor = 4
 
 // publish builds a snapshot of the live state, compresses it at level
 // (fast while a round runs, best at its end; bodies equal to the current
