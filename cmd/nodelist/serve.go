@@ -53,17 +53,17 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	var certs *server.CertFiles
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		if certs, err = server.LoadCertFiles(cfg.TLSCert, cfg.TLSKey, log); err != nil {
+			ln.Close()
+			return err
+		}
+		scheme = "https"
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL)
-
+	srv := server.HTTPServer(handler, certs, log)
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -73,7 +73,13 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		_ = ref.Run(runCtx)
 	}()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			serveErr <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		serveErr <- srv.Serve(ln)
+	}()
 
 	select {
 	case <-ctx.Done():

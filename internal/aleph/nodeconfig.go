@@ -26,6 +26,9 @@ type NodeConfig struct {
 // object. Fields of the wrong type become nil and are described in the
 // returned problems (not an error: the rest of the config is still good).
 func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
+	if err := CheckDepth(body, MaxDepth); err != nil {
+		return NodeConfig{}, nil, fmt.Errorf("config: %w", err)
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
 		return NodeConfig{}, nil, errors.New("config is not a JSON object")

@@ -26,6 +26,9 @@ type Usage struct {
 // "model" when absent (from settings, which may be nil). A body that cannot
 // be made valid is an error saying which field is wrong.
 func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
+	if err := CheckDepth(body, MaxDepth); err != nil {
+		return Usage{}, fmt.Errorf("usage: %w", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

@@ -32,6 +32,8 @@ type Config struct {
 	AllowCIDRs          List
 	ForbiddenHosts      List
 	DebugEndpoints      bool
+	TLSCert             string
+	TLSKey              string
 	LogLevel            string
 	LogFormat           string
 }
@@ -94,6 +96,8 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RefreshInterval, "refresh-interval", c.RefreshInterval, "time between round starts in background mode")
 	fs.StringVar(&c.Mode, "mode", c.Mode, "when rounds run: background or on-demand")
 	fs.BoolVar(&c.DebugEndpoints, "debug-endpoints", c.DebugEndpoints, "serve /debug/task, /debug/node and /debug/nodes_aggregate")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file: serve HTTPS (with --tls-key); reloaded when the file changes")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file of --tls-cert")
 	c.RegisterLog(fs)
 }
 
@@ -155,6 +159,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBody < 1024 || c.MaxBody > 1<<30 {
 		bad("--max-body %d: want 1024 to 1073741824 bytes", c.MaxBody)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("--tls-cert and --tls-key: set both or neither")
 	}
 	if _, err := c.Prefixes(); err != nil {
 		bad("--allow-cidr: %v", err)

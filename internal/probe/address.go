@@ -25,6 +25,11 @@ func ValidateAddress(raw string, forbidden []string) (string, error) {
 	if len(s) > 2048 {
 		return "", errors.New("address longer than 2048 bytes")
 	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// Not valid in a URL unescaped, and they make the trimmed form
+		// ambiguous ("http://h/ /" would become "http://h/ ").
+		return "", errors.New("address contains spaces or control characters")
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("unparsable address: %w", unwrapURL(err))

@@ -27,6 +27,9 @@ func TestValidateAddress(t *testing.T) {
 		{"https://notgoogle.com", "https://notgoogle.com", true},
 		{"https://x.com/", "", false},
 		{"http://[::1", "", false},
+		{"http://0/ /", "", false},
+		{"http://node.example.org/a\tb", "", false},
+		{"http://node.example.org/a%20b/", "http://node.example.org/a%20b", true},
 	}
 	for _, tt := range tests {
 		got, err := ValidateAddress(tt.in, DefaultForbidden)

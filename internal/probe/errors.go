@@ -88,6 +88,8 @@ func classify(err error) *Error {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		c = ClassReset
+	case strings.Contains(err.Error(), "response headers exceeded"):
+		c = ClassTooLarge
 	case strings.Contains(err.Error(), "tls:"):
 		c = ClassTLS
 	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):

@@ -57,6 +57,10 @@ func mustPrefixes(s ...string) []netip.Prefix {
 type Guard struct {
 	AllowPrivate bool           // every destination is allowed
 	Allow        []netip.Prefix // these ranges are allowed even if not public
+	// AllowAddrPorts are exact destinations (IP and port) allowed even if
+	// not public: narrower than a range, for a test fleet that must be
+	// reachable while everything else on the same host stays refused.
+	AllowAddrPorts []netip.AddrPort
 }
 
 // Check returns a *guardError when addr may not be dialed.
@@ -88,6 +92,14 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return &guardError{}
+	}
+	if g != nil {
+		exact := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		for _, a := range g.AllowAddrPorts {
+			if netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) == exact {
+				return nil
+			}
+		}
 	}
 	return g.Check(ap.Addr())
 }

@@ -58,14 +58,15 @@ func (c *Client) NodeSequential(ctx context.Context, addr string) Result {
 	return r
 }
 
-// skipped is what a probe that follows a timed-out config probe answers,
-// without asking: a node that let the config probe time out would hold
-// the next one as long, doubling the round for nothing.
+// skipped is what the usage probe, asked after config on one connection,
+// answers without asking when the node did not answer config at all: it
+// would hold the next probe as long (a timeout) or fail the same way.
 func skipped(r *Result, what string) Response {
-	if r.Config.Err == nil || r.Config.Err.Class != ClassTimeout {
+	e := r.Config.Err
+	if e == nil || !unreachable[e.Class] {
 		return Response{}
 	}
-	return Response{At: r.Config.At, Err: Errorf(ClassTimeout, "%s not asked: the config probe timed out", what)}
+	return Response{At: r.Config.At, Err: Errorf(e.Class, "%s not asked: config probe failed: %s", what, e.Msg)}
 }
 
 func (c *Client) usage(ctx context.Context, addr string) Response {
@@ -90,8 +91,10 @@ func (c *Client) config(ctx context.Context, addr string, r *Result) {
 }
 
 func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
-	if skip := skipped(r, "IPv6"); skip.Err != nil {
-		return skip
+	if e := r.Config.Err; e != nil && unreachable[e.Class] {
+		// The node did not answer at all; asking again would only wait
+		// for another timeout (or dial another refused connection).
+		return Response{At: r.Config.At, Err: Errorf(e.Class, "not asked: config probe failed: %s", e.Msg)}
 	}
 	version := ""
 	if r.Config.Err == nil && r.Decoded.Version != nil {
@@ -127,6 +130,12 @@ func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {
 	return resp
 }
 
+// unreachable are the classes of a node that gave no answer at all.
+var unreachable = map[Class]bool{
+	ClassTimeout: true, ClassRefused: true, ClassDNS: true, ClassTLS: true,
+	ClassForbidden: true, ClassReset: true, ClassCanceled: true,
+}
+
 var ipv6Bodies = [4][]byte{
 	[]byte(`{"host":false,"vm":false}`), []byte(`{"host":false,"vm":true}`),
 	[]byte(`{"host":true,"vm":false}`), []byte(`{"host":true,"vm":true}`),
@@ -148,5 +157,5 @@ func ipv6JSON(host, vm bool) []byte {
 
 func isObject(b []byte) bool {
 	b = bytes.TrimSpace(b)
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+	return len(b) > 0 && b[0] == '{' && aleph.CheckDepth(b, aleph.MaxDepth) == nil && json.Valid(b)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -64,11 +65,12 @@ func (o *Options) setDefaults() {
 // transport, with a global bound on requests in flight, a per-request
 // timeout and a cap on the bytes read.
 type Client struct {
-	opts  Options
-	tr    *http.Transport
-	hc    *http.Client // node probes
-	large *http.Client // upstream aggregates: same transport, longer timeout
-	sem   chan struct{}
+	opts    Options
+	trusted map[string]bool
+	tr      *http.Transport
+	hc      *http.Client // node probes
+	large   *http.Client // upstream aggregates: same transport, longer timeout
+	sem     chan struct{}
 }
 
 // NewTransport builds the pooled transport: keep-alive per host with room
@@ -82,14 +84,13 @@ func NewTransport(o Options) *http.Transport {
 		guarded.Control = o.Guard.control
 	}
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	trusted := make(map[string]bool, len(o.Trusted))
-	for _, t := range o.Trusted {
-		trusted[t] = true
-	}
+	trusted := trustedSet(o.Trusted)
 	return &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if trusted[addr] {
+			// Only the API's own requests skip the guard: a node that
+			// registers the API host's address is dialed like any node.
+			if trusted[strings.ToLower(addr)] && ctx.Value(trustedRequest{}) != nil {
 				return plain.DialContext(ctx, network, addr)
 			}
 			return guarded.DialContext(ctx, network, addr)
@@ -119,7 +120,7 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	c := &Client{opts: o, trusted: trustedSet(o.Trusted), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
@@ -144,6 +145,12 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != via[0].URL.Scheme {
 		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
 	}
+	if req.Context().Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+		return Errorf(ClassForbidden, "redirect to the API host refused")
+	}
+	if req.URL.User != nil {
+		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
+	}
 	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
@@ -167,9 +174,31 @@ func (c *Client) Get(ctx context.Context, url string) Response {
 }
 
 // GetLarge is Get with its own size cap and three times the timeout, for
-// upstream aggregates that are far larger than any node answer.
+// upstream aggregates that are far larger than any node answer. It is for
+// the API's own requests: only they may reach the Trusted hosts, and
+// without the guard.
 func (c *Client) GetLarge(ctx context.Context, url string, max int64) Response {
-	return c.get(ctx, c.large, url, max)
+	return c.get(context.WithValue(ctx, trustedRequest{}, true), c.large, url, max)
+}
+
+// trustedRequest marks the context of a request to the configured API.
+type trustedRequest struct{}
+
+func trustedSet(hosts []string) map[string]bool {
+	m := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		m[strings.ToLower(h)] = true
+	}
+	return m
+}
+
+// hostPort is u's host:port as a dialer sees it, default port included.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {
@@ -189,6 +218,11 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	if err != nil {
 		return fail(Errorf(ClassInvalidAddress, "%v", err))
 	}
+	if ctx.Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+		// A node registered at the API host could otherwise share the
+		// API's pooled, unguarded connections.
+		return fail(Errorf(ClassForbidden, "node address is the API host"))
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	resp, err := hc.Do(req)
@@ -197,7 +231,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(classify(err))
+		return fail(c.describe(classify(err), hc))
 	}
 	defer resp.Body.Close()
 	// Reading to EOF hands the connection back to the pool for reuse.
@@ -206,7 +240,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	r.Status = resp.StatusCode
 	switch {
 	case err != nil:
-		r.Err = classify(err)
+		r.Err = c.describe(classify(err), hc)
 	case int64(len(body)) > max:
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
@@ -215,6 +249,15 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		r.Body = body
 	}
 	return r
+}
+
+// describe replaces the transport's wording of a timeout, which names
+// internals, with what happened.
+func (c *Client) describe(e *Error, hc *http.Client) *Error {
+	if e.Class == ClassTimeout {
+		e.Msg = "no complete answer within " + hc.Timeout.String()
+	}
+	return e
 }
 
 // ErrorString is how an error is written in crns.json: "None" when there

@@ -96,8 +96,26 @@ func TestTrustedHostBypassesGuard(t *testing.T) {
 	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
 	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
 	defer c.CloseIdleConnections()
-	if r := c.Get(context.Background(), srv.URL+"/"); r.Err != nil {
+	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
 		t.Fatalf("trusted API host refused: %v", r.Err)
+	}
+}
+
+// A node registered at the API host's address is not trusted: it is
+// refused, so it can neither dial unguarded nor share the API's pooled
+// connections.
+func TestNodeAtTrustedHostIsForbidden(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
+	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
+	defer c.CloseIdleConnections()
+	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
+		t.Fatalf("trusted API host refused: %v", r.Err)
+	}
+	if r := c.Get(context.Background(), srv.URL+"/status/config"); r.Err == nil || r.Err.Class != ClassForbidden {
+		t.Errorf("node request to the API host: %v, want forbidden", r.Err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("API host accepted %d connections, want only the API's own 1", n)
 	}
 }
 
@@ -147,5 +165,33 @@ func TestNodeChoosesIPv6Route(t *testing.T) {
 		if string(res.IPv6.Body) != tt.want || res.IPv6.Err != nil {
 			t.Errorf("version %s: ipv6 %s %v, want %s", tt.version, res.IPv6.Body, res.IPv6.Err, tt.want)
 		}
+	}
+}
+
+func TestNodeSkipsIPv6WhenUnreachable(t *testing.T) {
+	var ipv6Asked atomic.Int64
+	release := make(chan struct{})
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == ConfigPath {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		if r.URL.Path == IPv6Path {
+			ipv6Asked.Add(1)
+		}
+		_, _ = w.Write([]byte(`{}`))
+	})
+	defer close(release)
+	c := NewClient(Options{Timeout: 200 * time.Millisecond})
+	defer c.CloseIdleConnections()
+	res := c.Node(context.Background(), srv.URL)
+	if res.Config.Err == nil || res.Config.Err.Class != ClassTimeout {
+		t.Fatalf("config: %v", res.Config.Err)
+	}
+	if res.IPv6.Err == nil || res.IPv6.Err.Class != ClassTimeout || ipv6Asked.Load() != 0 {
+		t.Errorf("ipv6 after a hung config: %v, asked %d times", res.IPv6.Err, ipv6Asked.Load())
 	}
 }

@@ -188,6 +188,9 @@ func TestSteadyRoundOpensNoConnection(t *testing.T) {
 		}
 	}
 	after := f.Stats()
+	if n := after.APIConnections - warm.APIConnections; n != 0 {
+		t.Errorf("two steady rounds opened %d new connections to the API host", n)
+	}
 	if n := after.NodeConnections - warm.NodeConnections; n != 0 {
 		t.Errorf("two steady rounds opened %d new connections to nodes (warm-up opened %d)", n, warm.NodeConnections)
 	}

@@ -256,10 +256,13 @@ type Status struct {
 	Finished     time.Time     `json:"-"`
 	LastDuration time.Duration `json:"-"`
 	LastError    string        `json:"-"`
-	Nodes        int           `json:"nodes"`
-	Responsive   int           `json:"responsive"` // nodes whose config probe succeeded last round
-	Probed       int           `json:"probed"`     // nodes done in the current or last round
-	Targets      int           `json:"targets"`    // nodes of the current or last round
+	// SettingsError is why the last settings fetch failed; "" when it
+	// went well. The last good GPU list stays in use meanwhile.
+	SettingsError string `json:"-"`
+	Nodes         int    `json:"nodes"`
+	Responsive    int    `json:"responsive"` // nodes whose config probe succeeded last round
+	Probed        int    `json:"probed"`     // nodes done in the current or last round
+	Targets       int    `json:"targets"`    // nodes of the current or last round
 }
 
 // Status returns the current round status.

@@ -290,6 +290,7 @@ func (r *Refresher) fetchSettings(ctx context.Context) {
 	resp := r.opts.Client.GetLarge(ctx, aleph.SettingsURL(r.opts.APIURL, r.opts.SettingsAddress), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		r.log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
+		r.settingsFailed("fetch settings: " + resp.Err.Error())
 		return
 	}
 	sum := sha256.Sum256(resp.Body)
@@ -298,12 +299,14 @@ func (r *Refresher) fetchSettings(ctx context.Context) {
 		var err error
 		if settings, err = aleph.ParseSettings(resp.Body); err != nil {
 			r.log.Warn("settings unusable; keeping the last good GPU list", "err", err)
+			r.settingsFailed(err.Error())
 			return
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.settingsAt = time.Now()
+	r.status.SettingsError = ""
 	if settings == nil {
 		return // unchanged
 	}
@@ -312,4 +315,10 @@ func (r *Refresher) fetchSettings(ctx context.Context) {
 		st.renormalise(settings)
 	}
 	r.dirty = true
+}
+
+func (r *Refresher) settingsFailed(msg string) {
+	r.mu.Lock()
+	r.status.SettingsError = msg
+	r.mu.Unlock()
 }

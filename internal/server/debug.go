@@ -51,10 +51,11 @@ func (s *Server) debugTask(w http.ResponseWriter, r *http.Request) {
 }
 
 // debugNode forces a round (joining one already running), waits for it,
-// and returns the node registry.
+// and returns the node registry. Forced rounds go through the gate: at
+// most one per DebugRoundEvery.
 func (s *Server) debugNode(w http.ResponseWriter, r *http.Request) {
-	if err := s.opts.Refresher.Refresh(r.Context()); err != nil && r.Context().Err() != nil {
-		return // the client went away
+	if !s.forceRound(w, r) {
+		return
 	}
 	nodes := s.opts.Refresher.Nodes()
 	list := make([]json.RawMessage, len(nodes))
@@ -82,6 +83,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	status, problems := "ok", []string{}
 	if t.LastError != nil {
 		problems = append(problems, *t.LastError)
+	}
+	if e := s.opts.Refresher.Status().SettingsError; e != "" {
+		problems = append(problems, e+" (the last good GPU list, if any, stays in use)")
 	}
 	if t.LastRefresh == nil {
 		problems = append(problems, "no round has completed yet")

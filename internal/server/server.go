@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/refresh"
@@ -26,6 +27,12 @@ type Options struct {
 	Refresher      Refresher
 	DebugEndpoints bool
 	Logger         *slog.Logger
+	// MaxInFlight bounds the requests served at once; more are answered
+	// 503 at once (1024).
+	MaxInFlight int
+	// DebugRoundEvery is the least time between two rounds forced by
+	// /debug/node (10 s).
+	DebugRoundEvery time.Duration
 }
 
 // Server is the service's http.Handler.
@@ -35,6 +42,7 @@ type Server struct {
 	mux     *http.ServeMux
 	pages   map[string]page
 	handler http.Handler
+	gate    *roundGate
 }
 
 // New builds the handler and reads the pages once.
@@ -42,13 +50,19 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 1024
+	}
+	if opts.DebugRoundEvery <= 0 {
+		opts.DebugRoundEvery = 10 * time.Second
+	}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery}}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
 	s.routes()
-	s.handler = cors(s.mux)
+	s.handler = limitInFlight(opts.MaxInFlight, cors(s.mux))
 	return s, nil
 }
 

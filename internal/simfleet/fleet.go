@@ -140,15 +140,11 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 	f.apiURL = "http://" + apiLn.Addr().String()
 	f.buildPayloads()
 
-	var protocols http.Protocols
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
 	f.nodeSrv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveNode),
 		ConnContext:       connContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       10 * time.Minute,
-		Protocols:         &protocols,
 		ConnState:         f.trackOpen,
 	}
 	f.apiSrv = &http.Server{Handler: http.HandlerFunc(f.serveAPI), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Minute}

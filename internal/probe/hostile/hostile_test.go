@@ -1,0 +1,187 @@
+package hostile_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"nodelist/internal/contract"
+	"nodelist/internal/probe"
+	"nodelist/internal/probe/hostile"
+	"nodelist/internal/refresh"
+	"nodelist/internal/server"
+)
+
+// TestHostileFleetRound runs one refresh round against every hostile
+// behaviour at once, with the dial guard on, and checks that the service
+// keeps serving, that the good nodes' data is intact, that each hostile
+// node carries its error class, that the loopback canary is never
+// connected to, and that memory stays bounded.
+func TestHostileFleetRound(t *testing.T) {
+	f := hostile.Start()
+	defer f.Close()
+
+	client := probe.NewClient(probe.Options{
+		Timeout:     1500 * time.Millisecond,
+		MaxBody:     1 << 20,
+		Concurrency: 64,
+		Guard:       &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
+		Trusted:     f.Trusted(),
+		Forbidden:   probe.DefaultForbidden,
+	})
+	defer client.CloseIdleConnections()
+	rounds := make(chan *refresh.Round, 1)
+	ref := refresh.New(refresh.Options{
+		Client:       client,
+		APIURL:       f.APIURL,
+		Forbidden:    probe.DefaultForbidden,
+		RoundTimeout: 30 * time.Second,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OnRound:      func(r *refresh.Round) { rounds <- r },
+	})
+	handler, err := server.New(server.Options{Refresher: ref, DebugEndpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := ref.Refresh(ctx); err != nil {
+		t.Fatalf("round: %v", err)
+	}
+	rep := <-rounds
+	runtime.ReadMemStats(&after)
+
+	// Sys is what the process took from the OS; it does not shrink back,
+	// so its growth bounds the round's peak, the fleet's own buffers
+	// included.
+	grew := int64(after.Sys) - int64(before.Sys)
+	t.Logf("round of %d nodes took %s; Sys grew %.1f MiB, HeapInuse %+.1f MiB",
+		len(rep.Nodes), rep.Finished.Sub(rep.Started).Round(time.Millisecond),
+		float64(grew)/(1<<20), float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20))
+	if grew >= 50<<20 {
+		t.Errorf("process memory grew by %d bytes in one hostile round, want < 50 MiB", grew)
+	}
+	if n := f.CanaryConns(); n != 0 {
+		t.Errorf("the loopback canary accepted %d connections with the guard on", n)
+	}
+
+	reports := map[string]refresh.NodeReport{}
+	for _, n := range rep.Nodes {
+		reports[n.Hash] = n
+	}
+	if len(reports) != len(f.Nodes) {
+		t.Fatalf("round reported %d nodes, the fleet has %d", len(reports), len(f.Nodes))
+	}
+	for _, n := range f.Nodes {
+		r, ok := reports[n.Hash()]
+		if !ok {
+			t.Errorf("%s: not in the round report", n.Name)
+			continue
+		}
+		t.Logf("%-26s config %-15s usage %-15s ipv6 %-15s %.90s", n.Name, orOK(r.Config.Class), orOK(r.Usage.Class), orOK(r.IPv6.Class), r.Config.Msg)
+		if got := string(r.Config.Class); got != n.Want {
+			t.Errorf("%s: config class %q (%s), want %q", n.Name, got, r.Config.Msg, n.Want)
+		}
+		if len(r.Config.Msg) > 210 || strings.Contains(r.Config.Msg, "goroutine ") {
+			t.Errorf("%s: error message is not short: %q", n.Name, r.Config.Msg)
+		}
+		if n.Good && (!r.Usage.OK || !r.IPv6.OK) {
+			t.Errorf("%s: good node: usage %+v, ipv6 %+v", n.Name, r.Usage, r.IPv6)
+		}
+	}
+	if r := reports["hostile-wrong-types"]; r.Usage.Class != probe.ClassInvalidData || r.IPv6.Class != probe.ClassInvalidJSON {
+		t.Errorf("wrong-types: usage %q, ipv6 %q; want invalid_data and invalid_json", r.Usage.Class, r.IPv6.Class)
+	}
+
+	// The service still answers, and what it serves is valid.
+	body := get(t, handler, "/crns.json", http.StatusOK)
+	if err := contract.Validate(body); err != nil {
+		t.Fatalf("crns.json after a hostile round: %v", err)
+	}
+	if !utf8.Valid(body) {
+		t.Error("crns.json is not valid UTF-8")
+	}
+	var doc struct {
+		CRNs []struct {
+			Hash        string                  `json:"hash"`
+			Payment     *string                 `json:"payment_receiver_address"`
+			Version     *string                 `json:"version"`
+			ConfigErr   string                  `json:"debug_config_from_crn_error"`
+			SystemUsage json.RawMessage         `json:"system_usage"`
+			IPv6        struct{ Host, VM bool } `json:"ipv6_check"`
+			Compatible  []json.RawMessage       `json:"compatible_gpus"`
+		} `json:"crns"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]int{}
+	for i, c := range doc.CRNs {
+		served[c.Hash] = i
+	}
+	for _, n := range f.Nodes {
+		i, ok := served[n.Hash()]
+		if !ok {
+			t.Errorf("%s: missing from crns.json", n.Name)
+			continue
+		}
+		c := doc.CRNs[i]
+		if want := n.Want + n.Noted; want != "" && !strings.HasPrefix(c.ConfigErr, want+": ") {
+			t.Errorf("%s: served config error %q, want class %s", n.Name, c.ConfigErr, want)
+		}
+		if !n.Good {
+			continue
+		}
+		if c.ConfigErr != "None" || c.Payment == nil || *c.Payment != "0x"+n.Name || c.Version == nil || *c.Version != "1.9.0" {
+			t.Errorf("%s: served config error %q, payment %v, version %v", n.Name, c.ConfigErr, c.Payment, c.Version)
+		}
+		if string(c.SystemUsage) == "null" || !c.IPv6.Host || !c.IPv6.VM || len(c.Compatible) != 1 {
+			t.Errorf("%s: served usage %.60s…, ipv6 %+v, %d compatible GPUs", n.Name, c.SystemUsage, c.IPv6, len(c.Compatible))
+		}
+	}
+	if c := doc.CRNs[served["hostile-non-utf8"]]; c.Version == nil || *c.Version != "1.9.0-\uFFFD\uFFFD" {
+		t.Errorf("non-UTF-8 version served as %v, want invalid bytes replaced", c.Version)
+	}
+	if h := get(t, handler, "/healthz", http.StatusOK); !strings.Contains(string(h), `"status":"ok"`) {
+		t.Errorf("healthz after a round with good nodes: %s", h)
+	}
+
+	// The canary counts: without the guard the same address reaches it.
+	open := probe.NewClient(probe.Options{Timeout: time.Second})
+	defer open.CloseIdleConnections()
+	if r := open.Get(ctx, strings.Replace(f.CanaryURL(), "127.0.0.1", "localhost", 1)+"/"); r.Err != nil {
+		t.Fatalf("canary unreachable without the guard: %v", r.Err)
+	}
+	if f.CanaryConns() == 0 {
+		t.Error("the canary counted no connection from an unguarded client")
+	}
+}
+
+func get(t *testing.T, h http.Handler, path string, want int) []byte {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != want {
+		t.Fatalf("GET %s: %d %s, want %d", path, rec.Code, rec.Body, want)
+	}
+	return rec.Body.Bytes()
+}
+
+func orOK(c probe.Class) string {
+	if c == "" {
+		return "ok"
+	}
+	return string(c)
+}

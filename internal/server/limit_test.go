@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"nodelist/internal/aleph"
+	"nodelist/internal/refresh"
+	"nodelist/internal/snapshot"
+)
+
+// countingRefresher counts forced rounds; each one blocks until release
+// is closed, so a test can hold rounds open.
+type countingRefresher struct {
+	holder  snapshot.Holder
+	rounds  atomic.Int64
+	release chan struct{}
+}
+
+func newCountingRefresher() *countingRefresher {
+	c := &countingRefresher{release: make(chan struct{})}
+	c.holder.Store(snapshot.Build(time.Time{}, nil))
+	return c
+}
+
+func (c *countingRefresher) Holder() *snapshot.Holder { return &c.holder }
+func (c *countingRefresher) Status() refresh.Status   { return refresh.Status{Mode: "background"} }
+func (c *countingRefresher) Fresh(context.Context)    {}
+func (c *countingRefresher) Registry() []byte         { return nil }
+func (c *countingRefresher) Nodes() []aleph.Node      { return nil }
+func (c *countingRefresher) Refresh(ctx context.Context) error {
+	c.rounds.Add(1)
+	select {
+	case <-c.release:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func TestDebugNodeForcesAtMostOneRoundPerInterval(t *testing.T) {
+	ref := newCountingRefresher()
+	close(ref.release)
+	s, err := New(Options{Refresher: ref, DebugEndpoints: true, DebugRoundEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make(chan int, 50)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/node", nil))
+			codes <- rec.Code
+			if rec.Code == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if n := ref.rounds.Load(); n != 1 {
+		t.Errorf("50 requests forced %d rounds, want 1", n)
+	}
+	if count[http.StatusOK] != 1 || count[http.StatusTooManyRequests] != 49 {
+		t.Errorf("status counts %v, want one 200 and 49 429", count)
+	}
+}
+
+func TestDebugEndpointsCanBeDisabled(t *testing.T) {
+	s, err := New(Options{Refresher: newCountingRefresher(), DebugEndpoints: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/debug/node", "/debug/task", "/debug/nodes_aggregate"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil))
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s with debug endpoints off: %d, want 404", p, rec.Code)
+		}
+	}
+}
+
+func TestInFlightBound(t *testing.T) {
+	ref := newCountingRefresher()
+	s, err := New(Options{Refresher: ref, DebugEndpoints: true, MaxInFlight: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One request holds the only slot, blocked in a forced round.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/debug/node", nil))
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for ref.rounds.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // poll until the first request holds its slot
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/crns.json", nil))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("request beyond the bound: %d, want 503 with Retry-After", rec.Code)
+	}
+	close(ref.release)
+	<-done
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/crns.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("request after the slot freed: %d, want 200", rec.Code)
+	}
+}

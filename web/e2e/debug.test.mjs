@@ -1,0 +1,301 @@
+// Browser test of the debug page: starts `nodelist demo` (a simulated fleet
+// and the service in one process), waits for a finished refresh round, then
+// drives Debian's Chromium through playwright-core against /debug.html and /.
+//
+// Env:
+//   NODELIST_BIN             use this binary instead of building ./cmd/nodelist
+//   NODELIST_CHROMIUM        browser executable (default /usr/bin/chromium)
+//   NODELIST_SCREENSHOT_DIR  where nodelist-debug.png goes (default os.tmpdir())
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const NODES = 60;
+const BUILD_TIMEOUT_MS = 8 * 60_000;
+const READY_TIMEOUT_MS = 60_000;
+const POLL_MS = 200;
+const REFRESH_TIMEOUT_MS = 120_000;
+const UI_TIMEOUT_MS = 15_000;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+
+let server; // {proc, base, output()}
+let browser;
+let page;
+let tmpDir;
+const pageErrors = [];
+
+// freePort asks the kernel for a free port; the small race until the demo
+// binds it is acceptable on a test machine.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function buildBinary() {
+  if (process.env.NODELIST_BIN) return process.env.NODELIST_BIN;
+  const bin = path.join(tmpDir, 'nodelist');
+  try {
+    await promisify(execFile)('go', ['build', '-o', bin, './cmd/nodelist'], {
+      cwd: repoRoot,
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 16 << 20,
+    });
+  } catch (err) {
+    throw new Error(`go build ./cmd/nodelist failed: ${err.message}\n${err.stderr ?? ''}`);
+  }
+  return bin;
+}
+
+// startDemo runs the demo and keeps the tail of its output for failure messages.
+function startDemo(bin, port) {
+  const proc = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--nodes', String(NODES)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk) => {
+    tail = (tail + chunk.toString()).slice(-16_000);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => resolve({ code, signal }));
+    proc.on('error', (err) => resolve({ code: null, signal: null, err }));
+  });
+  return { proc, exited, base: `http://127.0.0.1:${port}`, output: () => tail };
+}
+
+async function stopDemo(s) {
+  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  s.proc.kill('SIGTERM');
+  const timer = setTimeout(() => s.proc.kill('SIGKILL'), 10_000);
+  await s.exited;
+  clearTimeout(timer);
+}
+
+async function getJSON(url) {
+  const resp = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  assert.equal(resp.status, 200, `GET ${url}: status ${resp.status}`);
+  return resp.json();
+}
+
+// waitReady polls crns.json until every node is listed and a round finished.
+async function waitReady(s) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  let exit = null;
+  s.exited.then((e) => {
+    exit = e;
+  });
+  while (Date.now() < deadline) {
+    if (exit) {
+      throw new Error(`demo exited early (${JSON.stringify(exit)}); output:\n${s.output()}`);
+    }
+    try {
+      const doc = await getJSON(`${s.base}/crns.json`);
+      if (Array.isArray(doc.crns) && doc.crns.length === NODES && doc.last_refresh !== null) return doc;
+      last = `crns=${doc.crns?.length} last_refresh=${doc.last_refresh}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  throw new Error(`demo not ready within ${READY_TIMEOUT_MS} ms (last: ${last}); output:\n${s.output()}`);
+}
+
+function killOnExit() {
+  if (server && server.proc.exitCode === null) server.proc.kill('SIGKILL');
+}
+
+async function rowCount() {
+  return page.locator('#crns tbody tr').count();
+}
+
+async function waitRows(n) {
+  await page.waitForFunction((want) => document.querySelectorAll('#crns tbody tr').length === want, n, {
+    timeout: UI_TIMEOUT_MS,
+  });
+}
+
+// gotoAndCapture loads url and returns the crns.json body the page fetched,
+// so assertions compare with exactly what the page rendered even while the
+// demo keeps refreshing.
+async function gotoAndCapture(url) {
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/crns.json'), { timeout: UI_TIMEOUT_MS }),
+    page.goto(url),
+  ]);
+  return resp.json();
+}
+
+function matches(crn, needle) {
+  const key = `${crn.name ?? ''}\n${crn.hash ?? ''}\n${crn.address ?? ''}`.toLowerCase();
+  return key.includes(needle.toLowerCase());
+}
+
+before(
+  async () => {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-'));
+    process.on('exit', killOnExit);
+    const bin = await buildBinary();
+    server = startDemo(bin, await freePort());
+    await waitReady(server);
+
+    browser = await chromium.launch({
+      executablePath: process.env.NODELIST_CHROMIUM || '/usr/bin/chromium',
+      args: [
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      timeout: 60_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+    page.on('dialog', (dialog) => {
+      pageErrors.push(`dialog: ${dialog.message()}`);
+      dialog.dismiss().catch(() => {});
+    });
+  },
+  { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
+);
+
+after(
+  async () => {
+    if (browser) await browser.close().catch(() => {});
+    await stopDemo(server);
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  },
+  { timeout: 30_000 },
+);
+
+test('debug page lists every CRN', { timeout: 60_000 }, async () => {
+  const doc = await gotoAndCapture(`${server.base}/debug.html`);
+  assert.equal(doc.crns.length, NODES);
+  await waitRows(doc.crns.length);
+  assert.equal(await rowCount(), doc.crns.length);
+
+  const countText = await page.locator('#row-count').textContent();
+  assert.match(countText, new RegExp(`\\b${NODES}\\b`), `#row-count: ${countText}`);
+  assert.equal(await page.locator('#last-refresh').textContent(), doc.last_refresh);
+
+  // Rows of nodes whose probes failed are marked.
+  const failing = doc.crns.filter(
+    (c) => c.debug_config_from_crn_error !== 'None' || c.usage_from_crn_error !== 'None',
+  ).length;
+  assert.equal(await page.locator('#crns tbody tr.failing').count(), failing);
+
+  // Node strings end up as text, never as markup.
+  assert.equal(await page.locator('#crns tbody img, #crns tbody script').count(), 0);
+  for (const link of await page.locator('#crns tbody a').all()) {
+    assert.match(await link.getAttribute('href'), /^https?:\/\//i);
+  }
+});
+
+test('filter narrows rows by name', { timeout: 60_000 }, async () => {
+  const doc = await gotoAndCapture(`${server.base}/debug.html`);
+  await waitRows(doc.crns.length);
+  // The longest name is the most selective one.
+  const named = doc.crns.filter((c) => typeof c.name === 'string' && c.name !== '');
+  assert.ok(named.length > 0, 'no CRN has a name');
+  const name = named.reduce((a, b) => (b.name.length > a.name.length ? b : a)).name;
+  const want = doc.crns.filter((c) => matches(c, name)).length;
+  assert.ok(want < doc.crns.length, `filter ${JSON.stringify(name)} matches every CRN`);
+
+  await page.locator('#filter').fill(name);
+  await waitRows(want);
+  assert.match(await page.locator('#row-count').textContent(), new RegExp(`^${want} of ${doc.crns.length} CRN`));
+
+  await page.locator('#filter').fill('');
+  await waitRows(doc.crns.length);
+});
+
+test('hide inactive shows only active CRNs', { timeout: 60_000 }, async () => {
+  const all = await gotoAndCapture(`${server.base}/debug.html`);
+  await waitRows(all.crns.length);
+  const active = all.crns.filter((c) => c.inactive_since === null).length;
+  assert.ok(active < all.crns.length, 'the demo fleet has no inactive CRN');
+
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('crns.json?filter_inactive=true')),
+    page.locator('#hide-inactive').check(),
+  ]);
+  const filtered = await resp.json();
+  assert.equal(filtered.crns.length, active);
+  assert.ok(filtered.crns.every((c) => c.inactive_since === null));
+  await waitRows(filtered.crns.length);
+
+  const direct = await getJSON(`${server.base}/crns.json?filter_inactive=true`);
+  assert.equal(direct.crns.length, active);
+
+  await page.locator('#hide-inactive').uncheck();
+  await waitRows(all.crns.length);
+});
+
+test('refresh button runs a round and reloads', { timeout: REFRESH_TIMEOUT_MS + 30_000 }, async () => {
+  const prev = await gotoAndCapture(`${server.base}/debug.html`);
+  await waitRows(prev.crns.length);
+
+  const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/crns.json'), {
+    timeout: REFRESH_TIMEOUT_MS,
+  });
+  await page.locator('#refresh').click();
+  await page.waitForFunction(
+    () => {
+      const s = document.getElementById('status').textContent;
+      return s.includes('refreshed') || s.includes('failed');
+    },
+    null,
+    { timeout: REFRESH_TIMEOUT_MS },
+  );
+  const status = await page.locator('#status').textContent();
+  assert.match(status, /^refreshed at \d\d:\d\d:\d\d$/, `#status: ${status}`);
+
+  const next = await (await reloaded).json();
+  assert.equal(next.crns.length, NODES);
+  assert.equal(await rowCount(), next.crns.length);
+  assert.equal(await page.locator('#last-refresh').textContent(), next.last_refresh);
+  assert.ok(Date.parse(next.last_refresh) >= Date.parse(prev.last_refresh), 'last_refresh went back');
+
+  const dir = process.env.NODELIST_SCREENSHOT_DIR || os.tmpdir();
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, 'nodelist-debug.png'), fullPage: true });
+});
+
+test('index page links to crns.json with relative links', { timeout: 30_000 }, async () => {
+  const resp = await page.goto(`${server.base}/`);
+  assert.equal(resp.status(), 200);
+  assert.ok((await page.locator('a[href="crns.json"]').count()) >= 1, 'no link to crns.json');
+  for (const href of await page.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+    assert.doesNotMatch(href, /^(\/|[a-z]+:)/i, `link ${href} is not relative`);
+  }
+});
+
+test('pages made no console errors', () => {
+  assert.deepEqual(pageErrors, []);
+});
