@@ -82,7 +82,13 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	// window runs from round 2's start to round 3's, so it holds all of
 	// round 2 and the idle time after it.
 	log.Printf("%d nodes: round 2 (CPU, connections)", n)
-	if _, err := waitRound(ctx, base, 2, slowPoll, limit); err != nil {
+	// Rounds start on the service's timer: poll slowly until shortly
+	// before round 2 is due, then often, so that the window opens at its
+	// start and holds all of it.
+	if err := sleepUntil(ctx, t1.startedAt().Add(interval-300*time.Millisecond)); err != nil {
+		return nil, err
+	}
+	if _, err := waitRound(ctx, base, 2, 10*time.Millisecond, limit); err != nil {
 		return nil, err
 	}
 	cpu0, err := cpuTime(svc.pid())
@@ -98,17 +104,12 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 		return nil, err
 	}
 	res.SteadyRound, res.Responsive = seconds(t2.Duration), t2.Responsive
-	// Round 3 starts on the service's timer: poll slowly until shortly
-	// before it, then often, so that its start is seen promptly.
-	select {
-	case <-time.After(time.Until(t2.startedAt().Add(interval - 300*time.Millisecond))):
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// Likewise before round 3, whose start closes the window.
+	if err := sleepUntil(ctx, t2.startedAt().Add(interval-300*time.Millisecond)); err != nil {
+		return nil, err
 	}
 
-	// Round 3: its start closes round 2's CPU window; then crns.json is
-	// polled until every responsive node is fresh.
-	log.Printf("%d nodes: round 3 (visibility)", n)
+	// Round 3: its start closes round 2's CPU window.
 	t3, err := waitRound(ctx, base, 3, 10*time.Millisecond, limit)
 	if err != nil {
 		return nil, err
@@ -124,10 +125,23 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	res.CPUPerRound = cpu1 - cpu0
 	res.SteadyConns = st3.NodeConnections - st2.NodeConnections
 	res.SteadyRequests = st3.NodeRequests - st2.NodeRequests
-	if res.Visible, err = timeToVisible(ctx, base, t3.startedAt(), res.Responsive, limit); err != nil {
+
+	// Visibility is measured on the next round, whose start is caught by
+	// polling often from now on (the CPU window is closed): when rounds
+	// run back to back, the one seen above may have started long ago.
+	next := t3.Round + 1
+	log.Printf("%d nodes: round %d (visibility)", n, next)
+	t4, err := waitRound(ctx, base, next, 10*time.Millisecond, limit)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := waitIdle(ctx, base, 3, slowPoll, limit); err != nil {
+	if t4.Round != next {
+		return nil, fmt.Errorf("missed the start of round %d", next)
+	}
+	if res.Visible, err = timeToVisible(ctx, base, t4.startedAt(), res.Responsive, limit); err != nil {
+		return nil, err
+	}
+	if _, err := waitIdle(ctx, base, next, slowPoll, limit); err != nil {
 		return nil, err
 	}
 	if res.RSSRounds, err = peakRSS(svc.pid()); err != nil {
@@ -241,6 +255,15 @@ func loadPhase(ctx context.Context, o options, res *fleetResult, base, dir, self
 		}
 	}
 	return nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	select {
+	case <-time.After(time.Until(t)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // slowPoll is how often /debug/task is read while CPU is measured. The
