@@ -36,12 +36,49 @@ func (c *Client) Node(ctx context.Context, addr string) Result {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		usage = c.Get(ctx, addr+UsagePath)
-		if usage.Err == nil && !isObject(usage.Body) {
-			usage.Err = Errorf(ClassInvalidJSON, "usage is not a JSON object")
-			usage.Body = nil
-		}
+		usage = c.usage(ctx, addr)
 	}()
+	c.config(ctx, addr, &r)
+	r.IPv6 = c.ipv6(ctx, addr, &r)
+	wg.Wait()
+	r.Usage = usage
+	return r
+}
+
+// NodeSequential probes like Node, one request after another: a node then
+// needs one connection instead of two, for fleets so large that two per
+// node would not fit the idle pool (or the open-file limit).
+func (c *Client) NodeSequential(ctx context.Context, addr string) Result {
+	var r Result
+	c.config(ctx, addr, &r)
+	if r.Usage = skipped(&r, "usage"); r.Usage.Err == nil {
+		r.Usage = c.usage(ctx, addr)
+	}
+	r.IPv6 = c.ipv6(ctx, addr, &r)
+	return r
+}
+
+// skipped is what the usage probe, asked after config on one connection,
+// answers without asking when the node did not answer config at all: it
+// would hold the next probe as long (a timeout) or fail the same way.
+func skipped(r *Result, what string) Response {
+	e := r.Config.Err
+	if e == nil || !unreachable[e.Class] {
+		return Response{}
+	}
+	return Response{At: r.Config.At, Err: Errorf(e.Class, "%s not asked: config probe failed: %s", what, e.Msg)}
+}
+
+func (c *Client) usage(ctx context.Context, addr string) Response {
+	usage := c.Get(ctx, addr+UsagePath)
+	if usage.Err == nil && !isObject(usage.Body) {
+		usage.Err = Errorf(ClassInvalidJSON, "usage is not a JSON object")
+		usage.Body = nil
+	}
+	return usage
+}
+
+func (c *Client) config(ctx context.Context, addr string, r *Result) {
 	r.Config = c.Get(ctx, addr+ConfigPath)
 	if r.Config.Err == nil {
 		var err error
@@ -51,10 +88,6 @@ func (c *Client) Node(ctx context.Context, addr string) Result {
 			r.Config.Body = nil
 		}
 	}
-	r.IPv6 = c.ipv6(ctx, addr, &r)
-	wg.Wait()
-	r.Usage = usage
-	return r
 }
 
 func (c *Client) ipv6(ctx context.Context, addr string, r *Result) Response {

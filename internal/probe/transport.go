@@ -110,6 +110,10 @@ func NewTransport(o Options) *http.Transport {
 		MaxConnsPerHost:        o.MaxConnsPerHost,
 		IdleConnTimeout:        o.IdleConnTimeout,
 		MaxResponseHeaderBytes: 64 << 10,
+		// Requests are a line and a few headers; the default 4 KiB write
+		// buffer per pooled connection would be most of a 10 000-node
+		// pool's memory.
+		WriteBufferSize: 512,
 	}
 }
 

@@ -120,7 +120,7 @@ func New(opts Options) *Refresher {
 	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background()}
 	r.status.Mode = string(opts.Mode)
 	if opts.Holder.Load() == nil {
-		opts.Holder.Store(snapshot.Build(time.Time{}, nil))
+		opts.Holder.Store(snapshot.Build(time.Time{}, nil).Compress(snapshot.Best, nil))
 	}
 	return r
 }

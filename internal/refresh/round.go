@@ -87,7 +87,6 @@ func (r *Refresher) round(ctx context.Context) error {
 			responsive++
 		}
 	}
-	r.status.Running = false
 	r.status.Finished = rep.Finished
 	r.status.LastDuration = rep.Finished.Sub(rep.Started)
 	r.status.Nodes, r.status.Responsive = len(targets), responsive
@@ -96,7 +95,12 @@ func (r *Refresher) round(ctx context.Context) error {
 		r.status.LastError = rep.Err.Error()
 	}
 	r.mu.Unlock()
-	rep.Snapshot = r.publish()
+	rep.Snapshot = r.publish(snapshot.Best)
+	// The round is over once its last snapshot is out: a client that sees
+	// it finished reads that snapshot.
+	r.mu.Lock()
+	r.status.Running = false
+	r.mu.Unlock()
 	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
 		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
 	if r.opts.OnRound != nil {
@@ -109,6 +113,9 @@ func (r *Refresher) round(ctx context.Context) error {
 // requests in flight, and applies each result as soon as it arrives.
 func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings *aleph.Settings) []NodeReport {
 	reports := make([]NodeReport, len(targets))
+	// Two connections per node (config and usage at once) must fit the
+	// idle pool, or steady rounds redial; past that, one per node.
+	sequential := 2*len(targets) > r.opts.Client.Options().MaxIdleConns
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	workers := min(r.opts.Client.Options().Concurrency, len(targets))
@@ -117,7 +124,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				reports[i] = r.probeOne(ctx, targets[i], settings)
+				reports[i] = r.probeOne(ctx, targets[i], settings, sequential)
 			}
 		}()
 	}
@@ -129,7 +136,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings
 	return reports
 }
 
-func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings) NodeReport {
+func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential bool) NodeReport {
 	// st.node, st.addr and st.addrErr change only between rounds.
 	rep := NodeReport{Hash: st.node.Hash}
 	if st.addrErr != nil {
@@ -140,7 +147,11 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		r.mu.Unlock()
 		return rep
 	}
-	u := prepare(r.opts.Client.Node(ctx, st.addr), settings)
+	probeNode := r.opts.Client.Node
+	if sequential {
+		probeNode = r.opts.Client.NodeSequential
+	}
+	u := prepare(probeNode(ctx, st.addr), settings)
 	rep.Config, rep.Usage, rep.IPv6 = outcome(u.r.Config), outcome(u.r.Usage), outcome(u.r.IPv6)
 	r.mu.Lock()
 	st.apply(u)
@@ -151,34 +162,46 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 }
 
 // publishWhileRunning publishes a snapshot every PublishEvery while results
-// arrive. The returned function stops it and waits for it.
+// arrive, or less often when publishing is slow: the pause after a
+// publication is at least publishCostFactor times what it cost, so that
+// building and compressing a large fleet's body never takes more than a
+// fifth of the round's time. The returned function stops it and waits for
+// it.
 func (r *Refresher) publishWhileRunning() (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(r.opts.PublishEvery)
+		t := time.NewTimer(r.opts.PublishEvery)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				r.mu.Lock()
-				dirty := r.dirty
-				r.mu.Unlock()
-				if dirty {
-					r.publish()
-				}
 			}
+			r.mu.Lock()
+			dirty := r.dirty
+			r.mu.Unlock()
+			wait := r.opts.PublishEvery
+			if dirty {
+				start := time.Now()
+				r.publish(snapshot.Fast)
+				wait = max(wait, publishCostFactor*time.Since(start))
+			}
+			t.Reset(wait)
 		}
 	}()
 	return func() { close(done); wg.Wait() }
 }
 
-// publish builds a snapshot of the live state and makes it current.
-func (r *Refresher) publish() *snapshot.Snapshot {
+const publishCostFactor = 4
+
+// publish builds a snapshot of the live state, compresses it at level
+// (fast while a round runs, best at its end; bodies equal to the current
+// snapshot's reuse its compressed bytes) and makes it current.
+func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
@@ -187,7 +210,7 @@ func (r *Refresher) publish() *snapshot.Snapshot {
 	last := r.lastRefresh
 	r.dirty = false
 	r.mu.Unlock()
-	s := snapshot.Build(last, crns)
+	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
 	return s
 }

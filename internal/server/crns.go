@@ -31,23 +31,30 @@ func (s *Server) crns(w http.ResponseWriter, r *http.Request) {
 	serveBody(w, r, snap, body)
 }
 
-// serveBody writes one variant with its validators, answering conditional
-// requests with 304.
+// serveBody writes one variant in the encoding the client prefers, with
+// its validators, answering conditional requests with 304.
 func serveBody(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, body *snapshot.Body) {
+	enc := negotiate(r.Header.Get("Accept-Encoding"), body)
+	bytes, etag := body.Variant(enc)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("ETag", body.ETag)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=5")
 	modified := snap.Built.UTC().Truncate(time.Second)
 	h.Set("Last-Modified", modified.Format(http.TimeFormat))
-	if notModified(r, body.ETag, modified) {
+	if enc != snapshot.Identity {
+		h.Set("Content-Encoding", enc.Token())
+	}
+	if notModified(r, etag, modified) {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body.Identity)))
+	h.Set("Content-Length", strconv.Itoa(len(bytes)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(body.Identity)
+		_, _ = w.Write(bytes)
 	}
 }
 

@@ -17,9 +17,13 @@ type CRN struct {
 }
 
 // Body is one variant of crns.json, in every encoding it is served in.
+// Build fills Identity and ETag; Compress fills the others.
 type Body struct {
 	Identity []byte
 	ETag     string // strong, quoted, derived from the identity bytes
+	Gzip     Encoded
+	Brotli   Encoded
+	Zstd     Encoded
 }
 
 // Snapshot is an immutable view of the node list. Handlers only read it;

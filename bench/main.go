@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	nodes    []int
+	loadAt   int // fleet size the crns.json load runs at
+	conns    []int
+	duration time.Duration
+	timeout  time.Duration // the service's per-request timeout
+	wrk      string
+	threads  int
+	out      string
+	workdir  string
+	fleet    fleetParams
+}
+
+func main() {
+	log.SetFlags(0)
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "limit-server":
+			if err := limitServer(os.Args[2:]); err != nil {
+				log.Fatal(err)
+			}
+			return
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o, err := parseOptions(os.Args[1:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := run(ctx, o, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func parseOptions(args []string) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	quick := fs.Bool("quick", false, "smoke run: 200 nodes, 2 s timeout, 3 s loads at 16 connections (under a minute)")
+	nodes := fs.String("nodes", "1000,10000", "fleet sizes, comma-separated")
+	loadAt := fs.Int("load-at", 1000, "fleet size at which crns.json is loaded with wrk (0: none)")
+	conns := fs.String("conns", "16,64", "wrk connection counts, comma-separated")
+	o := options{}
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "the service's per-request timeout (hung nodes are held this long)")
+	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
+	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
+	fs.StringVar(&o.out, "o", "", "also write the report to this file")
+	fs.StringVar(&o.workdir, "workdir", "", "where binaries, bodies and logs go (default: a temporary directory, kept)")
+	o.fleet = defaultFleet()
+	o.fleet.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if *quick {
+		*nodes, *loadAt, *conns = "200", 200, "16"
+		o.duration, o.timeout = 3*time.Second, 2*time.Second
+	}
+	var err error
+	if o.nodes, err = ints(*nodes); err != nil {
+		return o, fmt.Errorf("--nodes: %w", err)
+	}
+	if o.conns, err = ints(*conns); err != nil {
+		return o, fmt.Errorf("--conns: %w", err)
+	}
+	o.loadAt = *loadAt
+	if o.duration < time.Second {
+		return o, fmt.Errorf("--duration %s: want at least 1s", o.duration)
+	}
+	return o, nil
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(ctx context.Context, o options, stdout io.Writer) error {
+	if _, err := exec.LookPath(o.wrk); err != nil && o.loadAt > 0 {
+		return fmt.Errorf("wrk not found (apt-get install wrk, or --load-at 0): %w", err)
+	}
+	if o.workdir == "" {
+		d, err := os.MkdirTemp("", "nodelist-bench-")
+		if err != nil {
+			return err
+		}
+		o.workdir = d
+	}
+	log.Printf("building into %s", o.workdir)
+	nodelist := filepath.Join(o.workdir, "nodelist")
+	build := exec.CommandContext(ctx, "go", "build", "-o", nodelist, "./cmd/nodelist")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build nodelist: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	rep := &report{Date: time.Now().UTC(), Options: o, Host: hostInfo()}
+	var failed error
+	for _, n := range o.nodes {
+		res, err := measureFleet(ctx, o, n, nodelist, self)
+		if err != nil {
+			failed = fmt.Errorf("%d nodes: %w", n, err)
+			break // report what was measured
+		}
+		rep.Fleets = append(rep.Fleets, res)
+	}
+	if len(rep.Fleets) == 0 {
+		return failed
+	}
+	var sb strings.Builder
+	rep.write(&sb)
+	fmt.Fprint(stdout, sb.String())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(sb.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return failed
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func hostInfo() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	model, cpus := "", 0
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			switch strings.TrimSpace(k) {
+			case "model name":
+				model = strings.TrimSpace(v)
+			case "processor":
+				cpus++
+			}
+		}
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return fmt.Sprintf("%d × %s, Linux %s", cpus, model, strings.TrimSpace(string(kernel)))
+}

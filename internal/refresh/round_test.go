@@ -1,0 +1,71 @@
+package refresh
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"nodelist/internal/probe"
+	"nodelist/internal/simfleet"
+)
+
+// TestSmallPoolProbesSequentially gives the pool room for fewer than two
+// connections per node: each node is then probed on one connection, and
+// steady rounds open none.
+func TestSmallPoolProbesSequentially(t *testing.T) {
+	const nodes = 12
+	f := startFleet(t, simfleet.Options{Nodes: nodes, Seed: 5, Latency: 5 * time.Millisecond})
+	c := probe.NewClient(probe.Options{Timeout: 5 * time.Second, Concurrency: 8, MaxIdleConns: 2*nodes - 1})
+	t.Cleanup(c.CloseIdleConnections)
+	r := New(Options{Client: c, APIURL: f.APIURL(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := context.Background()
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := f.Stats()
+	if first.NodeConnections != nodes {
+		t.Errorf("first round opened %d connections to %d nodes probed sequentially", first.NodeConnections, nodes)
+	}
+	for range 2 {
+		if err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.Stats().NodeConnections - first.NodeConnections; n != 0 {
+		t.Errorf("steady rounds opened %d new connections", n)
+	}
+	if st := r.Status(); st.Responsive != nodes {
+		t.Errorf("responsive %d of %d", st.Responsive, nodes)
+	}
+}
+
+// TestHungConfigSkipsLaterProbes checks that a node whose config probe
+// timed out is not asked for IPv6 (nor, probed sequentially, for usage):
+// the round then lasts one timeout, not two or three.
+func TestHungConfigSkipsLaterProbes(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 1, Seed: 2, Hung: 1})
+	c := probe.NewClient(probe.Options{Timeout: 300 * time.Millisecond})
+	t.Cleanup(c.CloseIdleConnections)
+	addr := f.Nodes()[0].Address
+	for name, probeNode := range map[string]func(context.Context, string) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
+		before := f.Stats().NodeRequests
+		res := probeNode(context.Background(), addr)
+		if res.Config.Err == nil || res.Config.Err.Class != probe.ClassTimeout {
+			t.Fatalf("%s: config %+v, want a timeout", name, res.Config.Err)
+		}
+		if res.IPv6.Err == nil || res.IPv6.Err.Class != probe.ClassTimeout {
+			t.Errorf("%s: IPv6 %+v, want the skipped timeout", name, res.IPv6.Err)
+		}
+		// Config and usage are asked at once (usage may time out before
+		// the node has seen it); probed sequentially, config alone.
+		want := int64(2)
+		if name == "sequential" {
+			want = 1
+		}
+		if got := f.Stats().NodeRequests - before; got > want || got == 0 {
+			t.Errorf("%s: %d requests reached the hung node, want at most %d", name, got, want)
+		}
+	}
+}
