@@ -109,7 +109,6 @@ func registryPart(n aleph.Node) aleph.Node {
 	return n
 }
 
-
 func (s *nodeState) seed(c *seedCRN) {
 	if c.ConfigFromCRN {
 		s.decoded = &aleph.NodeConfig{Version: c.Version, PaymentReceiver: c.PaymentReceiver,
