@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -45,7 +48,11 @@ func (h *history) seed(ctx context.Context, ref *refresh.Refresher) {
 	if saved == nil {
 		return
 	}
-	if err := ref.Seed(saved.LastRefresh, saved.Body); err != nil {
+	body, err := gunzip(saved.Body)
+	if err == nil {
+		err = ref.Seed(saved.LastRefresh, body)
+	}
+	if err != nil {
 		h.log.Warn("no warm start: the last snapshot is unreadable", "err", err)
 		return
 	}
@@ -63,7 +70,7 @@ func (h *history) onRound(r *refresh.Round) {
 		}
 	}
 	if r.Snapshot != nil && len(r.Nodes) > 0 {
-		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: r.Snapshot.All.Identity}
+		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: gzipped(r.Snapshot.All.Identity)}
 	}
 	h.writer.Enqueue(out)
 }
@@ -112,4 +119,22 @@ func (h *history) stop(deadline time.Duration) {
 	if err := h.st.Close(); err != nil {
 		h.log.Warn("close history store", "err", err)
 	}
+}
+
+// gzipped compresses a snapshot for storage; level 1 is a few
+// milliseconds for 1.6 MB and still a tenth of the bytes.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }

@@ -39,7 +39,8 @@ type Round struct {
 	Snapshot *Saved // the snapshot published at the end of the round, if any
 }
 
-// Saved is a persisted snapshot: the crns.json body and its last_refresh.
+// Saved is a persisted snapshot: the crns.json body, gzip-compressed
+// (a tenth of the bytes to write each round), and its last_refresh.
 type Saved struct {
 	LastRefresh time.Time
 	Body        []byte

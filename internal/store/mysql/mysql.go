@@ -65,6 +65,10 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 	c.ReadTimeout = 30 * time.Second
 	c.WriteTimeout = 30 * time.Second
 	c.MaxAllowedPacket = 64 << 20
+	// Interpolating arguments client-side makes each statement one round
+	// trip instead of three (prepare, execute, close); the driver does it
+	// safely for the utf8mb4 connection charset.
+	c.InterpolateParams = true
 	c.Params = map[string]string{}
 	for k, v := range u.Query() {
 		if len(v) > 0 {

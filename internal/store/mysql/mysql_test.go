@@ -23,7 +23,7 @@ import (
 
 // testDSN returns the DSN of a new database of its own, dropped at the
 // end of the test, or skips when no MariaDB is configured.
-func testDSN(t *testing.T) string {
+func testDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("NODELIST_TEST_MYSQL_DSN")
 	if dsn == "" {
@@ -49,7 +49,7 @@ func testDSN(t *testing.T) string {
 	return strings.Replace(dsn, "/"+cfg.DBName, "/"+name, 1)
 }
 
-func adminDB(t *testing.T, cfg *mysql.Config) *sql.DB {
+func adminDB(t testing.TB, cfg *mysql.Config) *sql.DB {
 	t.Helper()
 	c := cfg.Clone()
 	c.DBName = ""
@@ -60,7 +60,7 @@ func adminDB(t *testing.T, cfg *mysql.Config) *sql.DB {
 	return sql.OpenDB(conn)
 }
 
-func openStore(t *testing.T, dsn string) *sqlstore.Store {
+func openStore(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()
 	st, err := Open(context.Background(), dsn)
 	if err != nil {

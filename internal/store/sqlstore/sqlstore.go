@@ -106,9 +106,21 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 		step = size
 	}
 	secs := int64(size / time.Second)
-	rows, err := s.r.QueryContext(ctx, "SELECT r.probe, r.bucket, r.ok, r.total, r.lat_sum, r.lat_max FROM "+table+
-		" r JOIN nodes n ON n.id = r.node_id WHERE n.hash = ? AND r.bucket >= ? AND r.bucket < ? ORDER BY r.bucket",
-		hash, from.Unix()/secs, (to.Unix()+secs-1)/secs)
+	fromB, toB := from.Unix()/secs, (to.Unix()+secs-1)/secs
+	q := "SELECT r.probe, r.bucket * ?, r.ok, r.total, r.lat_sum, r.lat_max FROM " + table +
+		" r JOIN nodes n ON n.id = r.node_id WHERE n.hash = ? AND r.bucket >= ? AND r.bucket < ?"
+	args := []any{secs, hash, fromB, toB}
+	if table == "hour_rollup" {
+		// Hours not rolled up yet are read from their minutes.
+		rolled, err := s.lastRolledHour(ctx)
+		if err != nil {
+			return out, fmt.Errorf("history: %w", err)
+		}
+		q += " AND r.bucket <= ? UNION ALL SELECT r.probe, r.bucket * 60, r.ok, r.total, r.lat_sum, r.lat_max FROM minute_rollup r" +
+			" JOIN nodes n ON n.id = r.node_id WHERE n.hash = ? AND r.bucket >= ? AND r.bucket < ?"
+		args = append(args, rolled, hash, max(fromB, rolled+1)*60, toB*60)
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT * FROM ("+q+") h ORDER BY 2", args...)
 	if err != nil {
 		return out, fmt.Errorf("history: %w", err)
 	}
@@ -116,14 +128,14 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	stepSecs := int64(step / time.Second)
 	for rows.Next() {
 		var probe int
-		var bucket, ok, total, sum, mx int64
-		if err := rows.Scan(&probe, &bucket, &ok, &total, &sum, &mx); err != nil {
+		var unix, ok, total, sum, mx int64
+		if err := rows.Scan(&probe, &unix, &ok, &total, &sum, &mx); err != nil {
 			return out, fmt.Errorf("history: %w", err)
 		}
 		if probe < 0 || probe >= store.NumProbes {
 			continue
 		}
-		t := time.Unix(bucket*secs/stepSecs*stepSecs, 0).UTC()
+		t := time.Unix(unix/stepSecs*stepSecs, 0).UTC()
 		pts := out[probe]
 		if n := len(pts); n > 0 && pts[n-1].Time.Equal(t) {
 			p := &pts[n-1]
@@ -198,13 +210,21 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
 	h := now.Unix() / 3600
 	day, week, month := h-24, h-7*24, h-30*24
+	rolled, err := s.lastRolledHour(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	// Complete hours come from the hourly rollups, the hours not rolled up
+	// yet from their minutes; both in hours (minute bucket / 60).
 	rows, err := s.r.QueryContext(ctx, `SELECT n.hash,
-		SUM(CASE WHEN r.bucket > ? THEN r.ok ELSE 0 END), SUM(CASE WHEN r.bucket > ? THEN r.total ELSE 0 END),
-		SUM(CASE WHEN r.bucket > ? THEN r.ok ELSE 0 END), SUM(CASE WHEN r.bucket > ? THEN r.total ELSE 0 END),
-		SUM(r.ok), SUM(r.total)
-		FROM hour_rollup r JOIN nodes n ON n.id = r.node_id
-		WHERE r.probe = ? AND r.bucket > ? AND r.bucket <= ? GROUP BY n.hash`,
-		day, day, week, week, store.ProbeConfig, month, h)
+		SUM(CASE WHEN u.hour > ? THEN u.ok ELSE 0 END), SUM(CASE WHEN u.hour > ? THEN u.total ELSE 0 END),
+		SUM(CASE WHEN u.hour > ? THEN u.ok ELSE 0 END), SUM(CASE WHEN u.hour > ? THEN u.total ELSE 0 END),
+		SUM(u.ok), SUM(u.total)
+		FROM (SELECT node_id, bucket AS hour, ok, total FROM hour_rollup WHERE probe = ? AND bucket > ? AND bucket <= ?
+		      UNION ALL
+		      SELECT node_id, FLOOR(bucket / 60) AS hour, ok, total FROM minute_rollup WHERE probe = ? AND bucket >= ? AND bucket < ?) u
+		JOIN nodes n ON n.id = u.node_id GROUP BY n.hash`,
+		day, day, week, week, store.ProbeConfig, month, min(h, rolled), store.ProbeConfig, max(month, rolled)*60+60, (h+1)*60)
 	if err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
 	}
@@ -237,6 +257,9 @@ func ratio(ok, total int64) *float64 {
 func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duration, batch int) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
+	if err := s.rollBefore(ctx, now.Add(-raw)); err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
 	steps := []struct {
 		q    string
 		args []any
@@ -256,4 +279,44 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 		}
 	}
 	return 0, nil
+}
+
+// lastRolledHour is the newest hour rolled up, or -1.
+func (s *Store) lastRolledHour(ctx context.Context) (int64, error) {
+	var last sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
+		return 0, err
+	}
+	if !last.Valid {
+		return -1, nil
+	}
+	return last.Int64, nil
+}
+
+// rollBefore rolls up every hour whose minutes are about to be pruned
+// and that no later round rolled up (the service stopped in that hour).
+func (s *Store) rollBefore(ctx context.Context, cutoff time.Time) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var oldest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MIN(bucket) FROM minute_rollup").Scan(&oldest); err != nil || !oldest.Valid {
+		return err
+	}
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
+		return err
+	}
+	from := oldest.Int64 / 60
+	if last.Valid {
+		from = max(from, last.Int64+1)
+	}
+	for h := from; h <= cutoff.Unix()/3600; h++ {
+		if err := s.rollHour(ctx, tx, h); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -109,46 +109,84 @@ type rollupKey struct {
 
 type rollup struct{ ok, total, latSum, latMax int64 }
 
+// writeRollups adds the round to the minute rollups, then computes the
+// hourly rollup of every complete hour not yet rolled up (and of any
+// earlier hour a late round touched) from the minute rows. An hour is
+// recomputed whole, never added to, so a retried round cannot count
+// twice there either.
 func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int64, results []store.Result) error {
-	for _, t := range []struct {
-		table string
-		size  time.Duration
-	}{{"minute_rollup", time.Minute}, {"hour_rollup", time.Hour}} {
-		agg := map[rollupKey]*rollup{}
-		var keys []rollupKey
-		for _, r := range results {
-			k := rollupKey{ids[r.Hash], r.Probe, r.At.Unix() / int64(t.size/time.Second)}
-			a := agg[k]
-			if a == nil {
-				a = &rollup{}
-				agg[k] = a
-				keys = append(keys, k)
-			}
-			a.total++
-			if r.OK {
-				a.ok++
-			}
-			ms := r.Latency.Milliseconds()
-			a.latSum += ms
-			a.latMax = max(a.latMax, ms)
+	agg := map[rollupKey]*rollup{}
+	var keys []rollupKey
+	hours := map[int64]bool{}
+	var current int64
+	for _, r := range results {
+		k := rollupKey{ids[r.Hash], r.Probe, r.At.Unix() / 60}
+		a := agg[k]
+		if a == nil {
+			a = &rollup{}
+			agg[k] = a
+			keys = append(keys, k)
 		}
-		x := s.d.Excluded
-		suffix := " " + s.d.OnConflict("node_id, probe, bucket") + " ok = ok + " + x("ok") + ", total = total + " + x("total") +
-			", lat_sum = lat_sum + " + x("lat_sum") + ", lat_max = " + s.d.Greatest + "(lat_max, " + x("lat_max") + ")"
-		for start := 0; start < len(keys); start += rowsPerStatement {
-			chunk := keys[start:min(start+rowsPerStatement, len(keys))]
-			args := make([]any, 0, len(chunk)*7)
-			for _, k := range chunk {
-				a := agg[k]
-				args = append(args, k.node, k.probe, k.bucket, a.ok, a.total, a.latSum, a.latMax)
-			}
-			q := "INSERT INTO " + t.table + " (node_id, probe, bucket, ok, total, lat_sum, lat_max) VALUES " + placeholders(len(chunk), 7) + suffix
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
+		a.total++
+		if r.OK {
+			a.ok++
+		}
+		ms := r.Latency.Milliseconds()
+		a.latSum += ms
+		a.latMax = max(a.latMax, ms)
+		h := k.bucket / 60
+		hours[h] = true
+		current = max(current, h)
+	}
+	x := s.d.Excluded
+	suffix := " " + s.d.OnConflict("node_id, probe, bucket") + " ok = ok + " + x("ok") + ", total = total + " + x("total") +
+		", lat_sum = lat_sum + " + x("lat_sum") + ", lat_max = " + s.d.Greatest + "(lat_max, " + x("lat_max") + ")"
+	for start := 0; start < len(keys); start += rowsPerStatement {
+		chunk := keys[start:min(start+rowsPerStatement, len(keys))]
+		args := make([]any, 0, len(chunk)*7)
+		for _, k := range chunk {
+			a := agg[k]
+			args = append(args, k.node, k.probe, k.bucket, a.ok, a.total, a.latSum, a.latMax)
+		}
+		q := "INSERT INTO minute_rollup (node_id, probe, bucket, ok, total, lat_sum, lat_max) VALUES " + placeholders(len(chunk), 7) + suffix
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
+		return err
+	}
+	todo := map[int64]bool{}
+	for h := range hours {
+		if h < current && (!last.Valid || h <= last.Int64) {
+			todo[h] = true // a late round changed an hour already rolled up
+		}
+	}
+	from := current - 1
+	if last.Valid {
+		from = last.Int64 + 1
+	}
+	for h := max(from, current-24*400); h < current; h++ {
+		todo[h] = true
+	}
+	for h := range todo {
+		if err := s.rollHour(ctx, tx, h); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// rollHour recomputes hour h from its minute rows.
+func (s *Store) rollHour(ctx context.Context, tx *sql.Tx, h int64) error {
+	x := s.d.Excluded
+	q := "INSERT INTO hour_rollup (node_id, probe, bucket, ok, total, lat_sum, lat_max) " +
+		"SELECT node_id, probe, ?, SUM(ok), SUM(total), SUM(lat_sum), MAX(lat_max) FROM minute_rollup " +
+		"WHERE bucket >= ? AND bucket < ? GROUP BY node_id, probe " + s.d.OnConflict("node_id, probe, bucket") +
+		" ok = " + x("ok") + ", total = " + x("total") + ", lat_sum = " + x("lat_sum") + ", lat_max = " + x("lat_max")
+	_, err := tx.ExecContext(ctx, q, h, h*60, h*60+60)
+	return err
 }
 
 type stateKey struct {
@@ -156,70 +194,55 @@ type stateKey struct {
 	probe int
 }
 
-// writeStates records each probe's current state, and an event for each
-// probe whose outcome changed (or that is seen for the first time).
+// writeStates records an event, and the new state, for each probe whose
+// outcome changed (or that is seen for the first time).
 func (s *Store) writeStates(ctx context.Context, tx *sql.Tx, ids map[string]int64, r *store.Round) error {
 	prev := make(map[stateKey]bool, len(r.Results))
-	since := make(map[stateKey]int64, len(r.Results))
-	rows, err := tx.QueryContext(ctx, "SELECT node_id, probe, ok, since FROM probe_state")
+	rows, err := tx.QueryContext(ctx, "SELECT node_id, probe, ok FROM probe_state")
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var k stateKey
 		var ok bool
-		var sn int64
-		if err := rows.Scan(&k.node, &k.probe, &ok, &sn); err != nil {
+		if err := rows.Scan(&k.node, &k.probe, &ok); err != nil {
 			rows.Close()
 			return err
 		}
-		prev[k], since[k] = ok, sn
+		prev[k] = ok
 	}
 	if err := rows.Close(); err != nil {
 		return err
 	}
 	var events []store.Result
 	var eventKeys []stateKey
-	type stateRow struct {
-		k     stateKey
-		r     store.Result
-		since int64
-	}
-	states := make([]stateRow, 0, len(r.Results))
 	for _, res := range r.Results {
 		k := stateKey{ids[res.Hash], res.Probe}
-		was, seen := prev[k]
-		sn := since[k]
-		if !seen || was != res.OK {
+		if was, seen := prev[k]; !seen || was != res.OK {
 			events = append(events, res)
 			eventKeys = append(eventKeys, k)
-			sn = micros(res.At)
-		}
-		states = append(states, stateRow{k, res, sn})
-	}
-	for start := 0; start < len(events); start += rowsPerStatement {
-		end := min(start+rowsPerStatement, len(events))
-		args := make([]any, 0, (end-start)*8)
-		for i := start; i < end; i++ {
-			e := events[i]
-			args = append(args, eventKeys[i].node, e.Probe, r.ID, micros(e.At), e.OK, e.Status, e.Class, e.Msg)
-		}
-		q := s.d.InsertIgnore + " INTO events (node_id, probe, round_id, at, ok, status, class, msg) VALUES " + placeholders(end-start, 8)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
 		}
 	}
+	// Only transitions are written: an event each, and the probe's state
+	// as of its last transition. A steady round writes none of either.
 	x := s.d.Excluded
 	suffix := " " + s.d.OnConflict("node_id, probe") + " ok = " + x("ok") + ", since = " + x("since") + ", at = " + x("at") +
 		", status = " + x("status") + ", class = " + x("class") + ", msg = " + x("msg") + ", latency_ms = " + x("latency_ms")
-	for start := 0; start < len(states); start += rowsPerStatement {
-		chunk := states[start:min(start+rowsPerStatement, len(states))]
-		args := make([]any, 0, len(chunk)*9)
-		for _, st := range chunk {
-			args = append(args, st.k.node, st.k.probe, st.r.OK, st.since, micros(st.r.At), st.r.Status, st.r.Class, st.r.Msg, st.r.Latency.Milliseconds())
+	for start := 0; start < len(events); start += rowsPerStatement {
+		end := min(start+rowsPerStatement, len(events))
+		evArgs := make([]any, 0, (end-start)*8)
+		stArgs := make([]any, 0, (end-start)*9)
+		for i := start; i < end; i++ {
+			e, k := events[i], eventKeys[i]
+			evArgs = append(evArgs, k.node, e.Probe, r.ID, micros(e.At), e.OK, e.Status, e.Class, e.Msg)
+			stArgs = append(stArgs, k.node, e.Probe, e.OK, micros(e.At), micros(e.At), e.Status, e.Class, e.Msg, e.Latency.Milliseconds())
 		}
-		q := "INSERT INTO probe_state (node_id, probe, ok, since, at, status, class, msg, latency_ms) VALUES " + placeholders(len(chunk), 9) + suffix
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		q := s.d.InsertIgnore + " INTO events (node_id, probe, round_id, at, ok, status, class, msg) VALUES " + placeholders(end-start, 8)
+		if _, err := tx.ExecContext(ctx, q, evArgs...); err != nil {
+			return err
+		}
+		q = "INSERT INTO probe_state (node_id, probe, ok, since, at, status, class, msg, latency_ms) VALUES " + placeholders(end-start, 9) + suffix
+		if _, err := tx.ExecContext(ctx, q, stArgs...); err != nil {
 			return err
 		}
 	}
