@@ -26,8 +26,14 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cfg.RegisterServe(fs)
 	cfg.RegisterProbe(fs)
 	fleet.RegisterFlags(fs)
+	hist := config.DefaultHistory()
+	hist.DB = "none" // each demo fleet is new; pass --db sqlite:demo.db to keep history
+	hist.RegisterHistory(fs)
 	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
 		return err
+	}
+	if err := hist.Validate(); err != nil {
+		return usageError{err}
 	}
 	raiseFileLimit()
 	f, err := simfleet.Start(ctx, fleet)
@@ -38,5 +44,5 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cfg.APIURL = f.APIURL()
 	log := cfg.Logger()
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
-	return runService(ctx, cfg, log)
+	return runService(ctx, cfg, hist, log)
 }

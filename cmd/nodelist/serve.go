@@ -20,22 +20,36 @@ import (
 
 func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cfg := config.Default()
+	hist := config.DefaultHistory()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.RegisterServe(fs)
 	cfg.RegisterUpstream(fs)
+	hist.RegisterHistory(fs)
 	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
 		return err
 	}
+	if err := hist.Validate(); err != nil {
+		return usageError{err}
+	}
 	raiseFileLimit()
-	return runService(ctx, cfg, cfg.Logger())
+	return runService(ctx, cfg, hist, cfg.Logger())
 }
 
 // runService wires prober, refresher and server, and runs them until ctx
 // ends; then it shuts down gracefully.
-func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger) error {
+	hist, err := openHistory(ctx, histCfg, log)
+	if err != nil {
+		return err
+	}
 	client := probe.NewClient(cfg.ProbeOptions())
 	defer client.CloseIdleConnections()
+	var onRound func(*refresh.Round)
+	if hist != nil {
+		onRound = hist.onRound
+	}
 	ref := refresh.New(refresh.Options{
+		OnRound:         onRound,
 		Client:          client,
 		APIURL:          cfg.APIURL,
 		RegistryAddress: cfg.RegistryAddress,
@@ -45,7 +59,14 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		Interval:        cfg.RefreshInterval,
 		Logger:          log,
 	})
-	handler, err := server.New(server.Options{Refresher: ref, DebugEndpoints: cfg.DebugEndpoints, Logger: log})
+	sopts := server.Options{Refresher: ref, DebugEndpoints: cfg.DebugEndpoints, Logger: log}
+	if hist != nil {
+		hist.seed(ctx, ref)
+		hist.start()
+		defer hist.stop(5 * time.Second)
+		sopts.History, sopts.Writer = hist.st, hist.writer
+	}
+	handler, err := server.New(sopts)
 	if err != nil {
 		return err
 	}

@@ -318,3 +318,35 @@ func TestConcurrentRefreshesCoalesce(t *testing.T) {
 		t.Errorf("%d API requests, want 2", n)
 	}
 }
+
+// TestSeedServesThePersistedSnapshot checks a warm restart: a refresher
+// seeded with a published crns.json serves the same bytes before any
+// round, and its first round keeps data for nodes it has not reached.
+func TestSeedServesThePersistedSnapshot(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 40, Seed: 11, Failing: 0.1, InvalidJSON: 0.05, InvalidAddress: 0.05,
+		OldVersion: 0.3, GPU: 0.3, Inactive: 0.2})
+	r := newRefresher(t, f, 2*time.Second, nil)
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := r.Holder().Load()
+
+	warm := newRefresher(t, f, 2*time.Second, nil)
+	if err := warm.Seed(before.LastRefresh, before.All.Identity); err != nil {
+		t.Fatal(err)
+	}
+	seeded := warm.Holder().Load()
+	if string(seeded.All.Identity) != string(before.All.Identity) || string(seeded.Active.Identity) != string(before.Active.Identity) {
+		t.Fatalf("seeded snapshot differs from the persisted one:\n%.300s\n%.300s", seeded.All.Identity, before.All.Identity)
+	}
+	if err := warm.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := byHash(decode(t, warm.Holder().Load().All.Identity))
+	if len(after) != 40 {
+		t.Fatalf("%d CRNs after the first round", len(after))
+	}
+	if err := contract.Validate(warm.Holder().Load().All.Identity); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"nodelist/internal/snapshot"
@@ -92,9 +93,18 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	} else if t.Nodes > 0 && t.Responsive == 0 {
 		problems = append(problems, "no node answered the last round")
 	}
+	body := map[string]any{"task": t}
+	if s.opts.Writer != nil {
+		ws := s.opts.Writer.Status()
+		body["history"] = ws
+		if ws.LastError != "" {
+			problems = append(problems, "history writes failing, "+strconv.Itoa(ws.Backlog)+" rounds waiting: "+ws.LastError)
+		}
+	}
 	if len(problems) > 0 {
 		status = "degraded"
 	}
+	body["status"], body["problems"] = status, problems
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"status": status, "problems": problems, "task": t})
+	writeJSON(w, http.StatusOK, body)
 }

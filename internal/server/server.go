@@ -10,6 +10,7 @@ import (
 	"nodelist/internal/aleph"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
+	"nodelist/internal/store"
 )
 
 // Refresher is what the handlers need of the refresh loop.
@@ -33,6 +34,11 @@ type Options struct {
 	// DebugRoundEvery is the least time between two rounds forced by
 	// /debug/node (10 s).
 	DebugRoundEvery time.Duration
+	// History answers the history endpoints; nil when the service runs
+	// without a store (they then answer 404).
+	History store.Store
+	// Writer, when set, reports the history backlog on /healthz.
+	Writer *store.Writer
 }
 
 // Server is the service's http.Handler.
@@ -69,6 +75,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns.json", s.crns)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.historyRoutes()
 	for path, p := range s.pages {
 		s.mux.Handle("GET "+path, p)
 	}

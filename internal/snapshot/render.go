@@ -30,6 +30,10 @@ var computed = map[string]bool{
 	"compatible_available_gpus": true, "ipv6_check": true,
 }
 
+// Computed reports whether key is written by the service rather than
+// passed through from the registry.
+func Computed(key string) bool { return computed[key] }
+
 // Render appends the JSON object of one CRN to buf: every registry field
 // as received, then the computed fields.
 func Render(buf []byte, e *Entry) []byte {

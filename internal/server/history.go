@@ -1,0 +1,238 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"nodelist/internal/snapshot"
+	"nodelist/internal/store"
+)
+
+// History limits: a query covers at most maxRange in at most maxPoints
+// buckets, so one request reads a bounded number of rows.
+const (
+	defaultRange = 24 * time.Hour
+	maxRange     = 400 * 24 * time.Hour
+	maxPoints    = 2000
+	maxEvents    = 500
+)
+
+func (s *Server) historyRoutes() {
+	s.mux.HandleFunc("GET /crns/{file}", s.oneCRN)
+	s.mux.HandleFunc("GET /crns/{hash}/history", s.history)
+	s.mux.HandleFunc("GET /crns/{hash}/events", s.events)
+	s.mux.HandleFunc("GET /uptime.json", s.uptime)
+}
+
+// oneCRN serves /crns/{hash}.json from the current snapshot.
+func (s *Server) oneCRN(w http.ResponseWriter, r *http.Request) {
+	hash, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	if !ok || hash == "" {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		return
+	}
+	snap := s.opts.Refresher.Holder().Load()
+	b := snap.CRN(hash)
+	if b == nil {
+		writeError(w, http.StatusNotFound, "no CRN with hash "+quoteShort(hash))
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=5")
+	writeRawJSON(w, http.StatusOK, b)
+}
+
+// needHistory answers 404 when there is no store, or no such node.
+func (s *Server) needHistory(w http.ResponseWriter, r *http.Request, hash string) bool {
+	if s.opts.History == nil {
+		writeError(w, http.StatusNotFound, store.ErrDisabled.Error())
+		return false
+	}
+	if hash == "" {
+		return true
+	}
+	known, err := s.opts.History.Known(r.Context(), hash)
+	if err != nil {
+		s.storeError(w, err)
+		return false
+	}
+	if !known && s.opts.Refresher.Holder().Load().CRN(hash) == nil {
+		writeError(w, http.StatusNotFound, "no CRN with hash "+quoteShort(hash))
+		return false
+	}
+	return true
+}
+
+func (s *Server) storeError(w http.ResponseWriter, err error) {
+	s.log.Warn("history query failed", "err", err)
+	writeError(w, http.StatusServiceUnavailable, "history is unavailable right now")
+}
+
+type historyPoint struct {
+	Time         string   `json:"time"`
+	Samples      int      `json:"samples"`
+	SuccessRatio float64  `json:"success_ratio"`
+	LatencyAvgMS *float64 `json:"latency_avg_ms"`
+	LatencyMaxMS int64    `json:"latency_max_ms"`
+}
+
+// history answers /crns/{hash}/history?from=&to=&step=: per probe, the
+// success ratio and latency in buckets of step.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	hash := r.PathValue("hash")
+	q := r.URL.Query()
+	now := time.Now().UTC()
+	to, err := timeParam(q.Get("to"), now)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "to: "+err.Error())
+		return
+	}
+	from, err := timeParam(q.Get("from"), to.Add(-defaultRange))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "from: "+err.Error())
+		return
+	}
+	if !from.Before(to) {
+		writeError(w, http.StatusBadRequest, "from must be before to")
+		return
+	}
+	if to.Sub(from) > maxRange {
+		writeError(w, http.StatusBadRequest, "the range may not exceed 400 days")
+		return
+	}
+	step := defaultStep(to.Sub(from))
+	if v := q.Get("step"); v != "" {
+		if step, err = time.ParseDuration(v); err != nil || step < time.Minute {
+			writeError(w, http.StatusBadRequest, "step: want a duration of at least 1m, such as 5m or 1h")
+			return
+		}
+	}
+	if to.Sub(from)/step > maxPoints {
+		writeError(w, http.StatusBadRequest, "step too small for the range: at most "+strconv.Itoa(maxPoints)+" points")
+		return
+	}
+	if !s.needHistory(w, r, hash) {
+		return
+	}
+	h, err := s.opts.History.History(r.Context(), hash, from, to, step)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	probes := map[string][]historyPoint{}
+	for p, pts := range h {
+		out := make([]historyPoint, 0, len(pts))
+		for _, pt := range pts {
+			hp := historyPoint{Time: snapshot.FormatTime(pt.Time), Samples: pt.Total, LatencyMaxMS: pt.LatencyMaxMS}
+			if pt.Total > 0 {
+				hp.SuccessRatio = float64(pt.OK) / float64(pt.Total)
+				avg := float64(pt.LatencySumMS) / float64(pt.Total)
+				hp.LatencyAvgMS = &avg
+			}
+			out = append(out, hp)
+		}
+		probes[store.ProbeNames[p]] = out
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"hash": hash, "from": snapshot.FormatTime(from), "to": snapshot.FormatTime(to),
+		"step_seconds": int64(step / time.Second), "probes": probes,
+	})
+}
+
+// defaultStep keeps a range to about a hundred points.
+func defaultStep(d time.Duration) time.Duration {
+	for _, s := range []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour} {
+		if d/s <= 150 {
+			return s
+		}
+	}
+	return 24 * time.Hour
+}
+
+func timeParam(v string, def time.Time) (time.Time, error) {
+	if v == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, errors.New("want an RFC 3339 time, such as 2026-11-22T14:00:00Z")
+	}
+	return t.UTC(), nil
+}
+
+// events answers /crns/{hash}/events?before=&limit=: transitions, newest
+// first; "next" is the before= of the following page.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	hash := r.PathValue("hash")
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxEvents {
+			writeError(w, http.StatusBadRequest, "limit: want 1 to "+strconv.Itoa(maxEvents))
+			return
+		}
+		limit = n
+	}
+	var before int64
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "before: want an event id from a previous page")
+			return
+		}
+		before = n
+	}
+	if !s.needHistory(w, r, hash) {
+		return
+	}
+	evs, err := s.opts.History.Events(r.Context(), hash, before, limit)
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	type event struct {
+		ID     int64  `json:"id"`
+		Probe  string `json:"probe"`
+		At     string `json:"at"`
+		OK     bool   `json:"ok"`
+		Status int    `json:"status"`
+		Class  string `json:"class"`
+		Msg    string `json:"message"`
+	}
+	out := make([]event, len(evs))
+	for i, e := range evs {
+		out[i] = event{e.ID, e.Probe, snapshot.FormatTime(e.At), e.OK, e.Status, e.Class, e.Msg}
+	}
+	var next *int64
+	if len(evs) == limit {
+		next = &evs[len(evs)-1].ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hash": hash, "events": out, "next": next})
+}
+
+// uptime answers /uptime.json: hash → config-probe success ratio over
+// 24 h, 7 d and 30 d (null where there is no sample).
+func (s *Server) uptime(w http.ResponseWriter, r *http.Request) {
+	if !s.needHistory(w, r, "") {
+		return
+	}
+	up, err := s.opts.History.Uptime(r.Context(), time.Now())
+	if err != nil {
+		s.storeError(w, err)
+		return
+	}
+	type ratios struct {
+		Day   *float64 `json:"24h"`
+		Week  *float64 `json:"7d"`
+		Month *float64 `json:"30d"`
+	}
+	out := make(map[string]ratios, len(up))
+	for h, u := range up {
+		out[h] = ratios{u.Day, u.Week, u.Month}
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeJSON(w, http.StatusOK, out)
+}

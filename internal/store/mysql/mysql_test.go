@@ -1,0 +1,285 @@
+package mysql
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"nodelist/internal/store"
+	"nodelist/internal/store/sqlstore"
+	"nodelist/internal/store/storetest"
+)
+
+// testDSN returns the DSN of a new database of its own, dropped at the
+// end of the test, or skips when no MariaDB is configured.
+func testDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("NODELIST_TEST_MYSQL_DSN")
+	if dsn == "" {
+		t.Skip("NODELIST_TEST_MYSQL_DSN is not set (e.g. mysql://nodelist:nodelist@127.0.0.1:3306/nodelist_test); .ci/run sets it and starts MariaDB")
+	}
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("NODELIST_TEST_MYSQL_DSN: %v", err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := cfg.DBName + "_" + hex.EncodeToString(b)
+	admin := adminDB(t, cfg)
+	if _, err := admin.Exec("CREATE DATABASE `" + name + "`"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a := adminDB(t, cfg)
+		_, _ = a.Exec("DROP DATABASE IF EXISTS `" + name + "`")
+		a.Close()
+	})
+	admin.Close()
+	return strings.Replace(dsn, "/"+cfg.DBName, "/"+name, 1)
+}
+
+func adminDB(t testing.TB, cfg *mysql.Config) *sql.DB {
+	t.Helper()
+	c := cfg.Clone()
+	c.DBName = ""
+	conn, err := mysql.NewConnector(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sql.OpenDB(conn)
+}
+
+func openStore(t testing.TB, dsn string) *sqlstore.Store {
+	t.Helper()
+	st, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openStore(t, testDSN(t)) })
+}
+
+func TestUpgradeFromEveryVersion(t *testing.T) {
+	dsn := testDSN(t)
+	cfg, _ := ParseDSN(dsn)
+	conn, _ := mysql.NewConnector(cfg)
+	db := sql.OpenDB(conn)
+	if err := Migrate(context.Background(), db, 1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st := openStore(t, dsn)
+	defer st.Close()
+	if err := st.WriteRound(context.Background(), storetest.MakeRound(0, 3, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadDSNs(t *testing.T) {
+	for _, dsn := range []string{"mysql://", "mysql://host", "postgres://u@h/db", "mysql://u:p@127.0.0.1:1/db"} {
+		if _, err := Open(context.Background(), dsn); err == nil || strings.Contains(err.Error(), "goroutine") {
+			t.Errorf("Open(%q): %v", dsn, err)
+		}
+	}
+}
+
+func globalStatus(t *testing.T, db *sql.DB, name string) int64 {
+	t.Helper()
+	var k string
+	var v int64
+	if err := db.QueryRow("SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestWarmReuse checks that writes on a warm pool cost no ping round trip
+// and open no connection: the pool neither pings on checkout nor grows.
+func TestWarmReuse(t *testing.T) {
+	dsn := testDSN(t)
+	st := openStore(t, dsn)
+	defer st.Close()
+	cfg, _ := ParseDSN(dsn)
+	probe := adminDB(t, cfg)
+	defer probe.Close()
+	probe.SetMaxOpenConns(1)
+	ctx := context.Background()
+	for n := range 3 { // warm-up
+		if err := st.WriteRound(ctx, storetest.MakeRound(n, 100, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	globalStatus(t, probe, "Connections") // opens the probe's own connection first
+	pings, conns := globalStatus(t, probe, "Com_admin_commands"), globalStatus(t, probe, "Connections")
+	open := st.DB().Stats().OpenConnections
+	for n := 3; n < 23; n++ {
+		if err := st.WriteRound(ctx, storetest.MakeRound(n, 100, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := globalStatus(t, probe, "Com_admin_commands") - pings; d != 0 {
+		t.Errorf("20 writes sent %d pings or other admin commands", d)
+	}
+	if d := globalStatus(t, probe, "Connections") - conns; d != 0 {
+		t.Errorf("20 writes opened %d connections", d)
+	}
+	if s := st.DB().Stats(); s.OpenConnections > open || s.OpenConnections > MaxOpen {
+		t.Errorf("pool grew from %d to %d connections", open, s.OpenConnections)
+	}
+}
+
+// killAll kills every connection of user but the caller's.
+func killAll(db *sql.DB, user string) (int, error) {
+	rows, err := db.Query("SELECT id FROM information_schema.processlist WHERE user = ? AND id <> CONNECTION_ID()", user)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	for _, id := range ids {
+		_, _ = db.Exec(fmt.Sprintf("KILL CONNECTION %d", id))
+	}
+	return len(ids), nil
+}
+
+// TestNothingLostUnderFaults writes rounds through a Writer while every
+// connection of the test user is killed each second, and (when allowed)
+// while MariaDB restarts; afterwards the rows equal exactly what was
+// produced, and no history read failed during the kills.
+func TestNothingLostUnderFaults(t *testing.T) {
+	dsn := testDSN(t)
+	st := openStore(t, dsn)
+	defer st.Close()
+	cfg, _ := ParseDSN(dsn)
+	admin := adminDB(t, cfg)
+	defer admin.Close()
+	admin.SetMaxOpenConns(1)
+
+	w := store.NewWriter(st, 10000, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); w.Run(ctx) }()
+
+	const nodes = 50
+	produced := 0
+	produce := func(d time.Duration) {
+		end := time.Now().Add(d)
+		for time.Now().Before(end) {
+			w.Enqueue(storetest.MakeRound(produced, nodes, func(node, probe int) bool { return (node+produced)%7 == 0 }))
+			produced++
+			time.Sleep(20 * time.Millisecond) // the pace of rounds, not a wait for an event
+		}
+	}
+
+	// Readers run throughout the kill phase; none may fail.
+	var reads, readFailures atomic.Int64
+	readCtx, stopReads := context.WithCancel(context.Background())
+	var rwg sync.WaitGroup
+	for i := range 2 {
+		rwg.Add(1)
+		go func() {
+			defer rwg.Done()
+			for readCtx.Err() == nil {
+				_, err := st.Events(readCtx, fmt.Sprintf("node-%04d", i), 0, 20)
+				if err == nil {
+					_, err = st.History(readCtx, "node-0001", time.Unix(0, 0), time.Now().Add(48*time.Hour), time.Hour)
+				}
+				if err != nil && readCtx.Err() == nil {
+					readFailures.Add(1)
+					t.Logf("read failed: %v", err)
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+	killed := 0
+	for range 5 {
+		produce(time.Second)
+		n, err := killAll(admin, cfg.User)
+		if err != nil {
+			t.Fatal(err)
+		}
+		killed += n
+	}
+	stopReads()
+	rwg.Wait()
+	if killed == 0 {
+		t.Error("no connection was killed: the test proved nothing")
+	}
+	if readFailures.Load() > 0 {
+		t.Errorf("%d of %d history reads failed while connections were killed", readFailures.Load(), reads.Load())
+	}
+	t.Logf("killed %d connections; %d reads", killed, reads.Load())
+
+	if os.Getenv("NODELIST_TEST_MARIADB_RESTART") == "1" {
+		restartMariaDB(t, func() { produce(500 * time.Millisecond) })
+	} else {
+		t.Log("NODELIST_TEST_MARIADB_RESTART is not 1: the restart part is skipped")
+	}
+	produce(200 * time.Millisecond)
+
+	flushCtx, done := context.WithTimeout(context.Background(), 60*time.Second)
+	defer done()
+	deadline := time.Now().Add(60 * time.Second)
+	for w.Status().Backlog > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // polling the backlog with a deadline
+	}
+	cancel()
+	wg.Wait()
+	w.Flush(flushCtx)
+	if s := w.Status(); s.Backlog != 0 || s.Dropped != 0 || s.Written != int64(produced) {
+		t.Fatalf("writer %+v, produced %d rounds", s, produced)
+	}
+	var rounds, total int64
+	db := st.DB()
+	if err := db.QueryRow("SELECT COUNT(*) FROM rounds").Scan(&rounds); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT COALESCE(SUM(total), 0) FROM minute_rollup").Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if rounds != int64(produced) || total != int64(produced*nodes*store.NumProbes) {
+		t.Errorf("%d rounds and %d samples stored; produced %d rounds, %d samples", rounds, total, produced, produced*nodes*store.NumProbes)
+	}
+}
+
+// restartMariaDB stops mariadbd, runs during() while it is down, and
+// starts it again, waiting until it answers.
+func restartMariaDB(t *testing.T, during func()) {
+	t.Helper()
+	if out, err := exec.Command("start-stop-daemon", "--stop", "--retry", "30", "--exec", "/usr/sbin/mariadbd").CombinedOutput(); err != nil {
+		t.Fatalf("stop mariadbd: %v %s", err, out)
+	}
+	during()
+	if out, err := exec.Command("start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd", "--", "--user=mysql").CombinedOutput(); err != nil {
+		t.Fatalf("start mariadbd: %v %s", err, out)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for exec.Command("mysql", "-uroot", "-e", "select 1").Run() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("mariadbd did not come back within 60 s")
+		}
+		time.Sleep(200 * time.Millisecond) // polling for the server with a deadline
+	}
+}

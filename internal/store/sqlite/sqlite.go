@@ -1,0 +1,84 @@
+// Package sqlite is the embedded history backend: SQLite in pure Go
+// (modernc.org/sqlite, so the binary needs no C library), in WAL mode with
+// a busy timeout, one writer connection and readers in parallel.
+//
+// It must not hold SQL beyond opening and migrating; sqlstore has the rest.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"nodelist/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open opens (creating if needed) the database at path, applies every
+// migration and returns the store.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	w, err := open(path, false)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1) // SQLite has one writer at a time; queueing here beats SQLITE_BUSY
+	if err := Migrate(ctx, w, 0); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := open(path, true)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(4)
+	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{}), nil
+}
+
+func open(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Migrate applies the embedded migrations up to version (0: all).
+func Migrate(ctx context.Context, db *sql.DB, version int64) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if version > 0 {
+		_, err = p.UpTo(ctx, version)
+	} else {
+		_, err = p.Up(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	return nil
+}

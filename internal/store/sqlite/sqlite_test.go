@@ -1,0 +1,48 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"nodelist/internal/store"
+	"nodelist/internal/store/storetest"
+)
+
+func TestSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	})
+}
+
+func TestUpgradeFromEveryVersion(t *testing.T) {
+	for _, from := range []int64{1} {
+		path := filepath.Join(t.TempDir(), "old.db")
+		db, err := open(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Migrate(context.Background(), db, from); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		st, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatalf("upgrade from version %d: %v", from, err)
+		}
+		if err := st.WriteRound(context.Background(), storetest.MakeRound(0, 3, nil)); err != nil {
+			t.Errorf("write after upgrade from %d: %v", from, err)
+		}
+		st.Close()
+	}
+}
+
+func TestBadPath(t *testing.T) {
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "h.db")); err == nil {
+		t.Error("opening a database in a missing directory succeeded")
+	}
+}

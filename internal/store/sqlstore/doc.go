@@ -1,0 +1,7 @@
+// Package sqlstore implements store.Store on database/sql, for the SQL
+// both backends speak; a Dialect holds the few phrases where SQLite and
+// MySQL differ. The backends open the databases, apply their migrations
+// and hand them here.
+//
+// It must not open or close databases it was given, but in Close.
+package sqlstore

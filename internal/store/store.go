@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The probes, as stored.
+const (
+	ProbeConfig = iota
+	ProbeUsage
+	ProbeIPv6
+	NumProbes
+)
+
+// ProbeNames are the probes' names in the API.
+var ProbeNames = [NumProbes]string{"config", "usage", "ipv6"}
+
+// Result is one probe of one node in one round.
+type Result struct {
+	Hash    string
+	Probe   int
+	OK      bool
+	At      time.Time
+	Latency time.Duration
+	Status  int    // HTTP status, 0 when none came
+	Class   string // error class, "" when OK
+	Msg     string
+}
+
+// Round is one refresh round's results, written in one transaction.
+// Writing the same round twice changes nothing.
+type Round struct {
+	ID       int64 // unique per round: its start in Unix milliseconds
+	Started  time.Time
+	Finished time.Time
+	Results  []Result
+	Snapshot *Saved // the snapshot published at the end of the round, if any
+}
+
+// Saved is a persisted snapshot: the crns.json body, gzip-compressed
+// (a tenth of the bytes to write each round), and its last_refresh.
+type Saved struct {
+	LastRefresh time.Time
+	Body        []byte
+}
+
+// Point is one bucket of a node's history for one probe.
+type Point struct {
+	Time         time.Time
+	OK, Total    int
+	LatencySumMS int64
+	LatencyMaxMS int64
+}
+
+// Event is a state transition of one probe of one node.
+type Event struct {
+	ID     int64
+	Probe  string
+	At     time.Time
+	OK     bool
+	Status int
+	Class  string
+	Msg    string
+}
+
+// Uptime is a node's config-probe success ratio over three windows; nil
+// where the window has no sample.
+type Uptime struct {
+	Day, Week, Month *float64
+}
+
+// Store is a history backend.
+type Store interface {
+	// WriteRound records a round atomically and idempotently.
+	WriteRound(ctx context.Context, r *Round) error
+	// LastSnapshot returns the last persisted snapshot, or nil.
+	LastSnapshot(ctx context.Context) (*Saved, error)
+	// History returns, per probe, the node's samples between from and to
+	// in buckets of step (aligned to step from the Unix epoch).
+	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([NumProbes][]Point, error)
+	// Events returns the node's transitions newest first, with IDs below
+	// before (0: from the newest), at most limit.
+	Events(ctx context.Context, hash string, before int64, limit int) ([]Event, error)
+	// Uptime returns every node's success ratios up to now.
+	Uptime(ctx context.Context, now time.Time) (map[string]Uptime, error)
+	// Prune deletes at most batch rows older than the retention windows
+	// and says how many it deleted; call it until it returns 0.
+	Prune(ctx context.Context, now time.Time, raw, long time.Duration, batch int) (int64, error)
+	// Known reports whether the store has ever seen hash.
+	Known(ctx context.Context, hash string) (bool, error)
+	// Close releases the store; only the owner calls it, at shutdown.
+	Close() error
+}
+
+// ErrDisabled is what the history endpoints say when there is no store.
+var ErrDisabled = errors.New("history is disabled (the service runs with --db none)")

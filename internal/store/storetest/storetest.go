@@ -1,0 +1,241 @@
+// Package storetest is the behavioural suite every store backend passes,
+// so that SQLite and MySQL are held to the same rules.
+//
+// It must not depend on any backend; each backend's test calls Run.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"nodelist/internal/store"
+)
+
+// Open returns a fresh, empty store; the suite closes it.
+type Open func(t *testing.T) store.Store
+
+// Run runs the suite.
+func Run(t *testing.T, open Open) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"WriteIsIdempotent", testIdempotent},
+		{"Transitions", testTransitions},
+		{"History", testHistory},
+		{"Uptime", testUptime},
+		{"Snapshot", testSnapshot},
+		{"Prune", testPrune},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := open(t)
+			defer st.Close()
+			tc.fn(t, st)
+		})
+	}
+}
+
+// base is a fixed hour boundary, so bucket arithmetic is predictable.
+var base = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// MakeRound builds round n of nodes, each probe OK unless failing says so;
+// rounds are 30 s apart from base.
+func MakeRound(n int, nodes int, failing func(node, probe int) bool) *store.Round {
+	start := base.Add(time.Duration(n) * 30 * time.Second)
+	r := &store.Round{ID: start.UnixMilli(), Started: start, Finished: start.Add(time.Second)}
+	for i := range nodes {
+		for p := range store.NumProbes {
+			res := store.Result{Hash: fmt.Sprintf("node-%04d", i), Probe: p, OK: true, At: start.Add(500 * time.Millisecond),
+				Latency: time.Duration(10+i%50) * time.Millisecond, Status: 200}
+			if failing != nil && failing(i, p) {
+				res.OK, res.Status, res.Class, res.Msg = false, 500, "http_status", "HTTP 500"
+			}
+			r.Results = append(r.Results, res)
+		}
+	}
+	return r
+}
+
+func write(t *testing.T, st store.Store, r *store.Round) {
+	t.Helper()
+	if err := st.WriteRound(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func totals(t *testing.T, st store.Store, hash string) (ok, total int) {
+	t.Helper()
+	h, err := st.History(context.Background(), hash, base.Add(-time.Hour), base.Add(24*time.Hour), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pts := range h {
+		for _, p := range pts {
+			ok += p.OK
+			total += p.Total
+		}
+	}
+	return ok, total
+}
+
+func testIdempotent(t *testing.T, st store.Store) {
+	for n := range 4 {
+		r := MakeRound(n, 20, nil)
+		write(t, st, r)
+		write(t, st, r) // a retried batch
+	}
+	if ok, total := totals(t, st, "node-0003"); ok != 12 || total != 12 {
+		t.Errorf("node-0003: %d/%d samples after 4 rounds written twice, want 12/12", ok, total)
+	}
+	ev, err := st.Events(context.Background(), "node-0003", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != store.NumProbes {
+		t.Errorf("%d events, want one first-seen event per probe", len(ev))
+	}
+}
+
+func testTransitions(t *testing.T, st store.Store) {
+	// node 1's config fails in rounds 2 and 3, then recovers.
+	for n := range 5 {
+		write(t, st, MakeRound(n, 3, func(node, probe int) bool {
+			return node == 1 && probe == store.ProbeConfig && (n == 2 || n == 3)
+		}))
+	}
+	ctx := context.Background()
+	ev, err := st.Events(ctx, "node-0001", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg []store.Event
+	for _, e := range ev {
+		if e.Probe == "config" {
+			cfg = append(cfg, e)
+		}
+	}
+	if len(cfg) != 3 || !cfg[0].OK || cfg[1].OK || !cfg[2].OK || cfg[1].Class != "http_status" || cfg[1].Status != 500 {
+		t.Fatalf("config events, newest first: %+v", cfg)
+	}
+	if !cfg[0].At.After(cfg[1].At) {
+		t.Errorf("events not newest first: %v then %v", cfg[0].At, cfg[1].At)
+	}
+	page1, err := st.Events(ctx, "node-0001", 0, 2)
+	if err != nil || len(page1) != 2 {
+		t.Fatalf("page 1: %v %v", page1, err)
+	}
+	page2, err := st.Events(ctx, "node-0001", page1[1].ID, 100)
+	if err != nil || len(page2) != len(ev)-2 || page2[0].ID >= page1[1].ID {
+		t.Fatalf("page 2: %v %v", page2, err)
+	}
+	if ev0, _ := st.Events(ctx, "node-0000", 0, 100); len(ev0) != store.NumProbes {
+		t.Errorf("a node that never changed has %d events", len(ev0))
+	}
+	if ok, _ := st.Known(ctx, "node-0002"); !ok {
+		t.Error("a written node is unknown")
+	}
+	if ok, _ := st.Known(ctx, "nope"); ok {
+		t.Error("an unwritten node is known")
+	}
+}
+
+func testHistory(t *testing.T, st store.Store) {
+	// 10 rounds, 30 s apart: 5 minutes; node 0's usage fails in odd rounds.
+	for n := range 10 {
+		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 0 && probe == store.ProbeUsage && n%2 == 1 }))
+	}
+	h, err := st.History(context.Background(), "node-0000", base, base.Add(10*time.Minute), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage := h[store.ProbeUsage]
+	if len(usage) != 5 {
+		t.Fatalf("%d one-minute points, want 5: %+v", len(usage), usage)
+	}
+	for _, p := range usage {
+		if p.Total != 2 || p.OK != 1 || p.LatencyMaxMS != 10 || p.LatencySumMS != 20 {
+			t.Errorf("usage point %+v, want 1 of 2 ok, latency 10 ms", p)
+		}
+	}
+	h, err = st.History(context.Background(), "node-0000", base, base.Add(10*time.Minute), 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := h[store.ProbeConfig]; len(c) != 1 || c[0].Total != 10 || c[0].OK != 10 || !c[0].Time.Equal(base) {
+		t.Errorf("5-minute config points %+v", c)
+	}
+	if h, _ := st.History(context.Background(), "unknown", base, base.Add(time.Hour), time.Minute); len(h[0]) != 0 {
+		t.Error("history of an unknown node is not empty")
+	}
+}
+
+func testUptime(t *testing.T, st store.Store) {
+	for n := range 4 {
+		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 1 && probe == store.ProbeConfig && n == 0 }))
+	}
+	up, err := st.Uptime(context.Background(), base.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := up["node-0000"]; u.Day == nil || *u.Day != 1 || u.Month == nil || *u.Month != 1 {
+		t.Errorf("node-0000 uptime %+v", u)
+	}
+	if u := up["node-0001"]; u.Day == nil || *u.Day != 0.75 || *u.Week != 0.75 {
+		t.Errorf("node-0001 uptime %+v, want 0.75", u)
+	}
+	up, err = st.Uptime(context.Background(), base.Add(40*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up) != 0 {
+		t.Errorf("uptime 40 days later: %v", up)
+	}
+}
+
+func testSnapshot(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	if s, err := st.LastSnapshot(ctx); err != nil || s != nil {
+		t.Fatalf("empty store: %v %v", s, err)
+	}
+	for n, body := range []string{`{"last_refresh":null,"crns":[]}`, `{"last_refresh":"x","crns":[{"hash":"a"}]}`} {
+		r := MakeRound(n, 1, nil)
+		r.Snapshot = &store.Saved{LastRefresh: r.Finished, Body: []byte(body)}
+		write(t, st, r)
+	}
+	s, err := st.LastSnapshot(ctx)
+	if err != nil || s == nil {
+		t.Fatal(s, err)
+	}
+	if string(s.Body) != `{"last_refresh":"x","crns":[{"hash":"a"}]}` || !s.LastRefresh.Equal(base.Add(31*time.Second)) {
+		t.Errorf("snapshot %s at %v", s.Body, s.LastRefresh)
+	}
+}
+
+func testPrune(t *testing.T, st store.Store) {
+	for n := range 6 {
+		write(t, st, MakeRound(n, 5, nil))
+	}
+	ctx := context.Background()
+	now := base.Add(3 * time.Hour)
+	var deleted int64
+	for range 1000 {
+		n, err := st.Prune(ctx, now, time.Hour, 2*time.Hour, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		deleted += n
+	}
+	// 5 nodes × 3 probes × 3 minutes of minute rollups, the 15 hour rows,
+	// 15 events and 6 round marks are all past retention.
+	if want := int64(45 + 15 + 15 + 6); deleted != want {
+		t.Errorf("pruned %d rows, want %d", deleted, want)
+	}
+	if _, total := totals(t, st, "node-0001"); total != 0 {
+		t.Errorf("%d samples left after pruning", total)
+	}
+}

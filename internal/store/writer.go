@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Writer moves rounds to a store off the serving path: Enqueue never
+// blocks, one goroutine writes each round in one transaction, and a round
+// that fails is retried with backoff until it is written. While the
+// database is away rounds wait in memory, up to a bound; past it the
+// oldest is dropped and counted.
+type Writer struct {
+	st   Store
+	max  int
+	log  *slog.Logger
+	wake chan struct{}
+
+	mu      sync.Mutex
+	queue   []*Round
+	dropped int64
+	written int64
+	lastErr string
+	busy    bool // a round is being written
+}
+
+// WriterStatus is what /healthz reports of the writer.
+type WriterStatus struct {
+	Backlog   int    `json:"backlog"` // rounds waiting, the one being written included
+	Written   int64  `json:"written"`
+	Dropped   int64  `json:"dropped"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// NewWriter makes a writer holding at most max rounds in memory.
+func NewWriter(st Store, max int, log *slog.Logger) *Writer {
+	if max <= 0 {
+		max = 1000
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Writer{st: st, max: max, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Enqueue hands a round over; it never blocks.
+func (w *Writer) Enqueue(r *Round) {
+	w.mu.Lock()
+	if len(w.queue) >= w.max {
+		w.queue[0] = nil
+		w.queue = w.queue[1:]
+		w.dropped++
+	}
+	w.queue = append(w.queue, r)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status reports the backlog.
+func (w *Writer) Status() WriterStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(w.queue)
+	if w.busy {
+		n++
+	}
+	return WriterStatus{Backlog: n, Written: w.written, Dropped: w.dropped, LastError: w.lastErr}
+}
+
+// Run writes rounds until ctx ends. Call Flush afterwards to write what
+// is left, within a deadline.
+func (w *Writer) Run(ctx context.Context) {
+	for {
+		if !w.writeNext(ctx) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.wake:
+			}
+		}
+	}
+}
+
+// Flush writes every queued round, giving up when ctx ends.
+func (w *Writer) Flush(ctx context.Context) {
+	for w.writeNext(ctx) {
+	}
+}
+
+// writeNext writes the oldest round, retrying with backoff until it is
+// written or ctx ends. It reports whether it took a round.
+func (w *Writer) writeNext(ctx context.Context) bool {
+	w.mu.Lock()
+	if len(w.queue) == 0 || ctx.Err() != nil {
+		w.mu.Unlock()
+		return false
+	}
+	r := w.queue[0]
+	w.queue[0] = nil
+	w.queue = w.queue[1:]
+	w.busy = true
+	w.mu.Unlock()
+
+	backoff := 100 * time.Millisecond
+	for {
+		err := w.st.WriteRound(ctx, r)
+		w.mu.Lock()
+		if err == nil {
+			w.written++
+			w.lastErr = ""
+			w.busy = false
+			w.mu.Unlock()
+			return true
+		}
+		w.lastErr = err.Error()
+		w.mu.Unlock()
+		w.log.Warn("history write failed; retrying", "round", r.ID, "err", err, "retry_in", backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			w.mu.Lock()
+			w.queue = append([]*Round{r}, w.queue...) // keep it for Flush
+			w.busy = false
+			w.mu.Unlock()
+			return false
+		case <-t.C:
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
