@@ -54,6 +54,7 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	interval := o.timeout + 5*time.Second
 	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "", nodelist, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
+		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
 		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn")
 	if err != nil {
 		return nil, err
