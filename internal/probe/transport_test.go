@@ -195,3 +195,69 @@ func TestNodeSkipsIPv6WhenUnreachable(t *testing.T) {
 		t.Errorf("ipv6 after a hung config: %v, asked %d times", res.IPv6.Err, ipv6Asked.Load())
 	}
 }
+
+// tlsServer is a TLS httptest server that records, per request, the
+// protocol and whether the TLS session was resumed, and a Client that
+// trusts its certificate.
+func tlsServer(t *testing.T, http2, keepAlive bool) (*httptest.Server, *Client, *atomic.Int64, chan *http.Request) {
+	t.Helper()
+	reqs := make(chan *http.Request, 16)
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqs <- r
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	}))
+	srv.EnableHTTP2 = http2
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Config.SetKeepAlivesEnabled(keepAlive)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c := NewClient(Options{})
+	t.Cleanup(c.CloseIdleConnections)
+	c.tr.TLSClientConfig.RootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	return srv, c, &conns, reqs
+}
+
+func TestHTTP2NodeMultiplexesProbes(t *testing.T) {
+	srv, c, conns, reqs := tlsServer(t, true, true)
+	if r := c.Get(context.Background(), srv.URL+"/warm"); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	errs := make(chan *Error, 3)
+	for range 3 {
+		go func() { errs <- c.Get(context.Background(), srv.URL+"/status/config").Err }()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 4 {
+		if r := <-reqs; r.ProtoMajor != 2 {
+			t.Errorf("%s came over %s, want HTTP/2", r.URL.Path, r.Proto)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("four requests, three at once, opened %d connections, want 1", n)
+	}
+}
+
+func TestTLSSessionResumedWhenNodeCloses(t *testing.T) {
+	srv, c, conns, reqs := tlsServer(t, false, false)
+	for i := range 3 {
+		if r := c.Get(context.Background(), srv.URL+"/"); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		r := <-reqs
+		if i > 0 && !r.TLS.DidResume {
+			t.Errorf("request %d: full TLS handshake, want the session resumed", i+1)
+		}
+	}
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3: the node closes each one", n)
+	}
+}
