@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/pressly/goose/v3"
 
 	"nodelist/internal/store/sqlstore"
 )
@@ -123,5 +122,5 @@ func ConfigurePool(db *sql.DB, wait time.Duration) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, goose.DialectMySQL, migrations, version)
+	return sqlstore.Migrate(ctx, db, sqlstore.MySQL, migrations, version)
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"nodelist/internal/store/sqlstore"
@@ -63,5 +62,5 @@ func open(path string, readOnly bool) (*sql.DB, error) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, goose.DialectSQLite3, migrations, version)
+	return sqlstore.Migrate(ctx, db, sqlstore.SQLite, migrations, version)
 }

@@ -20,7 +20,7 @@ func TestSuite(t *testing.T) {
 }
 
 func TestUpgradeFromEveryVersion(t *testing.T) {
-	for _, from := range []int64{1} {
+	for _, from := range []int64{1, 2, 3, 4} {
 		path := filepath.Join(t.TempDir(), "old.db")
 		db, err := open(path, false)
 		if err != nil {
@@ -29,10 +29,16 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 		if err := Migrate(context.Background(), db, from); err != nil {
 			t.Fatal(err)
 		}
+		if from < 4 { // from 4 on, nothing writes the row rollups
+			storetest.SeedLegacy(t, db)
+		}
 		db.Close()
 		st, err := Open(context.Background(), path)
 		if err != nil {
 			t.Fatalf("upgrade from version %d: %v", from, err)
+		}
+		if from < 4 {
+			storetest.CheckLegacy(t, st)
 		}
 		if err := st.WriteRound(context.Background(), storetest.MakeRound(0, 3, nil)); err != nil {
 			t.Errorf("write after upgrade from %d: %v", from, err)

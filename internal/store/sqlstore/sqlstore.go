@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"nodelist/internal/store"
@@ -98,59 +99,108 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 
 func (s *Store) history(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([store.NumProbes][]store.Point, error) {
 	var out [store.NumProbes][]store.Point
-	table, size := "hour_rollup", time.Hour
-	if step < time.Hour || to.Sub(from) <= 48*time.Hour {
-		table, size = "minute_rollup", time.Minute
+	var node int64
+	err := s.r.QueryRowContext(ctx, "SELECT id FROM nodes WHERE hash = ?", hash).Scan(&node)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, nil
 	}
-	if step < size {
-		step = size
-	}
-	secs := int64(size / time.Second)
-	fromB, toB := from.Unix()/secs, (to.Unix()+secs-1)/secs
-	q := "SELECT r.probe, r.bucket * ?, r.ok, r.total, r.lat_sum, r.lat_max FROM " + table +
-		" r JOIN nodes n ON n.id = r.node_id WHERE n.hash = ? AND r.bucket >= ? AND r.bucket < ?"
-	args := []any{secs, hash, fromB, toB}
-	if table == "hour_rollup" {
-		// Hours not rolled up yet are read from their minutes.
-		rolled, err := s.lastRolledHour(ctx)
-		if err != nil {
-			return out, fmt.Errorf("history: %w", err)
-		}
-		q += " AND r.bucket <= ? UNION ALL SELECT r.probe, r.bucket * 60, r.ok, r.total, r.lat_sum, r.lat_max FROM minute_rollup r" +
-			" JOIN nodes n ON n.id = r.node_id WHERE n.hash = ? AND r.bucket >= ? AND r.bucket < ?"
-		args = append(args, rolled, hash, max(fromB, rolled+1)*60, toB*60)
-	}
-	rows, err := s.r.QueryContext(ctx, "SELECT * FROM ("+q+") h ORDER BY 2", args...)
 	if err != nil {
 		return out, fmt.Errorf("history: %w", err)
 	}
-	defer rows.Close()
+	step = max(step, time.Minute)
 	stepSecs := int64(step / time.Second)
-	for rows.Next() {
-		var probe int
-		var unix, ok, total, sum, mx int64
-		if err := rows.Scan(&probe, &unix, &ok, &total, &sum, &mx); err != nil {
-			return out, fmt.Errorf("history: %w", err)
-		}
-		if probe < 0 || probe >= store.NumProbes {
-			continue
-		}
-		t := time.Unix(unix/stepSecs*stepSecs, 0).UTC()
-		pts := out[probe]
-		if n := len(pts); n > 0 && pts[n-1].Time.Equal(t) {
-			p := &pts[n-1]
-			p.OK += int(ok)
-			p.Total += int(total)
-			p.LatencySumMS += sum
-			p.LatencyMaxMS = max(p.LatencyMaxMS, mx)
-			continue
-		}
-		out[probe] = append(pts, store.Point{Time: t, OK: int(ok), Total: int(total), LatencySumMS: sum, LatencyMaxMS: mx})
+	fromS, toS := from.Unix(), to.Unix()
+	buckets := [store.NumProbes]map[int64]*store.Point{}
+	for p := range buckets {
+		buckets[p] = map[int64]*store.Point{}
 	}
-	if err := rows.Err(); err != nil {
+	add := func(unix int64, probes *[store.NumProbes]agg) {
+		t := unix / stepSecs * stepSecs
+		for p, a := range probes {
+			if a.total == 0 {
+				continue
+			}
+			pt := buckets[p][t]
+			if pt == nil {
+				pt = &store.Point{Time: time.Unix(t, 0).UTC()}
+				buckets[p][t] = pt
+			}
+			pt.OK += int(a.ok)
+			pt.Total += int(a.total)
+			pt.LatencySumMS += a.latSum
+			pt.LatencyMaxMS = max(pt.LatencyMaxMS, a.latMax)
+		}
+	}
+	// Hours with samples are read from them, at the resolution of a
+	// round; the others from their hourly entry.
+	covered := map[int64]bool{}
+	err = s.scanBlobs(ctx, "SELECT hour, data FROM samples WHERE node_id = ? AND hour >= ? AND hour <= ?",
+		[]any{node, floorDiv(fromS, 3600), floorDiv(toS, 3600)}, func(hour int64, data []byte) error {
+			covered[hour] = true
+			return decodeSamples(data, func(e sample) {
+				if t := hour*3600 + e.second; t >= fromS && t < toS {
+					add(t, &e.probes)
+				}
+			})
+		})
+	if err != nil {
 		return out, fmt.Errorf("history: %w", err)
 	}
+	err = s.scanBlobs(ctx, "SELECT day, data FROM hourly WHERE node_id = ? AND day >= ? AND day <= ?",
+		[]any{node, floorDiv(fromS, 86400), floorDiv(toS, 86400)}, func(day int64, data []byte) error {
+			hours, err := decodeHours(data)
+			if err != nil {
+				return err
+			}
+			for h := range hours {
+				hour := day*24 + int64(h)
+				if t := hour * 3600; !covered[hour] && t+3600 > fromS && t < toS {
+					add(t, &hours[h])
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return out, fmt.Errorf("history: %w", err)
+	}
+	for p, m := range buckets {
+		pts := make([]store.Point, 0, len(m))
+		for _, pt := range m {
+			pts = append(pts, *pt)
+		}
+		slices.SortFunc(pts, func(a, b store.Point) int { return a.Time.Compare(b.Time) })
+		out[p] = pts
+	}
 	return out, nil
+}
+
+// scanBlobs runs a query of (bucket, data) rows and hands each to fn; a
+// corrupt blob is an error.
+func (s *Store) scanBlobs(ctx context.Context, q string, args []any, fn func(int64, []byte) error) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b int64
+		var data []byte
+		if err := rows.Scan(&b, &data); err != nil {
+			return err
+		}
+		if err := fn(b, data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // Events returns the node's transitions, newest first.
@@ -210,38 +260,80 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
 	h := now.Unix() / 3600
 	day, week, month := h-24, h-7*24, h-30*24
-	rolled, err := s.lastRolledHour(ctx)
+	rolled, err := rolledHour(ctx, s.r)
 	if err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
 	}
-	// Complete hours come from the hourly rollups, the hours not rolled up
-	// yet from their minutes; both in hours (minute bucket / 60).
-	rows, err := s.r.QueryContext(ctx, `SELECT n.hash,
-		SUM(CASE WHEN u.hour > ? THEN u.ok ELSE 0 END), SUM(CASE WHEN u.hour > ? THEN u.total ELSE 0 END),
-		SUM(CASE WHEN u.hour > ? THEN u.ok ELSE 0 END), SUM(CASE WHEN u.hour > ? THEN u.total ELSE 0 END),
-		SUM(u.ok), SUM(u.total)
-		FROM (SELECT node_id, bucket AS hour, ok, total FROM hour_rollup WHERE probe = ? AND bucket > ? AND bucket <= ?
-		      UNION ALL
-		      SELECT node_id, FLOOR(bucket / 60) AS hour, ok, total FROM minute_rollup WHERE probe = ? AND bucket >= ? AND bucket < ?) u
-		JOIN nodes n ON n.id = u.node_id GROUP BY n.hash`,
-		day, day, week, week, store.ProbeConfig, month, min(h, rolled), store.ProbeConfig, max(month, rolled)*60+60, (h+1)*60)
-	if err != nil {
-		return nil, fmt.Errorf("uptime: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]store.Uptime{}
-	for rows.Next() {
-		var hash string
-		var v [6]int64
-		if err := rows.Scan(&hash, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
-			return nil, fmt.Errorf("uptime: %w", err)
+	type sums struct{ v [6]int64 }
+	per := map[string]*sums{}
+	count := func(hash string, hour int64, a agg) {
+		if a.total == 0 || hour <= month || hour > h {
+			return
 		}
-		out[hash] = store.Uptime{Day: ratio(v[0], v[1]), Week: ratio(v[2], v[3]), Month: ratio(v[4], v[5])}
+		u := per[hash]
+		if u == nil {
+			u = &sums{}
+			per[hash] = u
+		}
+		for i, since := range [...]int64{day, week, month} {
+			if hour > since {
+				u.v[2*i] += a.ok
+				u.v[2*i+1] += a.total
+			}
+		}
 	}
-	if err := rows.Err(); err != nil {
+	// Hours rolled up come from hourly, the others from their samples.
+	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.day, x.data FROM hourly x JOIN nodes n ON n.id = x.node_id WHERE x.day >= ?",
+		[]any{floorDiv(month, 24)}, func(hash string, d int64, data []byte) error {
+			hours, err := decodeHours(data)
+			if err != nil {
+				return nil // one corrupt row does not hide every node's uptime
+			}
+			for i := range hours {
+				if hour := d*24 + int64(i); hour <= rolled {
+					count(hash, hour, hours[i][store.ProbeConfig])
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.hour, x.data FROM samples x JOIN nodes n ON n.id = x.node_id WHERE x.hour > ?",
+		[]any{max(rolled, month)}, func(hash string, hour int64, data []byte) error {
+			_ = decodeSamples(data, func(e sample) { count(hash, hour, e.probes[store.ProbeConfig]) })
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	out := make(map[string]store.Uptime, len(per))
+	for hash, u := range per {
+		out[hash] = store.Uptime{Day: ratio(u.v[0], u.v[1]), Week: ratio(u.v[2], u.v[3]), Month: ratio(u.v[4], u.v[5])}
 	}
 	return out, nil
+}
+
+// scanHashBlobs runs a query of (hash, bucket, data) rows and hands each
+// to fn.
+func (s *Store) scanHashBlobs(ctx context.Context, q string, args []any, fn func(string, int64, []byte) error) error {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hash string
+		var b int64
+		var data []byte
+		if err := rows.Scan(&hash, &b, &data); err != nil {
+			return err
+		}
+		if err := fn(hash, b, data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func ratio(ok, total int64) *float64 {
@@ -252,20 +344,22 @@ func ratio(ok, total int64) *float64 {
 	return &r
 }
 
-// Prune deletes up to batch rows past retention: minute rollups older than
-// raw, then hourly rollups, events and round marks older than long.
+// Prune deletes up to batch rows past retention: samples older than raw
+// (after rolling up their hours), then hourly rows, events and round
+// marks older than long.
 func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duration, batch int) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
-	if err := s.rollBefore(ctx, now.Add(-raw)); err != nil {
+	rawHour := floorDiv(now.Add(-raw).Unix(), 3600)
+	if err := s.rollBefore(ctx, rawHour); err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}
 	steps := []struct {
 		q    string
 		args []any
 	}{
-		{s.d.PruneRollup("minute_rollup"), []any{now.Add(-raw).Unix() / 60, batch}},
-		{s.d.PruneRollup("hour_rollup"), []any{now.Add(-long).Unix() / 3600, batch}},
+		{s.d.PruneOld("samples", "hour"), []any{rawHour, batch}},
+		{s.d.PruneOld("hourly", "day"), []any{floorDiv(now.Add(-long).Unix(), 86400), batch}},
 		{"DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id FROM events WHERE at < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
 		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
 	}
@@ -281,42 +375,41 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	return 0, nil
 }
 
-// lastRolledHour is the newest hour rolled up, or -1.
-func (s *Store) lastRolledHour(ctx context.Context) (int64, error) {
-	var last sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
-		return 0, err
-	}
-	if !last.Valid {
-		return -1, nil
-	}
-	return last.Int64, nil
-}
-
-// rollBefore rolls up every hour whose minutes are about to be pruned
-// and that no later round rolled up (the service stopped in that hour).
-func (s *Store) rollBefore(ctx context.Context, cutoff time.Time) error {
+// rollBefore rolls up every hour before cutoff whose samples are about to
+// be pruned and that no later round rolled up (the service stopped in
+// that hour).
+func (s *Store) rollBefore(ctx context.Context, cutoff int64) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var oldest sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT MIN(bucket) FROM minute_rollup").Scan(&oldest); err != nil || !oldest.Valid {
+	last, err := rolledHour(ctx, tx)
+	if err != nil {
 		return err
 	}
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
+	todo, err := queryInts(ctx, tx, "SELECT DISTINCT hour FROM samples WHERE hour > ? AND hour < ?", last, cutoff)
+	if err != nil || len(todo) == 0 {
 		return err
 	}
-	from := oldest.Int64 / 60
-	if last.Valid {
-		from = max(from, last.Int64+1)
-	}
-	for h := from; h <= cutoff.Unix()/3600; h++ {
+	for _, h := range todo {
 		if err := s.rollHour(ctx, tx, h); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// SampleCount is the number of probe outcomes in the samples rows, for
+// tests and checks that count what was written.
+func (s *Store) SampleCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.scanBlobs(ctx, "SELECT hour, data FROM samples", nil, func(_ int64, data []byte) error {
+		return decodeSamples(data, func(e sample) {
+			for _, p := range e.probes {
+				n += p.total
+			}
+		})
+	})
+	return n, err
 }

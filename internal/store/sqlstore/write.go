@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -101,76 +102,81 @@ func (s *Store) nodeIDs(ctx context.Context, tx *sql.Tx, results []store.Result)
 // NumProbesHint sizes maps keyed by node from per-probe results.
 const NumProbesHint = store.NumProbes
 
-type rollupKey struct {
-	node   int64
-	probe  int
-	bucket int64
+type sampleKey struct {
+	node, hour, minute int64
 }
 
-type rollup struct{ ok, total, latSum, latMax int64 }
-
-// writeRollups adds the round to the minute rollups, then computes the
-// hourly rollup of every complete hour not yet rolled up (and of any
-// earlier hour a late round touched) from the minute rows. An hour is
-// recomputed whole, never added to, so a retried round cannot count
-// twice there either.
+// writeRollups appends the round to the samples of each node's hour (an
+// entry per node and minute, normally one per round), then rolls up into
+// hourly every hour before the round's that has samples and was not
+// rolled up yet, and any earlier hour a late round touched. An hour is
+// rolled up whole, never added to, so a retried round cannot count twice
+// there either.
 func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int64, results []store.Result) error {
-	agg := map[rollupKey]*rollup{}
-	var keys []rollupKey
-	hours := map[int64]bool{}
-	var current int64
+	entries := map[sampleKey]*sample{}
+	var keys []sampleKey
+	current := int64(-1)
 	for _, r := range results {
-		k := rollupKey{ids[r.Hash], r.Probe, r.At.Unix() / 60}
-		a := agg[k]
-		if a == nil {
-			a = &rollup{}
-			agg[k] = a
+		if r.Probe < 0 || r.Probe >= store.NumProbes {
+			continue
+		}
+		sec := r.At.Unix()
+		k := sampleKey{ids[r.Hash], sec / 3600, sec / 60}
+		e := entries[k]
+		if e == nil {
+			e = &sample{second: sec % 3600}
+			entries[k] = e
 			keys = append(keys, k)
 		}
-		a.total++
+		ms := max(r.Latency.Milliseconds(), 0)
+		a := agg{total: 1, latSum: ms, latMax: ms}
 		if r.OK {
-			a.ok++
+			a.ok = 1
 		}
-		ms := r.Latency.Milliseconds()
-		a.latSum += ms
-		a.latMax = max(a.latMax, ms)
-		h := k.bucket / 60
-		hours[h] = true
-		current = max(current, h)
+		e.probes[r.Probe].add(a)
+		current = max(current, k.hour)
 	}
-	x := s.d.Excluded
-	suffix := " " + s.d.OnConflict("node_id, probe, bucket") + " ok = ok + " + x("ok") + ", total = total + " + x("total") +
-		", lat_sum = lat_sum + " + x("lat_sum") + ", lat_max = " + s.d.Greatest + "(lat_max, " + x("lat_max") + ")"
-	for start := 0; start < len(keys); start += rowsPerStatement {
-		chunk := keys[start:min(start+rowsPerStatement, len(keys))]
-		args := make([]any, 0, len(chunk)*7)
-		for _, k := range chunk {
-			a := agg[k]
-			args = append(args, k.node, k.probe, k.bucket, a.ok, a.total, a.latSum, a.latMax)
+	type rowKey struct{ node, hour int64 }
+	blobs := map[rowKey][]byte{}
+	var rowKeys []rowKey
+	for _, k := range keys {
+		rk := rowKey{k.node, k.hour}
+		if _, ok := blobs[rk]; !ok {
+			rowKeys = append(rowKeys, rk)
 		}
-		q := "INSERT INTO minute_rollup (node_id, probe, bucket, ok, total, lat_sum, lat_max) VALUES " + placeholders(len(chunk), 7) + suffix
+		blobs[rk] = appendSample(blobs[rk], *entries[k])
+	}
+	suffix := " " + s.d.OnConflict("node_id, hour") + " data = " + s.d.Concat("data", s.d.Excluded("data"))
+	hours := map[int64]bool{}
+	for start := 0; start < len(rowKeys); start += rowsPerStatement {
+		chunk := rowKeys[start:min(start+rowsPerStatement, len(rowKeys))]
+		args := make([]any, 0, len(chunk)*3)
+		for _, k := range chunk {
+			args = append(args, k.node, k.hour, blobs[k])
+			hours[k.hour] = true
+		}
+		q := "INSERT INTO samples (node_id, hour, data) VALUES " + placeholders(len(chunk), 3) + suffix
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 	}
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT MAX(bucket) FROM hour_rollup").Scan(&last); err != nil {
+	if current < 0 {
+		return nil
+	}
+	last, err := rolledHour(ctx, tx)
+	if err != nil {
 		return err
 	}
-	todo := map[int64]bool{}
+	todo, err := queryInts(ctx, tx, "SELECT DISTINCT hour FROM samples WHERE hour > ? AND hour < ?", last, current)
+	if err != nil {
+		return err
+	}
 	for h := range hours {
-		if h < current && (!last.Valid || h <= last.Int64) {
-			todo[h] = true // a late round changed an hour already rolled up
+		if h < current && h <= last {
+			todo = append(todo, h) // a late round changed an hour already rolled up
 		}
 	}
-	from := current - 1
-	if last.Valid {
-		from = last.Int64 + 1
-	}
-	for h := max(from, current-24*400); h < current; h++ {
-		todo[h] = true
-	}
-	for h := range todo {
+	for _, h := range todo {
 		if err := s.rollHour(ctx, tx, h); err != nil {
 			return err
 		}
@@ -178,14 +184,57 @@ func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int
 	return nil
 }
 
-// rollHour recomputes hour h from its minute rows.
+// rolledHour is the newest hour rolled up, or -1.
+func rolledHour(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
+	var last int64
+	err := db.QueryRowContext(ctx, "SELECT hour FROM rollup_mark WHERE id = 1").Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, nil
+	}
+	return last, err
+}
+
+// rollHour sums hour h of every node's samples into an entry of its day
+// in hourly, and moves the rollup mark up to h. A corrupt samples row is
+// left out of the rollup rather than stopping every later write.
 func (s *Store) rollHour(ctx context.Context, tx *sql.Tx, h int64) error {
-	x := s.d.Excluded
-	q := "INSERT INTO hour_rollup (node_id, probe, bucket, ok, total, lat_sum, lat_max) " +
-		"SELECT node_id, probe, ?, SUM(ok), SUM(total), SUM(lat_sum), MAX(lat_max) FROM minute_rollup " +
-		"WHERE bucket >= ? AND bucket < ? GROUP BY node_id, probe " + s.d.OnConflict("node_id, probe, bucket") +
-		" ok = " + x("ok") + ", total = " + x("total") + ", lat_sum = " + x("lat_sum") + ", lat_max = " + x("lat_max")
-	_, err := tx.ExecContext(ctx, q, h, h*60, h*60+60)
+	rows, err := tx.QueryContext(ctx, "SELECT node_id, data FROM samples WHERE hour = ?", h)
+	if err != nil {
+		return err
+	}
+	var args []any
+	for rows.Next() {
+		var node int64
+		var data []byte
+		if err := rows.Scan(&node, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		var sum [store.NumProbes]agg
+		if decodeSamples(data, func(e sample) {
+			for p := range sum {
+				sum[p].add(e.probes[p])
+			}
+		}) != nil {
+			continue
+		}
+		args = append(args, node, h/24, appendHour(nil, h%24, sum))
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	suffix := " " + s.d.OnConflict("node_id, day") + " data = " + s.d.Concat("data", s.d.Excluded("data"))
+	for start := 0; start < len(args); start += rowsPerStatement * 3 {
+		chunk := args[start:min(start+rowsPerStatement*3, len(args))]
+		q := "INSERT INTO hourly (node_id, day, data) VALUES " + placeholders(len(chunk)/3, 3) + suffix
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO rollup_mark (id, hour) VALUES (1, ?) "+s.d.OnConflict("id")+
+		" hour = "+s.d.Greatest+"(hour, "+s.d.Excluded("hour")+")", h)
 	return err
 }
 

@@ -218,22 +218,29 @@ func testPrune(t *testing.T, st store.Store) {
 		write(t, st, MakeRound(n, 5, nil))
 	}
 	ctx := context.Background()
-	now := base.Add(3 * time.Hour)
-	var deleted int64
-	for range 1000 {
-		n, err := st.Prune(ctx, now, time.Hour, 2*time.Hour, 7)
-		if err != nil {
-			t.Fatal(err)
+	prune := func(now time.Time, raw, long time.Duration) (deleted int64) {
+		for range 1000 {
+			n, err := st.Prune(ctx, now, raw, long, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			deleted += n
 		}
-		if n == 0 {
-			break
-		}
-		deleted += n
+		return deleted
 	}
-	// 5 nodes × 3 probes × 3 minutes of minute rollups, the 15 hour rows,
-	// 15 events and 6 round marks are all past retention.
-	if want := int64(45 + 15 + 15 + 6); deleted != want {
-		t.Errorf("pruned %d rows, want %d", deleted, want)
+	// Past the raw window, the 5 nodes' samples rows go, rolled up first.
+	if n := prune(base.Add(3*time.Hour), time.Hour, 400*24*time.Hour); n != 5 {
+		t.Errorf("pruned %d rows past the raw window, want 5", n)
+	}
+	if ok, total := totals(t, st, "node-0001"); ok != 18 || total != 18 {
+		t.Errorf("after the raw window, %d of %d samples ok, want 18 of 18 from the hourly rollup", ok, total)
+	}
+	// Past long retention: the 5 hourly rows, 15 events and 6 round marks.
+	if n := prune(base.Add(3*24*time.Hour), time.Hour, 2*time.Hour); n != 5+15+6 {
+		t.Errorf("pruned %d rows past retention, want %d", n, 5+15+6)
 	}
 	if _, total := totals(t, st, "node-0001"); total != 0 {
 		t.Errorf("%d samples left after pruning", total)
