@@ -60,3 +60,73 @@ func BenchHistory7d(b *testing.B, st store.Store, nodes int, every time.Duration
 		}
 	}
 }
+
+// roundAt is round n of nodes moved to start at at.
+func roundAt(n, nodes int, at time.Time) *store.Round {
+	r := MakeRound(0, nodes, SteadyFaults(n))
+	shift := at.Sub(r.Started)
+	r.ID, r.Started, r.Finished = at.UnixMilli(), at, r.Finished.Add(shift)
+	for i := range r.Results {
+		r.Results[i].At = r.Results[i].At.Add(shift)
+	}
+	return r
+}
+
+// Retention defaults, as the service has them.
+const (
+	DefaultRaw  = 48 * time.Hour
+	DefaultLong = 400 * 24 * time.Hour
+)
+
+// BenchSteadySize fills a store as the service would at default
+// retention after running for 400 days with nodes nodes every 30 s: the
+// long window with one round an hour (an hourly entry is the same size
+// whatever the number of rounds it sums), the raw window with a round
+// every 30 s, then prunes as the service does. size reports the
+// database's bytes, in total ("MB") and by part, in MB.
+func BenchSteadySize(b *testing.B, st store.Store, nodes int, size func() (map[string]float64, error)) {
+	ctx := context.Background()
+	for b.Loop() {
+		end := base.Add(DefaultLong)
+		rawStart := end.Add(-DefaultRaw)
+		n := 0
+		prune := func(now time.Time) {
+			for {
+				d, err := st.Prune(ctx, now, DefaultRaw, DefaultLong, 5000)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if d == 0 {
+					return
+				}
+			}
+		}
+		for at := base; at.Before(rawStart); at = at.Add(time.Hour) {
+			if err := st.WriteRound(ctx, roundAt(n, nodes, at)); err != nil {
+				b.Fatal(err)
+			}
+			n++
+			if n%24 == 0 {
+				prune(at) // the service prunes all the time
+			}
+		}
+		for at := rawStart; at.Before(end); at = at.Add(30 * time.Second) {
+			if err := st.WriteRound(ctx, roundAt(n, nodes, at)); err != nil {
+				b.Fatal(err)
+			}
+			n++
+			if n%120 == 0 {
+				prune(at)
+			}
+		}
+		prune(end)
+		parts, err := size()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for unit, v := range parts {
+			b.ReportMetric(v, unit)
+		}
+		b.ReportMetric(float64(n), "rounds")
+	}
+}
