@@ -11,7 +11,7 @@ import (
 // row per node and day (hourly), because a row per node, probe and bucket
 // costs about 50 bytes: 8.6 million minute rows for 48 hours and 28.8
 // million hour rows for 400 days of 1000 nodes, some 2 GB. Packed, an
-// entry costs 5 to 8 bytes per round (samples) and 13 to 19 bytes per
+// entry costs 5 to 8 bytes per round (samples) and 11 to 17 bytes per
 // hour (hourly); BENCHMARKS.md has the arithmetic.
 //
 // A samples blob is a sequence of entries, one per round (or per minute,
@@ -25,8 +25,11 @@ import (
 // entry for the same hour replaces an earlier one (an hour rolled up again
 // after a late round), so appending is idempotent:
 //
-//	uvarint  hour of the day (0-23)
-//	3 probes: uvarint total, failures, average latency ms, max latency ms
+//	uvarint  hour of the day (0-23) << 1 | shared
+//	when shared is 1: uvarint total, the same for the 3 probes (the usual
+//	                  case: every round probes all three), then
+//	                  3 probes: uvarint failures, average latency ms, max latency ms
+//	when shared is 0: 3 probes: uvarint total, failures, average latency ms, max latency ms
 //
 // Latencies are whole milliseconds; the hourly sum is kept as an average,
 // so a sum read back is the average times the count.
@@ -120,13 +123,25 @@ func decodeSamples(b []byte, fn func(sample)) error {
 
 // appendHour encodes one entry of an hourly blob.
 func appendHour(b []byte, hourOfDay int64, probes [store.NumProbes]agg) []byte {
-	b = binary.AppendUvarint(b, uint64(hourOfDay))
+	shared := true
+	for _, p := range probes[1:] {
+		shared = shared && p.total == probes[0].total
+	}
+	if shared {
+		b = binary.AppendUvarint(b, uint64(hourOfDay)<<1|1)
+		b = binary.AppendUvarint(b, uint64(probes[0].total))
+	} else {
+		b = binary.AppendUvarint(b, uint64(hourOfDay)<<1)
+	}
 	for _, p := range probes {
 		avg := int64(0)
 		if p.total > 0 {
 			avg = (p.latSum + p.total/2) / p.total
 		}
-		b = appendAgg(b, p.total, p.total-p.ok, avg, p.latMax)
+		if !shared {
+			b = binary.AppendUvarint(b, uint64(p.total))
+		}
+		b = appendAgg(b, p.total-p.ok, avg, p.latMax)
 	}
 	return b
 }
@@ -136,25 +151,37 @@ func appendHour(b []byte, hourOfDay int64, probes [store.NumProbes]agg) []byte {
 func decodeHours(b []byte) (*[24][store.NumProbes]agg, error) {
 	var out [24][store.NumProbes]agg
 	for len(b) > 0 {
-		h, err := uvarint(&b)
+		x, err := uvarint(&b)
 		if err != nil {
 			return nil, err
 		}
+		h, shared := x>>1, x&1 == 1
 		if h >= 24 {
 			return nil, errCorrupt
 		}
+		var total uint64
+		if shared {
+			if total, err = uvarint(&b); err != nil {
+				return nil, err
+			}
+		}
 		for p := range out[h] {
-			var v [4]uint64
+			if !shared {
+				if total, err = uvarint(&b); err != nil {
+					return nil, err
+				}
+			}
+			var v [3]uint64
 			for i := range v {
 				if v[i], err = uvarint(&b); err != nil {
 					return nil, err
 				}
 			}
-			total, fail, avg, mx := int64(v[0]), int64(v[1]), int64(v[2]), int64(v[3])
-			if fail > total || total > 1<<31 || avg > 1<<31 {
+			if total > 1<<31 || v[0] > total || v[1] > 1<<31 {
 				return nil, errCorrupt
 			}
-			out[h][p] = agg{ok: total - fail, total: total, latSum: avg * total, latMax: mx}
+			t, fail, avg, mx := int64(total), int64(v[0]), int64(v[1]), int64(v[2])
+			out[h][p] = agg{ok: t - fail, total: t, latSum: avg * t, latMax: mx}
 		}
 	}
 	return &out, nil

@@ -36,6 +36,10 @@ func TestHoursRoundTripAndLastWins(t *testing.T) {
 	first := [store.NumProbes]agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}
 	again := [store.NumProbes]agg{{119, 120, 6000, 95}, {120, 120, 2400, 30}, {0, 0, 0, 0}}
 	b := appendHour(nil, 5, first)
+	// hour, the shared count, then failures, average and maximum per probe
+	if len(b) != 11 {
+		t.Errorf("an hour with one count for its probes takes %d bytes, want 11", len(b))
+	}
 	b = appendHour(b, 23, first)
 	b = appendHour(b, 5, again)
 	hours, err := decodeHours(b)
@@ -59,11 +63,18 @@ func TestCorruptBlobsAreErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := decodeHours([]byte{24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}); err == nil {
-		t.Error("hour 24: no error")
-	}
-	if _, err := decodeHours([]byte{1, 2, 3, 0, 0}); err == nil {
-		t.Error("failures above total, truncated: no error")
+	for name, b := range map[string][]byte{
+		"hour 24":                      {48, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"hour 24, shared":              {49, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"failures above total":         {2, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"failures above total, shared": {3, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0},
+		"truncated":                    {3, 2, 1, 0},
+		"truncated after the hour":     {3},
+		"truncated, separate totals":   {2, 2, 1, 0, 0, 2},
+	} {
+		if _, err := decodeHours(b); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }
 
