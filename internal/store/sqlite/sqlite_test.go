@@ -29,21 +29,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 		if err := Migrate(context.Background(), db, from); err != nil {
 			t.Fatal(err)
 		}
-		if from < 4 { // from 4 on, nothing writes the row rollups
-			storetest.SeedLegacy(t, db)
-		}
-		db.Close()
-		st, err := Open(context.Background(), path)
-		if err != nil {
-			t.Fatalf("upgrade from version %d: %v", from, err)
-		}
-		if from < 4 {
-			storetest.CheckLegacy(t, st)
-		}
-		if err := st.WriteRound(context.Background(), storetest.MakeRound(0, 3, nil)); err != nil {
-			t.Errorf("write after upgrade from %d: %v", from, err)
-		}
-		st.Close()
+		storetest.CheckUpgrade(t, from, db, func() (store.Store, error) { return Open(context.Background(), path) })
 	}
 }
 

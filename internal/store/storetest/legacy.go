@@ -57,3 +57,26 @@ func CheckLegacy(t *testing.T, st store.Store) {
 		t.Errorf("usage history after the upgrade: %+v", u)
 	}
 }
+
+// CheckUpgrade checks that a database left by db at schema version from
+// upgrades when open opens it: it seeds the earlier schema's rollups
+// (versions before 4 kept them), closes db, opens the store, and expects
+// the seeded rollups back and a round to be written.
+func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store, error)) {
+	t.Helper()
+	if from < 4 { // from 4 on, nothing writes the row rollups
+		SeedLegacy(t, db)
+	}
+	db.Close()
+	st, err := open()
+	if err != nil {
+		t.Fatalf("upgrade from version %d: %v", from, err)
+	}
+	defer st.Close()
+	if from < 4 {
+		CheckLegacy(t, st)
+	}
+	if err := st.WriteRound(context.Background(), MakeRound(0, 3, nil)); err != nil {
+		t.Errorf("write after upgrade from %d: %v", from, err)
+	}
+}
