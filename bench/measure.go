@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"nodelist/internal/contract"
 )
 
 // fleetResult is everything measured at one fleet size.
@@ -155,6 +157,9 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	}
 	for enc, b := range bodies {
 		res.Bytes[enc] = len(b)
+	}
+	if err := contract.Validate(bodies["identity"]); err != nil {
+		return nil, fmt.Errorf("%d nodes: %w", n, err)
 	}
 	if n != o.loadAt {
 		return res, nil

@@ -84,6 +84,45 @@ func newRefresher(t *testing.T, f *simfleet.Fleet, timeout time.Duration, onRoun
 	})
 }
 
+// TestLargeSharedListenerRound runs a round over 3000 nodes served from
+// one listener, each at its own loopback address as the benchmark's large
+// fleets are, and checks both variants against the contract.
+func TestLargeSharedListenerRound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("3000 nodes")
+	}
+	f := startFleet(t, simfleet.Options{Nodes: 3000, Seed: 9, SharedListener: true, Failing: 0.05, Hung: 0.01,
+		InvalidJSON: 0.02, InvalidAddress: 0.01, OldVersion: 0.3, GPU: 0.2, Inactive: 0.1})
+	r := newRefresher(t, f, 500*time.Millisecond, nil)
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap := r.Holder().Load()
+	for name, body := range map[string][]byte{"all": snap.All.Identity, "active": snap.Active.Identity} {
+		if err := contract.Validate(body); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	var doc struct {
+		CRNs []struct {
+			ConfigFromCRN bool `json:"config_from_crn"`
+		} `json:"crns"`
+	}
+	if err := json.Unmarshal(snap.All.Identity, &doc); err != nil {
+		t.Fatal(err)
+	}
+	withConfig := 0
+	for _, c := range doc.CRNs {
+		if c.ConfigFromCRN {
+			withConfig++
+		}
+	}
+	// 5% failing, 1% hung, 2% invalid JSON and 1% invalid addresses have no config.
+	if len(doc.CRNs) != 3000 || withConfig != 3000-150-30-60-30 {
+		t.Errorf("%d CRNs, %d with their config; want 3000 and %d", len(doc.CRNs), withConfig, 3000-150-30-60-30)
+	}
+}
+
 func TestRoundAgainstFleet(t *testing.T) {
 	f := startFleet(t, simfleet.Options{Nodes: 80, Seed: 7, Failing: 0.1, Hung: 0.05, InvalidJSON: 0.05,
 		InvalidAddress: 0.1, OldVersion: 0.3, GPU: 0.2, Inactive: 0.2})
