@@ -12,6 +12,7 @@ import (
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
+	"nodelist/internal/snapshot"
 )
 
 // crn is the part of a served CRN the tests look at.
@@ -84,6 +85,17 @@ func newRefresher(t *testing.T, f *simfleet.Fleet, timeout time.Duration, onRoun
 	})
 }
 
+// validateVariants checks both crns.json variants of snap against the
+// contract.
+func validateVariants(t *testing.T, snap *snapshot.Snapshot) {
+	t.Helper()
+	for name, body := range map[string][]byte{"all": snap.All.Identity, "active": snap.Active.Identity} {
+		if err := contract.Validate(body); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
 // TestLargeSharedListenerRound runs a round over 3000 nodes served from
 // one listener, each at its own loopback address as the benchmark's large
 // fleets are, and checks both variants against the contract.
@@ -98,11 +110,7 @@ func TestLargeSharedListenerRound(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := r.Holder().Load()
-	for name, body := range map[string][]byte{"all": snap.All.Identity, "active": snap.Active.Identity} {
-		if err := contract.Validate(body); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	validateVariants(t, snap)
 	var doc struct {
 		CRNs []struct {
 			ConfigFromCRN bool `json:"config_from_crn"`
@@ -132,11 +140,7 @@ func TestRoundAgainstFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := r.Holder().Load()
-	for name, body := range map[string][]byte{"all": snap.All.Identity, "active": snap.Active.Identity} {
-		if err := contract.Validate(body); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	validateVariants(t, snap)
 	d := decode(t, snap.All.Identity)
 	if d.LastRefresh == nil {
 		t.Error("last_refresh is null after a round")
