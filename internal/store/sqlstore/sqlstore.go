@@ -344,9 +344,11 @@ func ratio(ok, total int64) *float64 {
 	return &r
 }
 
-// Prune deletes up to batch rows past retention: samples older than raw
-// (after rolling up their hours), then hourly rows, events and round
-// marks older than long.
+// Prune deletes up to batch rows past retention: samples and round marks
+// older than raw (after rolling up the samples' hours), then hourly rows
+// and events older than long. A round mark only has to outlive the
+// retries of its round's write, which come within the writer's queue
+// bound; kept for long, a 30 s interval would leave a million of them.
 func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duration, batch int) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
@@ -359,9 +361,9 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 		args []any
 	}{
 		{s.d.PruneOld("samples", "hour"), []any{rawHour, batch}},
+		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-raw)), batch}},
 		{s.d.PruneOld("hourly", "day"), []any{floorDiv(now.Add(-long).Unix(), 86400), batch}},
 		{"DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id FROM events WHERE at < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
-		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
 	}
 	for _, st := range steps {
 		res, err := s.w.ExecContext(ctx, st.q, st.args...)
