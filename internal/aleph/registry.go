@@ -76,7 +76,7 @@ func ParseRegistry(body []byte) (nodes []Node, skipped int, err error) {
 	nodes = make([]Node, 0, len(raw))
 	seen := make(map[string]bool, len(raw))
 	for _, r := range raw {
-		n, err := parseNode(r)
+		n, err := ParseNode(r)
 		if err != nil || seen[n.Hash] {
 			skipped++
 			continue
@@ -87,7 +87,8 @@ func ParseRegistry(body []byte) (nodes []Node, skipped int, err error) {
 	return nodes, skipped, nil
 }
 
-func parseNode(raw json.RawMessage) (Node, error) {
+// ParseNode parses one registry entry, keeping every field as received.
+func ParseNode(raw json.RawMessage) (Node, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	tok, err := dec.Token()

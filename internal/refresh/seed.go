@@ -1,7 +1,6 @@
 package refresh
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -41,43 +40,25 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	var agg bytes.Buffer
-	agg.WriteString(`{"data":{"corechannel":{"resource_nodes":[`)
-	for i, c := range doc.CRNs {
-		if i > 0 {
-			agg.WriteByte(',')
-		}
-		agg.Write(c)
-	}
-	agg.WriteString(`]}}}`)
-	nodes, _, err := aleph.ParseRegistry(agg.Bytes())
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	byHash := make(map[string]*aleph.Node, len(nodes))
-	for i := range nodes {
-		byHash[nodes[i].Hash] = &nodes[i]
-	}
-	states := make(map[string]*nodeState, len(nodes))
-	order := make([]*nodeState, 0, len(nodes))
+	states := make(map[string]*nodeState, len(doc.CRNs))
+	order := make([]*nodeState, 0, len(doc.CRNs))
 	for _, c := range doc.CRNs {
+		n, err := aleph.ParseNode(c)
+		if err != nil || states[n.Hash] != nil {
+			continue
+		}
 		var sc seedCRN
 		if err := json.Unmarshal(c, &sc); err != nil {
 			continue
 		}
-		hash := hashOf(c)
-		n := byHash[hash]
-		if n == nil || states[hash] != nil {
-			continue
-		}
-		st := &nodeState{node: registryPart(*n)}
+		st := &nodeState{node: registryPart(n)}
 		if addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden); err != nil {
 			st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
 		} else {
 			st.addr = addr
 		}
 		st.seed(&sc)
-		states[hash] = st
+		states[n.Hash] = st
 		order = append(order, st)
 	}
 	r.mu.Lock()
@@ -89,12 +70,6 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 	r.mu.Unlock()
 	r.publish(snapshot.Best)
 	return nil
-}
-
-func hashOf(c json.RawMessage) string {
-	var h struct{ Hash string }
-	_ = json.Unmarshal(c, &h)
-	return h.Hash
 }
 
 // registryPart drops the computed fields, leaving what the registry said.
