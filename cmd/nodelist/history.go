@@ -70,12 +70,9 @@ func (h *history) onRound(r *refresh.Round) {
 		}
 	}
 	if r.Snapshot != nil && len(r.Nodes) > 0 {
-		// The snapshot was compressed at publication; store those bytes.
-		body := r.Snapshot.All.Gzip.Bytes
-		if body == nil {
-			body = gzipped(r.Snapshot.All.Identity)
-		}
-		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: body}
+		// A round's snapshot is compressed at its publication (gzip at
+		// every level); the store keeps those bytes.
+		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: r.Snapshot.All.Gzip.Bytes}
 	}
 	h.writer.Enqueue(out)
 }
@@ -124,16 +121,6 @@ func (h *history) stop(deadline time.Duration) {
 	if err := h.st.Close(); err != nil {
 		h.log.Warn("close history store", "err", err)
 	}
-}
-
-// gzipped compresses a snapshot for storage; level 1 is a few
-// milliseconds for 1.6 MB and still a tenth of the bytes.
-func gzipped(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	_, _ = zw.Write(b)
-	_ = zw.Close()
-	return buf.Bytes()
 }
 
 func gunzip(b []byte) ([]byte, error) {
