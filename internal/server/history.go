@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"nodelist/internal/snapshot"
@@ -219,10 +222,39 @@ func (s *Server) uptime(w http.ResponseWriter, r *http.Request) {
 	if !s.needHistory(w, r, "") {
 		return
 	}
-	up, err := s.opts.History.Uptime(r.Context(), time.Now())
+	body, err := s.uptimes.get(r.Context(), s.opts.History, s.opts.Writer, time.Now())
 	if err != nil {
 		s.storeError(w, err)
 		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeRawJSON(w, http.StatusOK, body)
+}
+
+// uptimeCache keeps the last /uptime.json body. The ratios change only
+// when a round is written or the hour turns (the windows move by whole
+// hours), so the body is rebuilt only then; requests meanwhile read the
+// store not at all. Without a writer to count rounds, every request
+// rebuilds it.
+type uptimeCache struct {
+	mu            sync.Mutex // held while building, so concurrent requests build once
+	written, hour int64
+	body          []byte
+}
+
+func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *store.Writer, now time.Time) ([]byte, error) {
+	written, hour := int64(-1), now.Unix()/3600
+	if wr != nil {
+		written = wr.Status().Written
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.body != nil && written >= 0 && c.written == written && c.hour == hour {
+		return c.body, nil
+	}
+	up, err := st.Uptime(ctx, now)
+	if err != nil {
+		return nil, err
 	}
 	type ratios struct {
 		Day   *float64 `json:"24h"`
@@ -233,6 +265,10 @@ func (s *Server) uptime(w http.ResponseWriter, r *http.Request) {
 	for h, u := range up {
 		out[h] = ratios{u.Day, u.Week, u.Month}
 	}
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	writeJSON(w, http.StatusOK, out)
+	body, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	c.written, c.hour, c.body = written, hour, body
+	return body, nil
 }

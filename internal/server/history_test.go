@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
@@ -87,5 +89,71 @@ func TestHistoryEndpoints(t *testing.T) {
 	resp, body = get(t, "GET", srv.URL+"/uptime.json", nil)
 	if resp.StatusCode != 404 || !strings.Contains(body, "--db none") {
 		t.Errorf("no store: %d %s", resp.StatusCode, body)
+	}
+}
+
+// countingStore counts the store's Uptime queries.
+type countingStore struct {
+	store.Store
+	uptimes atomic.Int64
+}
+
+func (c *countingStore) Uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
+	c.uptimes.Add(1)
+	return c.Store.Uptime(ctx, now)
+}
+
+// TestUptimeBuiltOncePerRoundWritten checks that /uptime.json reads the
+// store again only after a round was written, and answers the same body
+// meanwhile.
+func TestUptimeBuiltOncePerRoundWritten(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cs := &countingStore{Store: st}
+	wr := store.NewWriter(cs, 10, nil)
+	_, f := newTestServer(t)
+	s, err := New(Options{Refresher: f, History: cs, Writer: wr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+
+	// Rounds written now, so that they fall in the last 24 hours.
+	round := func(n int) *store.Round {
+		r := storetest.MakeRound(n, 2, func(node, _ int) bool { return node == 1 && n > 0 })
+		shift := time.Now().Add(time.Duration(n-60) * time.Second).Truncate(time.Second).Sub(r.Started)
+		r.ID, r.Started, r.Finished = r.Started.Add(shift).UnixMilli(), r.Started.Add(shift), r.Finished.Add(shift)
+		for i := range r.Results {
+			r.Results[i].At = r.Results[i].At.Add(shift)
+		}
+		return r
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wr.Enqueue(round(0))
+	wr.Flush(ctx)
+
+	// The cache also rebuilds when the hour turns: counts are only checked
+	// within one hour.
+	hour := time.Now().Unix() / 3600
+	sameHour := func() bool { return time.Now().Unix()/3600 == hour }
+	_, first := get(t, "GET", hs.URL+"/uptime.json", nil)
+	for range 5 {
+		if _, body := get(t, "GET", hs.URL+"/uptime.json", nil); body != first {
+			t.Fatalf("uptime changed without a round: %s, then %s", first, body)
+		}
+	}
+	if n := cs.uptimes.Load(); n != 1 && sameHour() {
+		t.Errorf("6 requests, no round between: %d store queries, want 1", n)
+	}
+	wr.Enqueue(round(1))
+	wr.Flush(ctx)
+	_, second := get(t, "GET", hs.URL+"/uptime.json", nil)
+	if n := cs.uptimes.Load(); (n != 2 && sameHour()) || second == first {
+		t.Errorf("after a round: %d store queries (want 2), body %s then %s", n, first, second)
 	}
 }

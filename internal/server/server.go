@@ -49,6 +49,7 @@ type Server struct {
 	pages   map[string]page
 	handler http.Handler
 	gate    *roundGate
+	uptimes uptimeCache
 }
 
 // New builds the handler and reads the pages once.
