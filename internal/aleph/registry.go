@@ -8,21 +8,16 @@ import (
 	"strconv"
 )
 
-// Default upstream locations. All of them can be changed by configuration.
-const (
-	DefaultAPIURL          = "https://official.aleph.cloud"
-	DefaultRegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
-	DefaultSettingsAddress = "0xA07B1214bAe0D5ccAA25449C3149c0aC83658874"
-)
-
-// RegistryURL is where the corechannel aggregate of address lives on api.
-func RegistryURL(api, address string) string {
-	return api + "/api/v0/aggregates/" + address + ".json?keys=corechannel"
+// RegistryPath is where the corechannel aggregate of address lives on the
+// API host.
+func RegistryPath(address string) string {
+	return "/api/v0/aggregates/" + address + ".json?keys=corechannel"
 }
 
-// SettingsURL is where the settings aggregate of address lives on api.
-func SettingsURL(api, address string) string {
-	return api + "/api/v0/aggregates/" + address + ".json?keys=settings"
+// SettingsPath is where the settings aggregate of address lives on the
+// API host.
+func SettingsPath(address string) string {
+	return "/api/v0/aggregates/" + address + ".json?keys=settings"
 }
 
 // Field is one registry field exactly as received (compacted JSON).

@@ -5,17 +5,28 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/netip"
-	"net/url"
 	"os"
 	"strings"
 	"syscall"
 	"time"
-
-	"nodelist/internal/aleph"
-	"nodelist/internal/probe"
-	"nodelist/internal/refresh"
 )
+
+// The defaults of the upstream: the Aleph API host and the two aggregates'
+// owners. They live here, with every other default, so that --help shows
+// them and no part keeps a second copy.
+const (
+	DefaultAPIURL          = "https://official.aleph.cloud"
+	DefaultRegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
+	DefaultSettingsAddress = "0xA07B1214bAe0D5ccAA25449C3149c0aC83658874"
+	DefaultMode            = "background"
+)
+
+// DefaultForbiddenHosts are host names no node address may use: a node
+// that names a big public site would make the service hammer it.
+var DefaultForbiddenHosts = []string{
+	"amazon.com", "apple.com", "facebook.com", "google.com", "google.es",
+	"microsoft.com", "openai.com", "twitter.com", "x.com", "youtube.com",
+}
 
 // Config is every setting of the service.
 type Config struct {
@@ -42,15 +53,15 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Listen:          "127.0.0.1:8080",
-		APIURL:          aleph.DefaultAPIURL,
-		RegistryAddress: aleph.DefaultRegistryAddress,
-		SettingsAddress: aleph.DefaultSettingsAddress,
+		APIURL:          DefaultAPIURL,
+		RegistryAddress: DefaultRegistryAddress,
+		SettingsAddress: DefaultSettingsAddress,
 		RefreshInterval: 30 * time.Second,
-		Mode:            string(refresh.Background),
+		Mode:            DefaultMode,
 		Concurrency:     DefaultConcurrency(),
 		Timeout:         10 * time.Second,
 		MaxBody:         1 << 20,
-		ForbiddenHosts:  List(probe.DefaultForbidden),
+		ForbiddenHosts:  List(DefaultForbiddenHosts),
 		DebugEndpoints:  true,
 		LogLevel:        "info",
 		LogFormat:       "text",
@@ -133,13 +144,12 @@ func EnvName(flagName string) string {
 	return "NODELIST_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// Validate checks the whole configuration and says everything wrong at once.
+// Validate checks the values that need no part's knowledge and says
+// everything wrong at once. The parts check the rest (probe the API URL
+// and the allowed ranges, refresh the mode), each in its own package.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("--api-url %q: want an http or https URL", c.APIURL)
-	}
 	if c.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 			bad("--listen %q: want host:port", c.Listen)
@@ -147,9 +157,6 @@ func (c *Config) Validate() error {
 	}
 	if c.RefreshInterval < time.Second {
 		bad("--refresh-interval %s: want at least 1s", c.RefreshInterval)
-	}
-	if c.Mode != string(refresh.Background) && c.Mode != string(refresh.OnDemand) {
-		bad("--mode %q: want background or on-demand", c.Mode)
 	}
 	if c.Concurrency < 1 || c.Concurrency > 10000 {
 		bad("--concurrency %d: want 1 to 10000", c.Concurrency)
@@ -163,9 +170,6 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("--tls-cert and --tls-key: set both or neither")
 	}
-	if _, err := c.Prefixes(); err != nil {
-		bad("--allow-cidr: %v", err)
-	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -175,19 +179,6 @@ func (c *Config) Validate() error {
 		bad("--log-format %q: want text or json", c.LogFormat)
 	}
 	return errors.Join(errs...)
-}
-
-// Prefixes parses AllowCIDRs.
-func (c *Config) Prefixes() ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(c.AllowCIDRs))
-	for _, s := range c.AllowCIDRs {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }
 
 // List is a comma-separated flag value.

@@ -46,36 +46,8 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	}
 }
 
-func TestValidateSaysEverythingWrong(t *testing.T) {
-	_, err := parse(t, []string{"--mode", "sometimes", "--api-url", "ftp://x", "--refresh-interval", "10ms", "--allow-cidr", "10.0.0.0/99"}, nil)
-	if err == nil {
-		t.Fatal("bad configuration accepted")
-	}
-	for _, want := range []string{"--mode", "--api-url", "--refresh-interval", "--allow-cidr"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not name %s: %v", want, err)
-		}
-	}
+func TestBadEnvironmentValueIsNamed(t *testing.T) {
 	if _, err := parse(t, nil, map[string]string{"NODELIST_CONCURRENCY": "many"}); err == nil || !strings.Contains(err.Error(), "NODELIST_CONCURRENCY") {
 		t.Errorf("bad environment value: %v", err)
-	}
-}
-
-func TestProbeOptionsGuard(t *testing.T) {
-	c := Default()
-	c.APIURL = "http://127.0.0.1:9000"
-	o := c.ProbeOptions()
-	if o.Guard == nil || o.Guard.AllowPrivate {
-		t.Error("the guard is off by default")
-	}
-	if len(o.Trusted) != 1 || o.Trusted[0] != "127.0.0.1:9000" {
-		t.Errorf("trusted %v", o.Trusted)
-	}
-	if o.IdleConnTimeout <= 2*c.RefreshInterval {
-		t.Errorf("idle timeout %s is not above two refresh intervals", o.IdleConnTimeout)
-	}
-	c.AllowPrivateTargets = true
-	if o := c.ProbeOptions(); o.Guard != nil && !o.Guard.AllowPrivate {
-		t.Error("--allow-private-targets left the guard on")
 	}
 }

@@ -7,13 +7,6 @@ import (
 	"strings"
 )
 
-// DefaultForbidden are host names no node address may use: a node that
-// names a big public site would make the service hammer it.
-var DefaultForbidden = []string{
-	"amazon.com", "apple.com", "facebook.com", "google.com", "google.es",
-	"microsoft.com", "openai.com", "twitter.com", "x.com", "youtube.com",
-}
-
 // ValidateAddress checks a node's registered base URL: scheme http or
 // https, a host, no credentials, and a host that is not (a subdomain of) a
 // forbidden name. It returns the address without trailing slashes.

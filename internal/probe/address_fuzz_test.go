@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"nodelist/internal/config"
 )
 
 // FuzzValidateAddress checks that an accepted address is an http(s) URL
@@ -19,7 +21,7 @@ func FuzzValidateAddress(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := ValidateAddress(raw, DefaultForbidden)
+		got, err := ValidateAddress(raw, config.DefaultForbiddenHosts)
 		if err != nil {
 			if got != "" {
 				t.Fatalf("error %v with a result %q", err, got)
@@ -36,7 +38,7 @@ func FuzzValidateAddress(f *testing.F) {
 		if strings.HasSuffix(got, "/") {
 			t.Fatalf("accepted %q with a trailing slash", got)
 		}
-		again, err := ValidateAddress(got, DefaultForbidden)
+		again, err := ValidateAddress(got, config.DefaultForbiddenHosts)
 		if err != nil || again != got {
 			t.Fatalf("validating %q again gave %q, %v", got, again, err)
 		}

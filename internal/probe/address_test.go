@@ -3,6 +3,8 @@ package probe
 import (
 	"net/netip"
 	"testing"
+
+	"nodelist/internal/config"
 )
 
 func TestValidateAddress(t *testing.T) {
@@ -32,7 +34,7 @@ func TestValidateAddress(t *testing.T) {
 		{"http://node.example.org/a%20b/", "http://node.example.org/a%20b", true},
 	}
 	for _, tt := range tests {
-		got, err := ValidateAddress(tt.in, DefaultForbidden)
+		got, err := ValidateAddress(tt.in, config.DefaultForbiddenHosts)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ValidateAddress(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}

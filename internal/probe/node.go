@@ -141,9 +141,6 @@ var ipv6Bodies = [4][]byte{
 	[]byte(`{"host":true,"vm":false}`), []byte(`{"host":true,"vm":true}`),
 }
 
-// NoIPv6 is ipv6_check when IPv6 could not be determined.
-var NoIPv6 = ipv6Bodies[0]
-
 func ipv6JSON(host, vm bool) []byte {
 	i := 0
 	if host {

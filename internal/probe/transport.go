@@ -24,9 +24,9 @@ type Options struct {
 	IdleConnTimeout     time.Duration // idle connections closed after this (90 s)
 	MaxRedirects        int           // redirects followed per request (3)
 	Guard               *Guard        // nil allows every destination
-	// Trusted host:port pairs are dialed without the guard: the configured
-	// API host, which the operator chose and may well be private.
-	Trusted   []string
+	// APIURL is the Aleph API host that API fetches from; it is dialed
+	// without the guard (see api.go).
+	APIURL    string
 	Forbidden []string // host names a node address or redirect may not use
 	UserAgent string
 }
@@ -84,13 +84,13 @@ func NewTransport(o Options) *http.Transport {
 		guarded.Control = o.Guard.control
 	}
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	trusted := trustedSet(o.Trusted)
+	trusted := apiHosts(o.APIURL)
 	return &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			// Only the API's own requests skip the guard: a node that
 			// registers the API host's address is dialed like any node.
-			if trusted[strings.ToLower(addr)] && ctx.Value(trustedRequest{}) != nil {
+			if trusted[strings.ToLower(addr)] && isAPIRequest(ctx) {
 				return plain.DialContext(ctx, network, addr)
 			}
 			return guarded.DialContext(ctx, network, addr)
@@ -120,7 +120,7 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, trusted: trustedSet(o.Trusted), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	c := &Client{opts: o, trusted: apiHosts(o.APIURL), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
@@ -145,7 +145,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != via[0].URL.Scheme {
 		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
 	}
-	if req.Context().Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+	if !isAPIRequest(req.Context()) && c.trusted[hostPort(req.URL)] {
 		return Errorf(ClassForbidden, "redirect to the API host refused")
 	}
 	if req.URL.User != nil {
@@ -173,34 +173,6 @@ func (c *Client) Get(ctx context.Context, url string) Response {
 	return c.get(ctx, c.hc, url, c.opts.MaxBody)
 }
 
-// GetLarge is Get with its own size cap and three times the timeout, for
-// upstream aggregates that are far larger than any node answer. It is for
-// the API's own requests: only they may reach the Trusted hosts, and
-// without the guard.
-func (c *Client) GetLarge(ctx context.Context, url string, max int64) Response {
-	return c.get(context.WithValue(ctx, trustedRequest{}, true), c.large, url, max)
-}
-
-// trustedRequest marks the context of a request to the configured API.
-type trustedRequest struct{}
-
-func trustedSet(hosts []string) map[string]bool {
-	m := make(map[string]bool, len(hosts))
-	for _, h := range hosts {
-		m[strings.ToLower(h)] = true
-	}
-	return m
-}
-
-// hostPort is u's host:port as a dialer sees it, default port included.
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
-}
-
 func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {
 	select {
 	case c.sem <- struct{}{}:
@@ -218,7 +190,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	if err != nil {
 		return fail(Errorf(ClassInvalidAddress, "%v", err))
 	}
-	if ctx.Value(trustedRequest{}) == nil && c.trusted[hostPort(req.URL)] {
+	if !isAPIRequest(ctx) && c.trusted[hostPort(req.URL)] {
 		// A node registered at the API host could otherwise share the
 		// API's pooled, unguarded connections.
 		return fail(Errorf(ClassForbidden, "node address is the API host"))
@@ -258,13 +230,4 @@ func (c *Client) describe(e *Error, hc *http.Client) *Error {
 		e.Msg = "no complete answer within " + hc.Timeout.String()
 	}
 	return e
-}
-
-// ErrorString is how an error is written in crns.json: "None" when there
-// is none, as the Python service wrote it.
-func ErrorString(e *Error) string {
-	if e == nil {
-		return "None"
-	}
-	return e.Error()
 }

@@ -94,9 +94,9 @@ func TestGuardRefusesLoopbackAtDial(t *testing.T) {
 
 func TestTrustedHostBypassesGuard(t *testing.T) {
 	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
-	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
+	c := NewClient(Options{Guard: &Guard{}, APIURL: srv.URL})
 	defer c.CloseIdleConnections()
-	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
+	if r := c.API(context.Background(), "/", 1<<20); r.Err != nil {
 		t.Fatalf("trusted API host refused: %v", r.Err)
 	}
 }
@@ -106,9 +106,9 @@ func TestTrustedHostBypassesGuard(t *testing.T) {
 // connections.
 func TestNodeAtTrustedHostIsForbidden(t *testing.T) {
 	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
-	c := NewClient(Options{Guard: &Guard{}, Trusted: []string{strings.TrimPrefix(srv.URL, "http://")}})
+	c := NewClient(Options{Guard: &Guard{}, APIURL: srv.URL})
 	defer c.CloseIdleConnections()
-	if r := c.GetLarge(context.Background(), srv.URL+"/", 1<<20); r.Err != nil {
+	if r := c.API(context.Background(), "/", 1<<20); r.Err != nil {
 		t.Fatalf("trusted API host refused: %v", r.Err)
 	}
 	if r := c.Get(context.Background(), srv.URL+"/status/config"); r.Err == nil || r.Err.Class != ClassForbidden {

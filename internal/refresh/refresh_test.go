@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/config"
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
@@ -77,11 +78,15 @@ func startFleet(t *testing.T, o simfleet.Options) *simfleet.Fleet {
 
 func newRefresher(t *testing.T, f *simfleet.Fleet, timeout time.Duration, onRound func(*Round)) *Refresher {
 	t.Helper()
-	c := probe.NewClient(probe.Options{Timeout: timeout, Concurrency: 32})
+	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: timeout, Concurrency: 32})
 	t.Cleanup(c.CloseIdleConnections)
+	var sink Sink
+	if onRound != nil {
+		sink = SinkFunc(onRound)
+	}
 	return New(Options{
-		Client: c, APIURL: f.APIURL(), Forbidden: probe.DefaultForbidden,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), OnRound: onRound,
+		Client: c, Forbidden: config.DefaultForbiddenHosts,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Sink: sink,
 	})
 }
 

@@ -9,79 +9,8 @@ import (
 	"time"
 
 	"nodelist/internal/aleph"
-	"nodelist/internal/probe"
 	"nodelist/internal/snapshot"
 )
-
-// Mode says when rounds run.
-type Mode string
-
-const (
-	// Background runs a round every interval, one at a time.
-	Background Mode = "background"
-	// OnDemand runs a round when a request finds the data stale, as the
-	// Python service did.
-	OnDemand Mode = "on-demand"
-)
-
-// Options configure a Refresher. Zero values take the defaults noted.
-type Options struct {
-	Client          *probe.Client
-	APIURL          string // aleph.DefaultAPIURL
-	RegistryAddress string // aleph.DefaultRegistryAddress
-	SettingsAddress string // aleph.DefaultSettingsAddress
-	Forbidden       []string
-	Mode            Mode          // Background
-	Interval        time.Duration // between round starts in background mode (30 s)
-	PublishEvery    time.Duration // snapshot publication while a round runs (250 ms)
-	SettingsTTL     time.Duration // settings refetched at most this often (5 min)
-	RoundTimeout    time.Duration // a round is cut off after this (max(interval, 3×probe timeout + 5 s))
-	MaxUpstream     int64         // cap on an aggregate's size (64 MiB)
-	// On-demand mode: data older than StaleAfter starts a round in the
-	// background; older than WaitAfter, the request waits up to MaxWait.
-	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
-	Holder                         *snapshot.Holder
-	Logger                         *slog.Logger
-	// OnRound, when set, is called after each round with its report. It
-	// runs on the round's goroutine: hand the report off, do not block.
-	OnRound func(*Round)
-}
-
-func (o *Options) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	if o.APIURL == "" {
-		o.APIURL = aleph.DefaultAPIURL
-	}
-	if o.RegistryAddress == "" {
-		o.RegistryAddress = aleph.DefaultRegistryAddress
-	}
-	if o.SettingsAddress == "" {
-		o.SettingsAddress = aleph.DefaultSettingsAddress
-	}
-	if o.Mode == "" {
-		o.Mode = Background
-	}
-	def(&o.Interval, 30*time.Second)
-	def(&o.PublishEvery, 250*time.Millisecond)
-	def(&o.SettingsTTL, 5*time.Minute)
-	def(&o.RoundTimeout, max(o.Interval, 3*o.Client.Options().Timeout+5*time.Second))
-	def(&o.StaleAfter, 31*time.Second)
-	def(&o.WaitAfter, 120*time.Second)
-	def(&o.MaxWait, 10*time.Second)
-	if o.MaxUpstream <= 0 {
-		o.MaxUpstream = 64 << 20
-	}
-	if o.Holder == nil {
-		o.Holder = &snapshot.Holder{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-}
 
 // Refresher owns the live state of every node and runs the rounds that
 // update it.

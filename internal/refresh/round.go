@@ -103,8 +103,8 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.mu.Unlock()
 	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
 		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
-	if r.opts.OnRound != nil {
-		r.opts.OnRound(rep)
+	if r.opts.Sink != nil {
+		r.opts.Sink.Record(rep)
 	}
 	return rep.Err
 }
@@ -218,8 +218,7 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 // fetchRegistry refreshes the node list. On failure the last list stays.
 // An unchanged aggregate (same content hash) is not parsed again.
 func (r *Refresher) fetchRegistry(ctx context.Context) error {
-	url := aleph.RegistryURL(r.opts.APIURL, r.opts.RegistryAddress)
-	resp := r.opts.Client.GetLarge(ctx, url, r.opts.MaxUpstream)
+	resp := r.opts.Client.API(ctx, aleph.RegistryPath(r.opts.RegistryAddress), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		return fmt.Errorf("fetch registry: %w", resp.Err)
 	}
@@ -287,7 +286,7 @@ func (r *Refresher) fetchSettings(ctx context.Context) {
 	if !due {
 		return
 	}
-	resp := r.opts.Client.GetLarge(ctx, aleph.SettingsURL(r.opts.APIURL, r.opts.SettingsAddress), r.opts.MaxUpstream)
+	resp := r.opts.Client.API(ctx, aleph.SettingsPath(r.opts.SettingsAddress), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		r.log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
 		r.settingsFailed("fetch settings: " + resp.Err.Error())

@@ -17,9 +17,9 @@ import (
 func TestSmallPoolProbesSequentially(t *testing.T) {
 	const nodes = 12
 	f := startFleet(t, simfleet.Options{Nodes: nodes, Seed: 5, Latency: 5 * time.Millisecond})
-	c := probe.NewClient(probe.Options{Timeout: 5 * time.Second, Concurrency: 8, MaxIdleConns: 2*nodes - 1})
+	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: 5 * time.Second, Concurrency: 8, MaxIdleConns: 2*nodes - 1})
 	t.Cleanup(c.CloseIdleConnections)
-	r := New(Options{Client: c, APIURL: f.APIURL(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	r := New(Options{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ctx := context.Background()
 	if err := r.Refresh(ctx); err != nil {
 		t.Fatal(err)

@@ -90,9 +90,6 @@ func (s *Server) routes() {
 	})
 }
 
-// Handle adds a route; later issues' endpoints plug in here.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
-
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // cors lets any origin read every endpoint, and answers preflights.

@@ -27,12 +27,11 @@ func TestDegradedUpstreamKeepsLastGoodData(t *testing.T) {
 	client := probe.NewClient(probe.Options{
 		Timeout: 2 * time.Second,
 		Guard:   &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
-		Trusted: f.Trusted(),
+		APIURL:  f.APIURL,
 	})
 	defer client.CloseIdleConnections()
 	ref := refresh.New(refresh.Options{
 		Client:      client,
-		APIURL:      f.APIURL,
 		SettingsTTL: time.Nanosecond, // fetched every round
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -144,9 +144,6 @@ func (f *Fleet) listen(name string) string {
 	return l.URL + "/n/" + name
 }
 
-// Trusted is the API host, for probe.Options.Trusted.
-func (f *Fleet) Trusted() []string { return []string{f.api.Listener.Addr().String()} }
-
 func addrPort(s *httptest.Server) netip.AddrPort {
 	return netip.MustParseAddrPort(s.Listener.Addr().String())
 }

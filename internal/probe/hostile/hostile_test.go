@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"nodelist/internal/config"
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
 	"nodelist/internal/probe/hostile"
@@ -34,18 +35,17 @@ func TestHostileFleetRound(t *testing.T) {
 		MaxBody:     1 << 20,
 		Concurrency: 64,
 		Guard:       &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
-		Trusted:     f.Trusted(),
-		Forbidden:   probe.DefaultForbidden,
+		APIURL:      f.APIURL,
+		Forbidden:   config.DefaultForbiddenHosts,
 	})
 	defer client.CloseIdleConnections()
 	rounds := make(chan *refresh.Round, 1)
 	ref := refresh.New(refresh.Options{
 		Client:       client,
-		APIURL:       f.APIURL,
-		Forbidden:    probe.DefaultForbidden,
+		Forbidden:    config.DefaultForbiddenHosts,
 		RoundTimeout: 30 * time.Second,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnRound:      func(r *refresh.Round) { rounds <- r },
+		Sink:         refresh.SinkFunc(func(r *refresh.Round) { rounds <- r }),
 	})
 	handler, err := server.New(server.Options{Refresher: ref, DebugEndpoints: true})
 	if err != nil {

@@ -32,12 +32,11 @@ func TestCRNsUnderLoadDuringRefresh(t *testing.T) {
 	client := probe.NewClient(probe.Options{
 		Timeout: 2 * time.Second,
 		Guard:   &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
-		Trusted: f.Trusted(),
+		APIURL:  f.APIURL,
 	})
 	defer client.CloseIdleConnections()
 	ref := refresh.New(refresh.Options{
 		Client:       client,
-		APIURL:       f.APIURL,
 		Interval:     20 * time.Millisecond,
 		PublishEvery: 5 * time.Millisecond,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -1,0 +1,116 @@
+package refresh
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"nodelist/internal/config"
+	"nodelist/internal/probe"
+	"nodelist/internal/snapshot"
+)
+
+// Mode says when rounds run.
+type Mode string
+
+const (
+	// Background runs a round every interval, one at a time.
+	Background Mode = "background"
+	// OnDemand runs a round when a request finds the data stale, as the
+	// Python service did.
+	OnDemand Mode = "on-demand"
+)
+
+// Options configure a Refresher. Zero values take the defaults noted.
+type Options struct {
+	Client          *probe.Client // also knows the API host
+	RegistryAddress string        // config.DefaultRegistryAddress
+	SettingsAddress string        // config.DefaultSettingsAddress
+	Forbidden       []string
+	Mode            Mode          // Background
+	Interval        time.Duration // between round starts in background mode (30 s)
+	PublishEvery    time.Duration // snapshot publication while a round runs (250 ms)
+	SettingsTTL     time.Duration // settings refetched at most this often (5 min)
+	RoundTimeout    time.Duration // a round is cut off after this (max(interval, 3×probe timeout + 5 s))
+	MaxUpstream     int64         // cap on an aggregate's size (64 MiB)
+	// On-demand mode: data older than StaleAfter starts a round in the
+	// background; older than WaitAfter, the request waits up to MaxWait.
+	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
+	Holder                         *snapshot.Holder
+	Logger                         *slog.Logger
+	// Sink, when set, receives each finished round's report (the history
+	// store's recorder).
+	Sink Sink
+}
+
+func (o *Options) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if o.RegistryAddress == "" {
+		o.RegistryAddress = config.DefaultRegistryAddress
+	}
+	if o.SettingsAddress == "" {
+		o.SettingsAddress = config.DefaultSettingsAddress
+	}
+	if o.Mode == "" {
+		o.Mode = Background
+	}
+	def(&o.Interval, 30*time.Second)
+	def(&o.PublishEvery, 250*time.Millisecond)
+	def(&o.SettingsTTL, 5*time.Minute)
+	def(&o.RoundTimeout, max(o.Interval, 3*o.Client.Options().Timeout+5*time.Second))
+	def(&o.StaleAfter, 31*time.Second)
+	def(&o.WaitAfter, 120*time.Second)
+	def(&o.MaxWait, 10*time.Second)
+	if o.MaxUpstream <= 0 {
+		o.MaxUpstream = 64 << 20
+	}
+	if o.Holder == nil {
+		o.Holder = &snapshot.Holder{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Sink takes finished rounds. Record runs on the round's goroutine: it
+// hands the report off and does not block.
+type Sink interface {
+	Record(*Round)
+}
+
+// SinkFunc lets a function be a Sink.
+type SinkFunc func(*Round)
+
+// Record calls f.
+func (f SinkFunc) Record(r *Round) { f(r) }
+
+// FromConfig is the one place the commands' refresh options come from:
+// the registry and settings owners, the forbidden hosts, the mode and the
+// interval of the service's configuration, with the client, the sink of
+// finished rounds (nil for none) and the logger the command wired.
+func FromConfig(c *config.Config, client *probe.Client, sink Sink, log *slog.Logger) (Options, error) {
+	mode, err := ParseMode(c.Mode)
+	return Options{
+		Client:          client,
+		RegistryAddress: c.RegistryAddress,
+		SettingsAddress: c.SettingsAddress,
+		Forbidden:       c.ForbiddenHosts,
+		Mode:            mode,
+		Interval:        c.RefreshInterval,
+		Logger:          log,
+		Sink:            sink,
+	}, err
+}
+
+// ParseMode checks a --mode value.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case Background, OnDemand:
+		return m, nil
+	}
+	return "", fmt.Errorf("--mode %q: want background or on-demand", s)
+}
