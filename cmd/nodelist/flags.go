@@ -30,7 +30,7 @@ func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stderr io.W
 		return usageError{err}
 	}
 	if cfg != nil {
-		if err := cfg.Validate(); err != nil {
+		if err := checkConfig(cfg); err != nil {
 			return usageError{err}
 		}
 	}

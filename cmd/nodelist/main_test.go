@@ -32,6 +32,22 @@ func TestBadFlagsExitTwoWithAMessage(t *testing.T) {
 	}
 }
 
+// Each part checks its share of the configuration, and a bad command line
+// hears of every mistake at once.
+func TestValidateSaysEverythingWrong(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--mode", "sometimes", "--api-url", "ftp://x",
+		"--refresh-interval", "10ms", "--allow-cidr", "10.0.0.0/99"}, &out, &errOut)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	for _, want := range []string{"--mode", "--api-url", "--refresh-interval", "--allow-cidr"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("error does not name %s: %s", want, errOut.String())
+		}
+	}
+}
+
 func TestSnapshotCommand(t *testing.T) {
 	f, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 12, Seed: 3, Failing: 0.2, Inactive: 0.25})
 	if err != nil {

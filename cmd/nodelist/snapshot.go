@@ -10,7 +10,6 @@ import (
 
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
-	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 )
 
@@ -26,16 +25,11 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	raiseFileLimit()
-	client := probe.NewClient(cfg.ProbeOptions())
+	ref, client, err := newRefresher(&cfg, nil, cfg.Logger())
+	if err != nil {
+		return err
+	}
 	defer client.CloseIdleConnections()
-	ref := refresh.New(refresh.Options{
-		Client:          client,
-		APIURL:          cfg.APIURL,
-		RegistryAddress: cfg.RegistryAddress,
-		SettingsAddress: cfg.SettingsAddress,
-		Forbidden:       cfg.ForbiddenHosts,
-		Logger:          cfg.Logger(),
-	})
 	if isTerminal(stderr) {
 		stop := progress(ref, stderr)
 		defer stop()

@@ -1,10 +1,11 @@
-package main
+package store
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -12,34 +13,40 @@ import (
 
 	"nodelist/internal/config"
 	"nodelist/internal/refresh"
-	"nodelist/internal/store"
-	"nodelist/internal/store/mysql"
-	"nodelist/internal/store/sqlite"
 )
 
-// history is the running store: the store, its writer and their goroutines.
-type history struct {
-	st     store.Store
-	writer *store.Writer
+// Recorder is the running history: it turns each round refresh reports
+// into store rows (a refresh.Sink), writes them through a Writer, prunes
+// expired rows, and seeds a warm restart from the last snapshot.
+type Recorder struct {
+	st     Store
+	writer *Writer
 	cfg    config.History
 	log    *slog.Logger
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
 }
 
-// openHistory opens the configured store (nil for --db none).
-func openHistory(ctx context.Context, cfg config.History, log *slog.Logger) (*history, error) {
-	st, err := store.Open(ctx, cfg.DB,
-		func(ctx context.Context, path string) (store.Store, error) { return sqlite.Open(ctx, path) },
-		func(ctx context.Context, dsn string) (store.Store, error) { return mysql.Open(ctx, dsn) })
-	if err != nil || st == nil {
-		return nil, err
-	}
-	return &history{st: st, writer: store.NewWriter(st, cfg.Queue, log), cfg: cfg, log: log}, nil
+// NewRecorder records into st; it does nothing until Start.
+func NewRecorder(st Store, cfg config.History, log *slog.Logger) *Recorder {
+	return &Recorder{st: st, writer: NewWriter(st, cfg.Queue, log), cfg: cfg, log: log}
 }
 
-// seed serves the last persisted snapshot at once.
-func (h *history) seed(ctx context.Context, ref *refresh.Refresher) {
+// Store is the recorder's store, for the history API.
+func (h *Recorder) Store() Store { return h.st }
+
+// Writer is the recorder's writer, for its status in /healthz.
+func (h *Recorder) Writer() *Writer { return h.writer }
+
+// Seeder takes a persisted crns.json and its last_refresh: the refresher
+// of a warm restart.
+type Seeder interface {
+	Seed(lastRefresh time.Time, body []byte) error
+}
+
+// Seed hands the last persisted snapshot to s, so that the service serves
+// it at once. A missing or unreadable snapshot is logged, not fatal.
+func (h *Recorder) Seed(ctx context.Context, s Seeder) {
 	saved, err := h.st.LastSnapshot(ctx)
 	if err != nil {
 		h.log.Warn("no warm start: reading the last snapshot failed", "err", err)
@@ -50,7 +57,7 @@ func (h *history) seed(ctx context.Context, ref *refresh.Refresher) {
 	}
 	body, err := gunzip(saved.Body)
 	if err == nil {
-		err = ref.Seed(saved.LastRefresh, body)
+		err = s.Seed(saved.LastRefresh, body)
 	}
 	if err != nil {
 		h.log.Warn("no warm start: the last snapshot is unreadable", "err", err)
@@ -59,26 +66,26 @@ func (h *history) seed(ctx context.Context, ref *refresh.Refresher) {
 	h.log.Info("serving the last persisted snapshot", "last_refresh", saved.LastRefresh)
 }
 
-// onRound hands a round's report to the writer.
-func (h *history) onRound(r *refresh.Round) {
-	out := &store.Round{ID: r.Started.UnixMilli(), Started: r.Started, Finished: r.Finished,
-		Results: make([]store.Result, 0, len(r.Nodes)*store.NumProbes)}
+// Record hands a round's report to the writer; it never blocks.
+func (h *Recorder) Record(r *refresh.Round) {
+	out := &Round{ID: r.Started.UnixMilli(), Started: r.Started, Finished: r.Finished,
+		Results: make([]Result, 0, len(r.Nodes)*NumProbes)}
 	for _, n := range r.Nodes {
-		for p, o := range [store.NumProbes]refresh.Outcome{n.Config, n.Usage, n.IPv6} {
-			out.Results = append(out.Results, store.Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
+		for p, o := range [NumProbes]refresh.Outcome{n.Config, n.Usage, n.IPv6} {
+			out.Results = append(out.Results, Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
 				Latency: o.Latency, Status: o.Status, Class: string(o.Class), Msg: o.Msg})
 		}
 	}
 	if r.Snapshot != nil && len(r.Nodes) > 0 {
 		// A round's snapshot is compressed at its publication (gzip at
 		// every level); the store keeps those bytes.
-		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: r.Snapshot.All.Gzip.Bytes}
+		out.Snapshot = &Saved{LastRefresh: r.Snapshot.LastRefresh, Body: r.Snapshot.All.Gzip.Bytes}
 	}
 	h.writer.Enqueue(out)
 }
 
-// start runs the writer and the pruner until stop.
-func (h *history) start() {
+// Start runs the writer and the pruner until Stop.
+func (h *Recorder) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	h.wg.Add(2)
@@ -87,7 +94,7 @@ func (h *history) start() {
 }
 
 // prune deletes expired rows in small batches, every few minutes.
-func (h *history) prune(ctx context.Context) {
+func (h *Recorder) prune(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
@@ -108,9 +115,12 @@ func (h *history) prune(ctx context.Context) {
 	}
 }
 
-// stop flushes the queue within deadline and closes the store.
-func (h *history) stop(deadline time.Duration) {
-	h.cancel()
+// Stop flushes the queue within deadline and closes the store: the
+// recorder owns it.
+func (h *Recorder) Stop(deadline time.Duration) {
+	if h.cancel != nil {
+		h.cancel()
+	}
 	h.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
@@ -126,7 +136,7 @@ func (h *history) stop(deadline time.Duration) {
 func gunzip(b []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gunzip snapshot: %w", err)
 	}
 	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"nodelist/internal/config"
+	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
+	"nodelist/internal/server"
+	"nodelist/internal/store"
+	"nodelist/internal/store/mysql"
+	"nodelist/internal/store/sqlite"
+)
+
+// checkConfig asks each part to check its share of cfg, all at once.
+func checkConfig(cfg *config.Config) error {
+	_, probeErr := probe.FromConfig(cfg)
+	_, modeErr := refresh.ParseMode(cfg.Mode)
+	return errors.Join(cfg.Validate(), probeErr, modeErr)
+}
+
+// newRefresher builds the prober and the refresher of cfg; sink takes
+// finished rounds (nil for none). The caller closes the client's idle
+// connections when done.
+func newRefresher(cfg *config.Config, sink refresh.Sink, log *slog.Logger) (*refresh.Refresher, *probe.Client, error) {
+	popts, err := probe.FromConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	client := probe.NewClient(popts)
+	ropts, err := refresh.FromConfig(cfg, client, sink, log)
+	if err != nil {
+		client.CloseIdleConnections()
+		return nil, nil, err
+	}
+	return refresh.New(ropts), client, nil
+}
+
+// openRecorder opens the configured history store (nil for --db none).
+func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*store.Recorder, error) {
+	st, err := store.Open(ctx, cfg.DB,
+		func(ctx context.Context, path string) (store.Store, error) { return sqlite.Open(ctx, path) },
+		func(ctx context.Context, dsn string) (store.Store, error) { return mysql.Open(ctx, dsn) })
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return store.NewRecorder(st, cfg, log), nil
+}
+
+// runService wires history, prober, refresher and server, and runs them
+// until ctx ends; then it shuts down gracefully.
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger) error {
+	rec, err := openRecorder(ctx, histCfg, log)
+	if err != nil {
+		return err
+	}
+	var sink refresh.Sink
+	sopts := server.Options{DebugEndpoints: cfg.DebugEndpoints, Logger: log}
+	if rec != nil {
+		sink, sopts.History, sopts.Writer = rec, rec.Store(), rec.Writer()
+		defer rec.Stop(5 * time.Second)
+	}
+	ref, client, err := newRefresher(&cfg, sink, log)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	if rec != nil {
+		rec.Seed(ctx, ref)
+		rec.Start()
+	}
+	sopts.Refresher = ref
+	handler, err := server.New(sopts)
+	if err != nil {
+		return err
+	}
+	log.Info("starting", "mode", cfg.Mode, "api", cfg.APIURL)
+	runCtx, cancel := context.WithCancel(ctx)
+	refDone := make(chan struct{})
+	go func() {
+		defer close(refDone)
+		_ = ref.Run(runCtx)
+	}()
+	err = server.Run(runCtx, server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, handler, log)
+	cancel()
+	<-refDone
+	return err
+}
