@@ -1,11 +1,13 @@
-# The chores, one target each. CI runs .ci/run, which does what lint, test
-# and e2e do, after installing MariaDB and Chromium.
+# The chores, one target each; CI (.ci/run) installs and starts what the
+# tests need (MariaDB, Chromium), then runs `make ci-checks`.
 
 GO ?= go
-# Keep in step with STATICCHECK_VERSION in .ci/run (staticcheck 2026.2.2).
+# staticcheck 2026.2.2; the first release line that supports Go 1.26.
 STATICCHECK_VERSION ?= v0.8.2
+# Where the browser test puts its binary and screenshots.
+E2E_DIR ?= /tmp/nodelist-e2e
 
-.PHONY: all build run-demo test vet lint e2e bench ci
+.PHONY: all build run-demo fmt-check vet staticcheck lint test e2e bench ci ci-checks
 
 all: build
 
@@ -15,26 +17,37 @@ build:
 run-demo:
 	$(GO) run ./cmd/nodelist demo
 
-test:
-	$(GO) test -race ./...
+# gofmt over the tracked Go files; fails listing those that need it.
+fmt-check:
+	@out=$$(git ls-files -z -- '*.go' | xargs -0 -r gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt -l lists files that need formatting:"; echo "$$out"; exit 1; fi; \
+	echo "all tracked Go files are formatted"
 
 vet:
 	$(GO) vet ./...
 
-lint:
+staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# The browser test builds the binary itself unless NODELIST_BIN is set, and
-# needs Debian's /usr/bin/chromium (apt-get install chromium).
-e2e: web/e2e/node_modules
-	cd web/e2e && node --test
+lint: fmt-check vet staticcheck
 
-web/e2e/node_modules: web/e2e/package-lock.json
-	cd web/e2e && npm ci --no-audit --no-fund
-	touch $@
+test:
+	$(GO) test -race ./...
+
+# The browser test drives Debian's /usr/bin/chromium (apt-get install
+# chromium) against the demo built here.
+e2e:
+	mkdir -p $(E2E_DIR)
+	$(GO) build -o $(E2E_DIR)/nodelist ./cmd/nodelist
+	cd web/e2e && npm ci --no-audit --no-fund && \
+		NODELIST_BIN=$(E2E_DIR)/nodelist NODELIST_SCREENSHOT_DIR=$(E2E_DIR) node --test
+	@echo "screenshots: $(E2E_DIR)"
 
 bench:
 	$(GO) run ./bench
+
+# What CI checks once the machine is ready.
+ci-checks: lint test e2e
 
 ci:
 	bash .ci/run
