@@ -157,13 +157,13 @@ func TestNodeChoosesIPv6Route(t *testing.T) {
 			}
 		})
 		c := NewClient(Options{})
-		res := c.Node(context.Background(), srv.URL)
+		res := c.Node(context.Background(), srv.URL, nil)
 		c.CloseIdleConnections()
 		if asked.Load() != tt.wantPath {
 			t.Errorf("version %s asked %v, want %s", tt.version, asked.Load(), tt.wantPath)
 		}
-		if string(res.IPv6.Body) != tt.want || res.IPv6.Err != nil {
-			t.Errorf("version %s: ipv6 %s %v, want %s", tt.version, res.IPv6.Body, res.IPv6.Err, tt.want)
+		if string(res.Of(IPv6).Body) != tt.want || res.Of(IPv6).Err != nil {
+			t.Errorf("version %s: ipv6 %s %v, want %s", tt.version, res.Of(IPv6).Body, res.Of(IPv6).Err, tt.want)
 		}
 	}
 }
@@ -187,12 +187,12 @@ func TestNodeSkipsIPv6WhenUnreachable(t *testing.T) {
 	defer close(release)
 	c := NewClient(Options{Timeout: 200 * time.Millisecond})
 	defer c.CloseIdleConnections()
-	res := c.Node(context.Background(), srv.URL)
-	if res.Config.Err == nil || res.Config.Err.Class != ClassTimeout {
-		t.Fatalf("config: %v", res.Config.Err)
+	res := c.Node(context.Background(), srv.URL, nil)
+	if res.Of(Config).Err == nil || res.Of(Config).Err.Class != ClassTimeout {
+		t.Fatalf("config: %v", res.Of(Config).Err)
 	}
-	if res.IPv6.Err == nil || res.IPv6.Err.Class != ClassTimeout || ipv6Asked.Load() != 0 {
-		t.Errorf("ipv6 after a hung config: %v, asked %d times", res.IPv6.Err, ipv6Asked.Load())
+	if res.Of(IPv6).Err == nil || res.Of(IPv6).Err.Class != ClassTimeout || ipv6Asked.Load() != 0 {
+		t.Errorf("ipv6 after a hung config: %v, asked %d times", res.Of(IPv6).Err, ipv6Asked.Load())
 	}
 }
 

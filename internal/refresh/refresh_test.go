@@ -162,7 +162,7 @@ func TestRoundAgainstFleet(t *testing.T) {
 	served := byHash(d)
 	classes := map[string]probe.Class{}
 	for _, n := range rounds[0].Nodes {
-		classes[n.Hash] = n.Config.Class
+		classes[n.Hash] = n.Of(probe.Config).Class
 	}
 	active := 0
 	for _, n := range nodes {

@@ -25,9 +25,12 @@ type Round struct {
 
 // NodeReport is what one round learnt of one node.
 type NodeReport struct {
-	Hash                string
-	Config, Usage, IPv6 Outcome
+	Hash     string
+	Outcomes []Outcome // in the order of probe.All
 }
+
+// Of is p's outcome.
+func (n *NodeReport) Of(p *probe.Probe) Outcome { return n.Outcomes[p.Index] }
 
 // Outcome is one probe's result, small enough to keep for every node.
 type Outcome struct {
@@ -83,7 +86,7 @@ func (r *Refresher) round(ctx context.Context) error {
 	}
 	responsive := 0
 	for _, n := range rep.Nodes {
-		if n.Config.OK {
+		if n.Of(probe.Config).OK {
 			responsive++
 		}
 	}
@@ -138,10 +141,12 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings
 
 func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential bool) NodeReport {
 	// st.node, st.addr and st.addrErr change only between rounds.
-	rep := NodeReport{Hash: st.node.Hash}
+	rep := NodeReport{Hash: st.node.Hash, Outcomes: make([]Outcome, len(probe.All))}
 	if st.addrErr != nil {
 		o := Outcome{At: time.Now(), Class: st.addrErr.Class, Msg: st.addrErr.Msg}
-		rep.Config, rep.Usage, rep.IPv6 = o, o, o
+		for i := range rep.Outcomes {
+			rep.Outcomes[i] = o
+		}
 		r.mu.Lock()
 		r.status.Probed++
 		r.mu.Unlock()
@@ -151,10 +156,12 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 	if sequential {
 		probeNode = r.opts.Client.NodeSequential
 	}
-	u := prepare(probeNode(ctx, st.addr), settings)
-	rep.Config, rep.Usage, rep.IPv6 = outcome(u.r.Config), outcome(u.r.Usage), outcome(u.r.IPv6)
+	res := probeNode(ctx, st.addr, settings)
+	for i := range res.Answers {
+		rep.Outcomes[i] = outcome(res.Answers[i].Response)
+	}
 	r.mu.Lock()
-	st.apply(u)
+	st.apply(&res)
 	r.dirty = true
 	r.status.Probed++
 	r.mu.Unlock()
@@ -244,7 +251,7 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 	for _, n := range nodes {
 		st := r.nodes[n.Hash]
 		if st == nil {
-			st = &nodeState{}
+			st = newNodeState()
 		}
 		if !sameNode(&st.node, &n) {
 			st.node = n

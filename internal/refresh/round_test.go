@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/aleph"
 	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
 )
@@ -49,14 +50,14 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 	c := probe.NewClient(probe.Options{Timeout: 300 * time.Millisecond})
 	t.Cleanup(c.CloseIdleConnections)
 	addr := f.Nodes()[0].Address
-	for name, probeNode := range map[string]func(context.Context, string) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
+	for name, probeNode := range map[string]func(context.Context, string, *aleph.Settings) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
 		before := f.Stats().NodeRequests
-		res := probeNode(context.Background(), addr)
-		if res.Config.Err == nil || res.Config.Err.Class != probe.ClassTimeout {
-			t.Fatalf("%s: config %+v, want a timeout", name, res.Config.Err)
+		res := probeNode(context.Background(), addr, nil)
+		if res.Of(probe.Config).Err == nil || res.Of(probe.Config).Err.Class != probe.ClassTimeout {
+			t.Fatalf("%s: config %+v, want a timeout", name, res.Of(probe.Config).Err)
 		}
-		if res.IPv6.Err == nil || res.IPv6.Err.Class != probe.ClassTimeout {
-			t.Errorf("%s: IPv6 %+v, want the skipped timeout", name, res.IPv6.Err)
+		if res.Of(probe.IPv6).Err == nil || res.Of(probe.IPv6).Err.Class != probe.ClassTimeout {
+			t.Errorf("%s: IPv6 %+v, want the skipped timeout", name, res.Of(probe.IPv6).Err)
 		}
 		// Config and usage are asked at once (usage may time out before
 		// the node has seen it); probed sequentially, config alone.

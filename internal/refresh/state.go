@@ -1,7 +1,6 @@
 package refresh
 
 import (
-	"strings"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -10,22 +9,15 @@ import (
 )
 
 // probeState is what is kept of one probe of one node across rounds: the
-// last good data and when it came, and the last error and when it came. A
-// failure never erases good data.
+// last good values and when they came, and the last error and when it
+// came. A failure never erases good data.
 type probeState struct {
-	at    time.Time // last good data
-	err   *probe.Error
-	errAt time.Time
-}
-
-func (p *probeState) record(r probe.Response, ok bool) {
-	if ok {
-		p.at = r.At
-	}
-	p.err = r.Err
-	if r.Err != nil {
-		p.errAt = r.At
-	}
+	at     time.Time // last good answer
+	values [][]byte  // the probe's fields from the last good answer
+	raw    []byte    // that answer, kept when settings can change its values
+	note   string    // a problem with the last good answer
+	err    *probe.Error
+	errAt  time.Time
 }
 
 // nodeState is one CRN's live state. Its rendered JSON is cached and
@@ -35,106 +27,65 @@ type nodeState struct {
 	addr    string       // validated base URL; "" when invalid
 	addrErr *probe.Error // why the address is invalid
 
-	config     probeState
-	configNote string // problems in the last good config
-	decoded    *aleph.NodeConfig
-	usage      probeState
-	usageRaw   []byte // last good usage as received, re-normalised when settings change
-	usageN     *aleph.Usage
-	ipv6       probeState
-	ipv6Body   []byte
+	probes []probeState // in the order of probe.All
 
 	rendered []byte // nil when stale
 }
 
-// update is one round's result for one node, decoded and normalised
-// outside the state lock.
-type update struct {
-	r          probe.Result
-	usageN     *aleph.Usage
-	configNote string // config fields of the wrong type; the config itself is good
+func newNodeState() *nodeState {
+	return &nodeState{probes: make([]probeState, len(probe.All))}
 }
 
-// prepare decodes what apply needs; it touches no shared state.
-func prepare(r probe.Result, settings *aleph.Settings) update {
-	u := update{r: r}
-	if r.Config.Err == nil && len(r.Problems) > 0 {
-		u.configNote = probe.Errorf(probe.ClassInvalidData, "%s", strings.Join(r.Problems, "; ")).Error()
-	}
-	if r.Usage.Err == nil {
-		n, err := aleph.NormalizeUsage(r.Usage.Body, settings)
-		if err != nil {
-			u.r.Usage.Err = probe.Errorf(probe.ClassInvalidData, "%v", err)
-		} else {
-			u.usageN = &n
+// apply merges one round's result into the state.
+func (s *nodeState) apply(r *probe.Result) {
+	for _, p := range probe.All {
+		a, st := r.Of(p), &s.probes[p.Index]
+		st.err = a.Err
+		if a.Err != nil {
+			st.errAt = a.At
+			continue
+		}
+		st.at, st.values, st.note = a.At, a.Values, a.Note
+		if p.UsesSettings {
+			st.raw = a.Body
 		}
 	}
-	return u
-}
-
-// apply merges one round's prepared result into the state.
-func (s *nodeState) apply(u update) {
-	r := u.r
-	if r.Config.Body != nil {
-		cfg := r.Decoded
-		s.decoded = &cfg
-		s.config.record(r.Config, true)
-		s.configNote = u.configNote
-	} else {
-		s.config.record(r.Config, false)
-	}
-
-	if u.usageN != nil {
-		s.usageRaw, s.usageN = r.Usage.Body, u.usageN
-		s.usage.record(r.Usage, true)
-	} else {
-		s.usage.record(r.Usage, false)
-	}
-
-	if r.IPv6.Err == nil {
-		s.ipv6Body = r.IPv6.Body
-	}
-	s.ipv6.record(r.IPv6, r.IPv6.Err == nil)
 	s.rendered = nil
 }
 
-// renormalise recomputes the usage-derived GPU fields for new settings.
+// renormalise decodes again the kept answers whose values depend on the
+// settings, now that they changed.
 func (s *nodeState) renormalise(settings *aleph.Settings) {
-	if s.usageRaw == nil {
-		return
-	}
-	if u, err := aleph.NormalizeUsage(s.usageRaw, settings); err == nil {
-		s.usageN = &u
+	for _, p := range probe.All {
+		st := &s.probes[p.Index]
+		if !p.UsesSettings || st.raw == nil {
+			continue
+		}
+		if values, _, err := p.Decode(st.raw, settings, nil); err == nil {
+			st.values = values
+		}
 	}
 	s.rendered = nil
+}
+
+// up reports whether the node answered its config probe last time.
+func (s *nodeState) up() bool {
+	return s.addrErr == nil && s.probes[probe.Config.Index].err == nil && s.probes[probe.Config.Index].values != nil
 }
 
 func (s *nodeState) crn() snapshot.CRN {
 	if s.rendered == nil {
-		e := snapshot.Entry{
-			Node:     &s.node,
-			Config:   s.decoded,
-			ConfigAt: s.config.at,
-			Usage:    s.usageN,
-			UsageAt:  s.usage.at,
-			IPv6:     s.ipv6Body,
-		}
+		e := snapshot.Entry{Node: &s.node, Probes: make([]snapshot.ProbeData, len(s.probes))}
 		if s.addrErr != nil {
-			e.ConfigErr, e.UsageErr = s.addrErr.Error(), s.addrErr.Error()
-		} else {
-			e.ConfigErr, e.UsageErr = errString(s.config.err), errString(s.usage.err)
-			if e.ConfigErr == "" {
-				e.ConfigErr = s.configNote
+			e.AddrErr = s.addrErr.Error()
+		}
+		for i, st := range s.probes {
+			e.Probes[i] = snapshot.ProbeData{At: st.at, Note: st.note, Values: st.values}
+			if st.err != nil {
+				e.Probes[i].Err = st.err.Error()
 			}
 		}
 		s.rendered = snapshot.Render(make([]byte, 0, 2048), &e)
 	}
 	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, JSON: s.rendered}
-}
-
-func errString(e *probe.Error) string {
-	if e == nil {
-		return ""
-	}
-	return e.Error()
 }

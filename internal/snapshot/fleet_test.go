@@ -40,23 +40,24 @@ func fleetCRNs(tb testing.TB, n int) []CRN {
 	for i := range nodes {
 		ver := fmt.Sprintf("1.%d.%d", rng.IntN(8), rng.IntN(4))
 		pay := fmt.Sprintf("0x%040x", rng.Uint64())
-		t, f := true, false
 		usage := fmt.Sprintf(`{"cpu":{"count":%d,"load_average":{"load1":%.2f,"load5":%.2f,"load15":%.2f},"core_frequencies":{"min":800,"max":%d}},`+
 			`"mem":{"total_kB":%d,"available_kB":%d},"disk":{"total_kB":%d,"available_kB":%d},`+
 			`"period":{"start_timestamp":"2026-11-22T14:38:00Z","duration_seconds":60},"properties":{"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD","features":["sev","sev_es"]}},`+
 			`"gpu":{"devices":[],"available_devices":[]},"active":true}`,
 			8+rng.IntN(120), rng.Float64()*8, rng.Float64()*8, rng.Float64()*8, 2000+rng.IntN(3000),
 			rng.IntN(1<<30), rng.IntN(1<<29), rng.IntN(1<<32), rng.IntN(1<<31))
-		e := &Entry{
-			Node: &nodes[i], ConfigAt: at, UsageAt: at,
-			Config: &aleph.NodeConfig{Version: &ver, PaymentReceiver: &pay, GPUSupport: &f, Confidential: &t, QEMU: &t},
-			Usage:  &aleph.Usage{JSON: []byte(usage), Compatible: []byte(`[]`), CompatibleAvailable: []byte(`[]`)},
-			IPv6:   []byte(`{"host":true,"vm":true}`),
-		}
+		e := &Entry{Node: &nodes[i], Probes: []ProbeData{
+			{At: at, Values: [][]byte{quote(ver), quote(pay), []byte("false"), []byte("true"), []byte("true")}},
+			{At: at, Values: [][]byte{[]byte(usage), []byte(`[]`), []byte(`[]`)}},
+			{At: at, Values: [][]byte{[]byte(`{"host":true,"vm":true}`)}},
+		}}
 		if i%20 == 7 {
-			e.Config, e.Usage, e.ConfigErr, e.UsageErr = nil, nil, "timeout: no answer within 10s", "http_status: HTTP 500"
+			e.Probes[0] = ProbeData{Err: "timeout: no answer within 10s"}
+			e.Probes[1] = ProbeData{Err: "http_status: HTTP 500"}
 		}
 		crns[i] = CRN{Hash: nodes[i].Hash, Score: nodes[i].Score, Inactive: nodes[i].Inactive, JSON: Render(nil, e)}
 	}
 	return crns
 }
+
+func quote(s string) []byte { return []byte(`"` + s + `"`) }

@@ -3,41 +3,63 @@ package snapshot
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"nodelist/internal/aleph"
+	"nodelist/internal/probe"
 )
+
+// crns.json has one owner: this file writes a CRN and parse.go reads it
+// back (a warm restart), both from the same list, probe.All: each probe's
+// FromKey, AtKey, ErrKey and Fields, in that order, after the registry's
+// own fields.
 
 // Entry is everything the contract says about one CRN.
 type Entry struct {
-	Node      *aleph.Node
-	Config    *aleph.NodeConfig // nil when no config data was ever fetched
-	ConfigAt  time.Time         // time of the last good config; zero if none
-	ConfigErr string            // last config error; "" when none
-	Usage     *aleph.Usage      // nil when no valid usage was ever fetched
-	UsageAt   time.Time
-	UsageErr  string
-	IPv6      []byte // {"host":bool,"vm":bool}; nil when undetermined
+	Node *aleph.Node
+	// Probes are the probes' data in the order of probe.All; missing
+	// ones are written as never answered.
+	Probes []ProbeData
+	// AddrErr, when set, is every probe's error: the address is invalid.
+	AddrErr string
 }
 
-// computed are the keys the service writes; a registry field of the same
-// name is replaced, never duplicated.
-var computed = map[string]bool{
-	"config_from_crn": true, "debug_config_from_crn_at": true, "debug_config_from_crn_error": true,
-	"debug_usage_from_crn_at": true, "usage_from_crn_error": true, "version": true,
-	"payment_receiver_address": true, "gpu_support": true, "confidential_support": true,
-	"qemu_support": true, "system_usage": true, "compatible_gpus": true,
-	"compatible_available_gpus": true, "ipv6_check": true,
+// ProbeData is what a CRN says of one probe.
+type ProbeData struct {
+	At     time.Time // last good answer; zero if none
+	Err    string    // last error; "" when none
+	Note   string    // a problem with the last good answer, written when there is no error
+	Values [][]byte  // the probe's Fields, nil when never answered
 }
+
+// computedKeys are the keys the service writes; a registry field of the
+// same name is replaced, never duplicated. They are gathered from
+// probe.All at first use, once every probe has registered.
+var computedKeys = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range probe.All {
+		for _, k := range []string{p.FromKey, p.AtKey, p.ErrKey} {
+			if k != "" {
+				m[k] = true
+			}
+		}
+		for _, f := range p.Fields {
+			m[f.Key] = true
+		}
+	}
+	return m
+})
 
 // Computed reports whether key is written by the service rather than
 // passed through from the registry.
-func Computed(key string) bool { return computed[key] }
+func Computed(key string) bool { return computedKeys()[key] }
 
 // Render appends the JSON object of one CRN to buf: every registry field
-// as received, then the computed fields.
+// as received, then each probe's fields.
 func Render(buf []byte, e *Entry) []byte {
 	buf = append(buf, '{')
+	computed := computedKeys()
 	for _, f := range e.Node.Fields {
 		if computed[f.Key] {
 			continue
@@ -47,47 +69,51 @@ func Render(buf []byte, e *Entry) []byte {
 		buf = append(buf, f.Value...)
 		buf = append(buf, ',')
 	}
-	cfg := e.Config
-	if cfg == nil {
-		cfg = &aleph.NodeConfig{}
+	first := true
+	key := func(k string) {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
 	}
-	buf = append(buf, `"config_from_crn":`...)
-	buf = strconv.AppendBool(buf, e.Config != nil)
-	buf = append(buf, `,"debug_config_from_crn_at":`...)
-	buf = AppendTime(buf, e.ConfigAt)
-	buf = append(buf, `,"debug_config_from_crn_error":`...)
-	buf = appendError(buf, e.ConfigErr)
-	buf = append(buf, `,"debug_usage_from_crn_at":`...)
-	buf = AppendTime(buf, e.UsageAt)
-	buf = append(buf, `,"usage_from_crn_error":`...)
-	buf = appendError(buf, e.UsageErr)
-	buf = append(buf, `,"version":`...)
-	buf = appendString(buf, cfg.Version)
-	buf = append(buf, `,"payment_receiver_address":`...)
-	buf = appendString(buf, cfg.PaymentReceiver)
-	buf = append(buf, `,"gpu_support":`...)
-	buf = appendBool(buf, cfg.GPUSupport)
-	buf = append(buf, `,"confidential_support":`...)
-	buf = appendBool(buf, cfg.Confidential)
-	buf = append(buf, `,"qemu_support":`...)
-	buf = appendBool(buf, cfg.QEMU)
-	if e.Usage != nil {
-		buf = append(buf, `,"system_usage":`...)
-		buf = append(buf, e.Usage.JSON...)
-		buf = append(buf, `,"compatible_gpus":`...)
-		buf = append(buf, e.Usage.Compatible...)
-		buf = append(buf, `,"compatible_available_gpus":`...)
-		buf = append(buf, e.Usage.CompatibleAvailable...)
-	} else {
-		buf = append(buf, `,"system_usage":null,"compatible_gpus":[],"compatible_available_gpus":[]`...)
-	}
-	buf = append(buf, `,"ipv6_check":`...)
-	if e.IPv6 != nil {
-		buf = append(buf, e.IPv6...)
-	} else {
-		buf = append(buf, `{"host":false,"vm":false}`...)
+	for _, p := range probe.All {
+		var d ProbeData
+		if p.Index < len(e.Probes) {
+			d = e.Probes[p.Index]
+		}
+		if p.FromKey != "" {
+			key(p.FromKey)
+			buf = strconv.AppendBool(buf, d.Values != nil)
+		}
+		if p.AtKey != "" {
+			key(p.AtKey)
+			buf = AppendTime(buf, d.At)
+		}
+		if p.ErrKey != "" {
+			key(p.ErrKey)
+			buf = appendError(buf, firstOf(e.AddrErr, d.Err, d.Note))
+		}
+		for i, f := range p.Fields {
+			key(f.Key)
+			if d.Values != nil && i < len(d.Values) {
+				buf = append(buf, d.Values[i]...)
+			} else {
+				buf = append(buf, f.Default...)
+			}
+		}
 	}
 	return append(buf, '}')
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // TimeLayout is how every time is written: RFC 3339 in UTC with
@@ -112,25 +138,13 @@ func FormatTime(t time.Time) string {
 	return t.UTC().Format(TimeLayout)
 }
 
+// appendError writes an error as the Python service did: "None" when
+// there is none.
 func appendError(buf []byte, s string) []byte {
 	if s == "" {
 		s = "None"
 	}
 	return appendJSONString(buf, s)
-}
-
-func appendString(buf []byte, s *string) []byte {
-	if s == nil {
-		return append(buf, "null"...)
-	}
-	return appendJSONString(buf, *s)
-}
-
-func appendBool(buf []byte, b *bool) []byte {
-	if b == nil {
-		return append(buf, "null"...)
-	}
-	return strconv.AppendBool(buf, *b)
 }
 
 // appendJSONString writes s as a JSON string; encoding/json replaces

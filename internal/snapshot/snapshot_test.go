@@ -22,7 +22,7 @@ func node(t *testing.T, raw string) *aleph.Node {
 
 func TestRenderWithoutData(t *testing.T) {
 	n := node(t, `{"hash":"h1","name":"a <b> & \"c\"","address":"","score":0.1,"inactive_since":null,"version":"registry's","x":[1]}`)
-	out := Render(nil, &Entry{Node: n, ConfigErr: "invalid_address: empty address", UsageErr: "invalid_address: empty address"})
+	out := Render(nil, &Entry{Node: n, AddrErr: "invalid_address: empty address"})
 	var m map[string]any
 	if err := json.Unmarshal(out, &m); err != nil {
 		t.Fatalf("render is not JSON: %v\n%s", err, out)
@@ -57,7 +57,11 @@ func TestBuildSortsFiltersAndValidates(t *testing.T) {
 	} {
 		n := node(t, raw)
 		ver := "1.9.0"
-		e := &Entry{Node: n, Config: &aleph.NodeConfig{Version: &ver}, ConfigAt: at, UsageErr: "timeout: x", IPv6: []byte(`{"host":true,"vm":false}`)}
+		e := &Entry{Node: n, Probes: []ProbeData{
+			{At: at, Values: [][]byte{quote(ver), []byte("null"), []byte("null"), []byte("null"), []byte("null")}},
+			{Err: "timeout: x"},
+			{Values: [][]byte{[]byte(`{"host":true,"vm":false}`)}},
+		}}
 		crns = append(crns, CRN{Hash: n.Hash, Score: n.Score, Inactive: n.Inactive, JSON: Render(nil, e)})
 		_ = i
 	}

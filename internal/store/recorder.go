@@ -69,9 +69,9 @@ func (h *Recorder) Seed(ctx context.Context, s Seeder) {
 // Record hands a round's report to the writer; it never blocks.
 func (h *Recorder) Record(r *refresh.Round) {
 	out := &Round{ID: r.Started.UnixMilli(), Started: r.Started, Finished: r.Finished,
-		Results: make([]Result, 0, len(r.Nodes)*NumProbes)}
+		Results: make([]Result, 0, len(r.Nodes)*3)}
 	for _, n := range r.Nodes {
-		for p, o := range [NumProbes]refresh.Outcome{n.Config, n.Usage, n.IPv6} {
+		for p, o := range n.Outcomes {
 			out.Results = append(out.Results, Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
 				Latency: o.Latency, Status: o.Status, Class: string(o.Class), Msg: o.Msg})
 		}

@@ -85,11 +85,12 @@ func TestHostileFleetRound(t *testing.T) {
 		t.Fatalf("round reported %d nodes, the fleet has %d", len(reports), len(f.Nodes))
 	}
 	for _, n := range f.Nodes {
-		r, ok := reports[n.Hash()]
+		rep, ok := reports[n.Hash()]
 		if !ok {
 			t.Errorf("%s: not in the round report", n.Name)
 			continue
 		}
+		r := struct{ Config, Usage, IPv6 refresh.Outcome }{rep.Of(probe.Config), rep.Of(probe.Usage), rep.Of(probe.IPv6)}
 		t.Logf("%-26s config %-15s usage %-15s ipv6 %-15s %.90s", n.Name, orOK(r.Config.Class), orOK(r.Usage.Class), orOK(r.IPv6.Class), r.Config.Msg)
 		if got := string(r.Config.Class); got != n.Want {
 			t.Errorf("%s: config class %q (%s), want %q", n.Name, got, r.Config.Msg, n.Want)
@@ -101,8 +102,8 @@ func TestHostileFleetRound(t *testing.T) {
 			t.Errorf("%s: good node: usage %+v, ipv6 %+v", n.Name, r.Usage, r.IPv6)
 		}
 	}
-	if r := reports["hostile-wrong-types"]; r.Usage.Class != probe.ClassInvalidData || r.IPv6.Class != probe.ClassInvalidJSON {
-		t.Errorf("wrong-types: usage %q, ipv6 %q; want invalid_data and invalid_json", r.Usage.Class, r.IPv6.Class)
+	if r := reports["hostile-wrong-types"]; r.Of(probe.Usage).Class != probe.ClassInvalidData || r.Of(probe.IPv6).Class != probe.ClassInvalidJSON {
+		t.Errorf("wrong-types: usage %q, ipv6 %q; want invalid_data and invalid_json", r.Of(probe.Usage).Class, r.Of(probe.IPv6).Class)
 	}
 
 	// The service still answers, and what it serves is valid.

@@ -1,0 +1,165 @@
+package probe
+
+import (
+	"context"
+	"sync"
+
+	"nodelist/internal/aleph"
+)
+
+// A Probe is one question the service asks every node. All lists them;
+// the round, the snapshot, the history store and the pages loop over that
+// list, so adding a probe is a file here and its name at the end of All
+// (or a Register call), and nothing else changes shape.
+type Probe struct {
+	// Name is stable: the history stores a probe by its place in All and
+	// the API names it. Append new probes; never reorder or rename.
+	Name string
+	// Path is what is asked of the node, for the pages; Ask may choose
+	// another route (the IPv6 probe does, by version).
+	Path string
+	// Ask asks the node at its validated base address. It may read what
+	// the probes before it in All answered (the config, in r.Node).
+	Ask func(ctx context.Context, c *Client, addr string, r *Result) Response
+	// Decode turns a good answer into the values of Fields, in order.
+	// note describes a problem with an answer that is still good (config
+	// fields of the wrong type); an error makes the answer a failure.
+	// It may set what later probes read in r; r is nil when an answer is
+	// decoded again because the settings changed.
+	Decode func(body []byte, settings *aleph.Settings, r *Result) (values [][]byte, note string, err *Error)
+	// UsesSettings: the values depend on the GPU settings, so the last
+	// good answer is kept and decoded again when they change. The first
+	// field must then be the normalised answer, which Decode accepts
+	// again (a warm restart has only that).
+	UsesSettings bool
+	// AfterConfig: asked only once the config probe has answered, even
+	// when the others are asked at once; and not asked at all when the
+	// node did not answer the config probe.
+	AfterConfig bool
+	// Fields are the crns.json keys the probe fills, in order, each with
+	// what is written when it never succeeded.
+	Fields []Field
+	// FromKey, AtKey and ErrKey name the crns.json keys saying whether
+	// the probe ever succeeded, when it last did and its last error; ""
+	// where the contract has none for this probe.
+	FromKey, AtKey, ErrKey string
+	// Classes are the error classes the probe can record beside the
+	// transport's (timeout, refused, dns, tls, reset, http_status,
+	// too_large, forbidden, redirect, canceled, other).
+	Classes []Class
+	// Index is the probe's place in All.
+	Index int
+}
+
+// Field is one crns.json key a probe fills.
+type Field struct {
+	Key     string
+	Default []byte // JSON written while the probe has no good answer
+}
+
+// All are the probes, in the order they are stored and rendered.
+var All = []*Probe{Config, Usage, IPv6}
+
+func init() {
+	for i, p := range All {
+		p.Index = i
+	}
+}
+
+// Register appends p to All. Call it from an init function: the parts
+// read All once, at their first round or render.
+func Register(p *Probe) {
+	p.Index = len(All)
+	All = append(All, p)
+}
+
+// Names are the probes' names in the order of All.
+func Names() []string {
+	out := make([]string, len(All))
+	for i, p := range All {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// Answer is one probe's outcome: the response and, when it is good, the
+// decoded values of the probe's fields.
+type Answer struct {
+	Response
+	Values [][]byte // nil unless the answer is good
+	Note   string   // a problem with a good answer
+}
+
+// Result holds every probe of one node, in the order of All.
+type Result struct {
+	Answers []Answer
+	Node    aleph.NodeConfig // the decoded config; valid when the config probe succeeded
+}
+
+// Of is p's answer.
+func (r *Result) Of(p *Probe) *Answer { return &r.Answers[p.Index] }
+
+// Node asks every probe of the node at its validated base address: those
+// that need no config at once, then the others; settings judge the GPUs.
+func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings) Result {
+	r := Result{Answers: make([]Answer, len(All))}
+	var wg sync.WaitGroup
+	for _, p := range All[1:] {
+		if !p.AfterConfig {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.ask(ctx, p, addr, settings, &r, false)
+			}()
+		}
+	}
+	c.ask(ctx, Config, addr, settings, &r, false)
+	for _, p := range All[1:] {
+		if p.AfterConfig {
+			c.ask(ctx, p, addr, settings, &r, false)
+		}
+	}
+	wg.Wait()
+	return r
+}
+
+// NodeSequential probes like Node, one request after another: a node then
+// needs one connection instead of two, for fleets so large that two per
+// node would not fit the idle pool (or the open-file limit).
+func (c *Client) NodeSequential(ctx context.Context, addr string, settings *aleph.Settings) Result {
+	r := Result{Answers: make([]Answer, len(All))}
+	for _, p := range All {
+		c.ask(ctx, p, addr, settings, &r, true)
+	}
+	return r
+}
+
+// ask runs one probe into r.Answers[p.Index]: not at all when the node
+// did not answer the config probe and the probe comes after it (it would
+// only wait for another timeout or dial another refused connection).
+func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph.Settings, r *Result, sequential bool) {
+	a := &r.Answers[p.Index]
+	if p != Config && (p.AfterConfig || sequential) {
+		if e := r.Answers[Config.Index].Err; e != nil && unreachable[e.Class] {
+			a.Response = Response{At: r.Answers[Config.Index].At,
+				Err: Errorf(e.Class, "%s not asked: config probe failed: %s", p.Name, e.Msg)}
+			return
+		}
+	}
+	a.Response = p.Ask(ctx, c, addr, r)
+	if a.Err != nil {
+		return
+	}
+	values, note, err := p.Decode(a.Body, settings, r)
+	if err != nil {
+		a.Err, a.Body = err, nil
+		return
+	}
+	a.Values, a.Note = values, note
+}
+
+// unreachable are the classes of a node that gave no answer at all.
+var unreachable = map[Class]bool{
+	ClassTimeout: true, ClassRefused: true, ClassDNS: true, ClassTLS: true,
+	ClassForbidden: true, ClassReset: true, ClassCanceled: true,
+}
