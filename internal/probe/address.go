@@ -17,9 +17,9 @@ var DefaultForbidden = []string{
 }
 
 // ValidateAddress checks a node's registered base URL: scheme http or
-// https, a host, no credentials, and a host that is not (a subdomain of) a
-// forbidden name once mapped the way the transport maps it. It returns the
-// address without trailing slashes.
+// https, a host without any percent sign, no credentials, and a host that
+// is not (a subdomain of) a forbidden name once mapped the way the
+// transport maps it. It returns the address without trailing slashes.
 func ValidateAddress(raw string, forbidden []string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -45,6 +45,13 @@ func ValidateAddress(raw string, forbidden []string) (string, error) {
 	}
 	if u.User != nil {
 		return "", errors.New("address carries credentials")
+	}
+	if strings.Contains(rawAuthority(s), "%") || strings.Contains(u.Host, "%") {
+		// A percent in the host is an escape (decoded once by the parser,
+		// then perhaps again by whoever reads it) or an IPv6 zone: a zone
+		// hides an address from range checks, and no public node needs
+		// either.
+		return "", errors.New("host contains a percent sign")
 	}
 	host, err := lookupHost(u.Hostname())
 	if err != nil {
@@ -99,6 +106,19 @@ func isForbidden(host string, forbidden []string) bool {
 		}
 	}
 	return false
+}
+
+// rawAuthority is the authority of s as written, before any decoding:
+// what follows "scheme://" up to the path, query or fragment.
+func rawAuthority(s string) string {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
 
 func isASCII(s string) bool {

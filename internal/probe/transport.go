@@ -151,10 +151,38 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.User != nil {
 		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
 	}
-	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
+	if err := validateRedirect(req.URL, c.opts.Forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
 	return nil
+}
+
+// validateRedirect judges a redirect target as a node address. The URL
+// has been decoded once already ("%25" in the Location is "%" in Host), so
+// the host is refused if a percent sign is left in any form a later reader
+// might decode again: the host as parsed, its name, and the host unescaped
+// until nothing changes.
+func validateRedirect(u *url.URL, forbidden []string) error {
+	for _, h := range []string{u.Host, u.Hostname(), unescapeAll(u.Host)} {
+		if strings.Contains(h, "%") {
+			return errors.New("host contains a percent sign")
+		}
+	}
+	_, err := ValidateAddress(u.Scheme+"://"+u.Host, forbidden)
+	return err
+}
+
+// unescapeAll percent-decodes s until it stops changing, a bounded number
+// of times; a malformed escape is left in place, percent sign included.
+func unescapeAll(s string) string {
+	for range 8 {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			return s
+		}
+		s = d
+	}
+	return s
 }
 
 // Response is the outcome of one GET.
