@@ -21,6 +21,7 @@ func (c *Config) ProbeOptions() probe.Options {
 		MaxIdleConns:    max(64, OpenFileLimit()*3/4),
 		IdleConnTimeout: 2*c.RefreshInterval + 15*c.RefreshInterval/30,
 		Forbidden:       c.ForbiddenHosts,
+		Logger:          c.Logger(),
 	}
 	if !c.AllowPrivateTargets {
 		o.Guard = &probe.Guard{Allow: prefixes}
