@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // ValidateAddress checks a node's registered base URL: scheme http or
-// https, a host, no credentials, and a host that is not (a subdomain of) a
-// forbidden name. It returns the address without trailing slashes.
+// https, a host without any percent sign, no credentials, and a host that
+// is not (a subdomain of) a forbidden name once mapped the way the
+// transport maps it. It returns the address without trailing slashes.
 func ValidateAddress(raw string, forbidden []string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
@@ -30,12 +33,25 @@ func ValidateAddress(raw string, forbidden []string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("scheme %q is not http or https", u.Scheme)
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if host == "" {
+	if u.Host == "" {
 		return "", errors.New("address has no host")
 	}
 	if u.User != nil {
 		return "", errors.New("address carries credentials")
+	}
+	if strings.Contains(rawAuthority(s), "%") || strings.Contains(u.Host, "%") {
+		// A percent in the host is an escape (decoded once by the parser,
+		// then perhaps again by whoever reads it) or an IPv6 zone: a zone
+		// hides an address from range checks, and no public node needs
+		// either.
+		return "", errors.New("host contains a percent sign")
+	}
+	host, err := lookupHost(u.Hostname())
+	if err != nil {
+		return "", err
+	}
+	if host == "" {
+		return "", errors.New("address has no host")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", errors.New("address has a query or fragment")
@@ -43,13 +59,68 @@ func ValidateAddress(raw string, forbidden []string) (string, error) {
 	if p := u.Port(); p != "" && (len(p) > 5 || p == "0" || portNumber(p) > 65535) {
 		return "", fmt.Errorf("port %q out of range", p)
 	}
-	for _, f := range forbidden {
-		f = strings.ToLower(f)
-		if host == f || strings.HasSuffix(host, "."+f) {
-			return "", fmt.Errorf("host %s is forbidden", host)
-		}
+	if isForbidden(host, forbidden) {
+		return "", fmt.Errorf("host %s is forbidden", host)
 	}
 	return strings.TrimRight(s, "/"), nil
+}
+
+// lookupHost is the name the transport resolves for host: a non-ASCII
+// host goes through the IDNA lookup mapping (as net/http does), which folds
+// fullwidth and circled letters, turns ideographic full stops into dots
+// and drops soft hyphens and zero-width characters; then lower case, no
+// trailing dot. Comparing anything but this form with a list of names
+// lets a Unicode spelling of a listed name through.
+func lookupHost(host string) (string, error) {
+	if !isASCII(host) {
+		mapped, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return "", errors.New("host is not a valid domain name")
+		}
+		host = mapped
+	}
+	if strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		// An empty label (perhaps left by a dropped invisible character)
+		// names nothing; refusing it keeps "x.com.." from being judged
+		// as something else than what a resolver would make of it.
+		return "", errors.New("host has an empty label")
+	}
+	return strings.TrimSuffix(strings.ToLower(host), "."), nil
+}
+
+// isForbidden reports whether host, in lookupHost form, is one of the
+// forbidden names or a subdomain of one. The names are mapped the same
+// way, so that a configured Unicode name matches its ASCII form.
+func isForbidden(host string, forbidden []string) bool {
+	for _, f := range forbidden {
+		f, err := lookupHost(strings.TrimSpace(f))
+		if err == nil && f != "" && (host == f || strings.HasSuffix(host, "."+f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rawAuthority is the authority of s as written, before any decoding:
+// what follows "scheme://" up to the path, query or fragment.
+func rawAuthority(s string) string {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func portNumber(p string) int {

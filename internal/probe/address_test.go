@@ -2,6 +2,7 @@ package probe
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"nodelist/internal/config"
@@ -32,6 +33,22 @@ func TestValidateAddress(t *testing.T) {
 		{"http://0/ /", "", false},
 		{"http://node.example.org/a\tb", "", false},
 		{"http://node.example.org/a%20b/", "http://node.example.org/a%20b", true},
+		// A percent sign anywhere in the host: escapes and IPv6 zones.
+		{"http://[::1%25lo]:8080/", "", false},
+		{"http://[::1%251]:8080", "", false},
+		{"http://[::1%25eth0]", "", false},
+		{"http://[::1%25%2541]", "", false},
+		{"http://[::1%25251]", "", false},
+		{"http://[::1%2525lo]", "", false},
+		{"http://[fe80::1%25eth0]:8080", "", false},
+		{"http://[::1%lo]", "", false},
+		{"http://%41.example.org/", "", false},
+		{"http://g%6Fogle.com/", "", false},
+		{"http://node.example.org%3A8080/", "", false},
+		{"http://node.example.org:80%2580/", "", false},
+		{"https://xn--nud-dna.example.org/", "https://xn--nud-dna.example.org", true},
+		{"https://nœud.example.org/", "https://nœud.example.org", true},
+		{"https://\u00ad.example.org/", "", false},
 	}
 	for _, tt := range tests {
 		got, err := ValidateAddress(tt.in, config.DefaultForbiddenHosts)
@@ -61,4 +78,46 @@ func TestGuard(t *testing.T) {
 	if err := open.Check(netip.MustParseAddr("127.0.0.1")); err != nil {
 		t.Errorf("AllowPrivate guard refused loopback: %v", err)
 	}
+}
+
+// TestValidateAddressUnicodeForbidden spells a forbidden name every way
+// the transport's IDNA mapping folds back to it: each must be refused,
+// and so must its subdomains.
+func TestValidateAddressUnicodeForbidden(t *testing.T) {
+	forbidden := []string{"google.com"}
+	spellings := []string{
+		"google.com", "GOOGLE.COM", "GoOgLe.CoM", "google.com.", "google.com..", "GOOGLE.com.",
+		"ｇｏｏｇｌｅ.com", "ＧＯＯＧＬＥ.ＣＯＭ", "ｇｏｏｇｌｅ．ｃｏｍ", // fullwidth letters and full stop
+		"google。com", "google｡com", "ｇｏｏｇｌｅ。ｃｏｍ", // ideographic and halfwidth full stops
+		"ⓖⓞⓞⓖⓛⓔ.com", "ⒼⓄⓄⒼⓁⒺ.ⓒⓞⓜ", // circled letters
+		"goo\u00adgle.com", "\u00adgoogle.com", "google.com\u00ad", // soft hyphen
+		"goo\u200bgle.com", "goo\u200cgle.com", "goo\u200dgle.com", "goo\u2060gle.com", "goo\ufeffgle.com", // zero-width
+		"g\u200bo\u00ado\u2060g\ufeffle.c\u200do\u200cm", "ｇ\u00adｏｏｇｌｅ。ｃｏｍ.",
+	}
+	for _, sp := range spellings {
+		sp = unquote(t, sp)
+		for _, host := range []string{sp, "www." + sp, "a.b." + sp, "ｗｗｗ。" + sp} {
+			for _, addr := range []string{"https://" + host, "http://" + host + ":4020/", "https://" + host + "/path"} {
+				if got, err := ValidateAddress(addr, forbidden); err == nil {
+					t.Errorf("ValidateAddress(%+q) accepted it as %+q", addr, got)
+				}
+			}
+		}
+	}
+	for _, ok := range []string{"https://notgoogle.com", "https://google.com.example.org", "https://ｇｏｏｇｌｅ.example.org"} {
+		if _, err := ValidateAddress(ok, forbidden); err != nil {
+			t.Errorf("ValidateAddress(%+q): %v, want accepted", ok, err)
+		}
+	}
+}
+
+// unquote turns the \uXXXX escapes of a test table into their runes, so
+// that invisible characters stay visible in the source.
+func unquote(t *testing.T, s string) string {
+	t.Helper()
+	u, err := strconv.Unquote(`"` + s + `"`)
+	if err != nil {
+		t.Fatalf("unquote %q: %v", s, err)
+	}
+	return u
 }

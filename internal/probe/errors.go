@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -50,12 +53,21 @@ func Errorf(c Class, format string, args ...any) *Error {
 
 const maxMsg = 200
 
-// classify turns a transport error into an *Error.
+// classify turns a transport error into an *Error whose message is fit to
+// publish: the class's short reason, never the transport's own wording,
+// which names the resolved address, the resolver and this side's address
+// and port ("dial tcp 10.0.0.7:41234->…", "lookup x on 10.0.0.2:53").
+// The full text is for debug logs only.
 func classify(err error) *Error {
 	var pe *Error
 	if errors.As(err, &pe) {
 		return pe
 	}
+	c := classOf(err)
+	return &Error{Class: c, Msg: reason(c, err)}
+}
+
+func classOf(err error) Class {
 	var ge *guardError
 	var dnsErr *net.DNSError
 	var recErr tls.RecordHeaderError
@@ -65,37 +77,129 @@ func classify(err error) *Error {
 	var certInv x509.CertificateInvalidError
 	var alert tls.AlertError
 	var netErr net.Error
-	c := ClassOther
 	switch {
 	case errors.As(err, &ge):
-		c = ClassForbidden
+		return ClassForbidden
 	case errors.As(err, &dnsErr):
-		c = ClassDNS
 		if dnsErr.IsTimeout {
-			c = ClassTimeout
+			return ClassTimeout
 		}
+		return ClassDNS
 	case errors.Is(err, context.DeadlineExceeded):
-		c = ClassTimeout
+		return ClassTimeout
 	case errors.Is(err, context.Canceled):
-		c = ClassCanceled
+		return ClassCanceled
 	case errors.As(err, &recErr), errors.As(err, &certErr), errors.As(err, &unkAuth),
 		errors.As(err, &hostErr), errors.As(err, &certInv), errors.As(err, &alert):
-		c = ClassTLS
+		return ClassTLS
 	case errors.As(err, &netErr) && netErr.Timeout():
-		c = ClassTimeout
+		return ClassTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
-		c = ClassRefused
+		return ClassRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		c = ClassReset
+		return ClassReset
 	case strings.Contains(err.Error(), "response headers exceeded"):
-		c = ClassTooLarge
+		return ClassTooLarge
 	case strings.Contains(err.Error(), "tls:"):
-		c = ClassTLS
+		return ClassTLS
 	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
-		c = ClassRedirect
+		return ClassRedirect
 	}
-	return &Error{Class: c, Msg: shorten(err.Error())}
+	return ClassOther
+}
+
+// reason is the published wording of err, of class c.
+func reason(c Class, err error) string {
+	var dnsErr *net.DNSError
+	switch c {
+	case ClassForbidden:
+		return "destination is not a public address"
+	case ClassDNS:
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return "no such host"
+		}
+		return "lookup failed"
+	case ClassTimeout:
+		return "timed out"
+	case ClassCanceled:
+		return "canceled"
+	case ClassRefused:
+		return "connection refused"
+	case ClassReset:
+		switch {
+		case errors.Is(err, syscall.ECONNRESET):
+			return "connection reset by peer"
+		case errors.Is(err, syscall.EPIPE):
+			return "broken pipe"
+		}
+		return "connection closed before a complete answer"
+	case ClassTooLarge:
+		return "response headers too large"
+	case ClassRedirect:
+		return "too many redirects"
+	case ClassTLS:
+		return tlsReason(err)
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error() // "network is unreachable": no address in it
+	}
+	return shorten(scrub(innermost(err).Error()))
+}
+
+func tlsReason(err error) string {
+	var unkAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var certInv x509.CertificateInvalidError
+	var recErr tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case errors.As(err, &unkAuth):
+		return "certificate signed by unknown authority"
+	case errors.As(err, &hostErr):
+		return "certificate is not valid for this host"
+	case errors.As(err, &certInv) && certInv.Reason == x509.Expired:
+		return "certificate has expired or is not yet valid"
+	case errors.As(err, &certInv):
+		return "certificate is not valid"
+	case errors.As(err, &recErr):
+		return "the server did not answer with TLS"
+	case errors.As(err, &alert):
+		return "handshake refused by the server: " + scrub(alert.Error())
+	}
+	return "handshake failed"
+}
+
+// innermost strips the layers that carry addresses (operation, URL,
+// lookup) off err, keeping what went wrong.
+func innermost(err error) error {
+	for {
+		switch e := err.(type) {
+		case *net.OpError:
+			if e.Err == nil {
+				return err
+			}
+			err = e.Err
+		case *url.Error:
+			err = e.Err
+		case *os.SyscallError:
+			err = e.Err
+		default:
+			return err
+		}
+	}
+}
+
+// addrLiteral matches what could be an address or a port in an error
+// text: IPv4 and IPv6 literals, bracketed or not, zone included, and a
+// ":port" left behind.
+var addrLiteral = regexp.MustCompile(`\[[^\]]*\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(%[^\s:,;]+)?(:\d+)?|:\d+\b`)
+
+// scrub replaces every address-like run of text by "address", for error
+// texts no class has a wording of its own for.
+func scrub(s string) string {
+	return addrLiteral.ReplaceAllString(s, "address")
 }
 
 func shorten(s string) string {

@@ -6,10 +6,17 @@ import (
 	"syscall"
 )
 
-// guardError is a dial refused because the destination is not public.
-type guardError struct{ addr netip.Addr }
+// guardError is a dial refused because the destination is not public. Its
+// text names the address, for the logs; what is published says only
+// that the destination is not public (see reason).
+type guardError struct {
+	addr netip.Addr
+}
 
 func (e *guardError) Error() string {
+	if e.addr.Zone() != "" {
+		return fmt.Sprintf("destination %s carries an IPv6 zone", e.addr)
+	}
 	return fmt.Sprintf("destination %s is not a public address", e.addr)
 }
 
@@ -31,19 +38,26 @@ var nonPublic = mustPrefixes(
 	"203.0.113.0/24",  // TEST-NET-3
 	"224.0.0.0/4",     // multicast
 	"240.0.0.0/4",     // reserved, broadcast
-	"::/128",          // unspecified
-	"::1/128",         // loopback
+	"::/96",           // IPv4-compatible (::a.b.c.d), :: and ::1 included
 	"::ffff:0:0/96",   // IPv4-mapped (checked again unmapped)
+	"::ffff:0:0:0/96", // SIIT IPv4-translated (::ffff:0:a.b.c.d): not unmappable, so listed
 	"64:ff9b::/96",    // NAT64
 	"64:ff9b:1::/48",  // local NAT64
 	"100::/64",        // discard
 	"2001::/23",       // IETF protocol assignments
 	"2001:db8::/32",   // documentation
 	"2002::/16",       // 6to4
+	"3fff::/20",       // documentation
 	"fc00::/7",        // unique local
 	"fe80::/10",       // link-local
+	"fec0::/10",       // site-local (deprecated)
 	"ff00::/8",        // multicast
 )
+
+// globalUnicast is the only IPv6 space assigned for public unicast: any
+// IPv6 outside it is reserved, local or special, whether listed above or
+// not.
+var globalUnicast = netip.MustParsePrefix("2000::/3")
 
 func mustPrefixes(s ...string) []netip.Prefix {
 	out := make([]netip.Prefix, len(s))
@@ -55,7 +69,7 @@ func mustPrefixes(s ...string) []netip.Prefix {
 
 // Guard decides which resolved addresses the prober may connect to.
 type Guard struct {
-	AllowPrivate bool           // every destination is allowed
+	AllowPrivate bool           // every destination is allowed, but a zone on a non-link-local one
 	Allow        []netip.Prefix // these ranges are allowed even if not public
 	// AllowAddrPorts are exact destinations (IP and port) allowed even if
 	// not public: narrower than a range, for a test fleet that must be
@@ -64,8 +78,20 @@ type Guard struct {
 }
 
 // Check returns a *guardError when addr may not be dialed.
+//
+// A zoned address is never inside a netip.Prefix, so ranges are judged on
+// the address without its zone; and a zone is refused outright unless
+// everything is allowed: it names a local interface, which only a
+// link-local neighbour needs, and for any other destination the kernel
+// ignores it, so there it can only be a disguise.
 func (g *Guard) Check(addr netip.Addr) error {
-	if g == nil || g.AllowPrivate {
+	if g == nil {
+		return nil
+	}
+	if addr.Zone() != "" && (!g.AllowPrivate || !addr.WithZone("").IsLinkLocalUnicast()) {
+		return &guardError{addr}
+	}
+	if g.AllowPrivate {
 		return nil
 	}
 	addr = addr.Unmap()
@@ -74,7 +100,7 @@ func (g *Guard) Check(addr netip.Addr) error {
 			return nil
 		}
 	}
-	if !addr.IsValid() {
+	if !addr.IsValid() || addr.Is6() && !globalUnicast.Contains(addr) {
 		return &guardError{addr}
 	}
 	for _, p := range nonPublic {
@@ -93,7 +119,7 @@ func (g *Guard) control(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return &guardError{}
 	}
-	if g != nil {
+	if g != nil && ap.Addr().Zone() == "" {
 		exact := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		for _, a := range g.AllowAddrPorts {
 			if netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) == exact {

@@ -30,6 +30,7 @@ func FromConfig(c *config.Config) (Options, error) {
 		MaxIdleConns:    max(64, config.OpenFileLimit()*3/4),
 		IdleConnTimeout: 2*c.RefreshInterval + 15*c.RefreshInterval/30,
 		Forbidden:       c.ForbiddenHosts,
+		Logger:          c.Logger(),
 	}
 	if !c.AllowPrivateTargets {
 		o.Guard = &Guard{Allow: prefixes}

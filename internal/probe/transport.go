@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,6 +30,10 @@ type Options struct {
 	APIURL    string
 	Forbidden []string // host names a node address or redirect may not use
 	UserAgent string
+	// Logger receives, at debug level, the full text of each failed
+	// request, addresses included; the published message has none
+	// (slog.Default()).
+	Logger *slog.Logger
 }
 
 func (o *Options) setDefaults() {
@@ -58,6 +63,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "nodelist"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 }
 
@@ -151,10 +159,38 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.User != nil {
 		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
 	}
-	if _, err := ValidateAddress(req.URL.Scheme+"://"+req.URL.Host, c.opts.Forbidden); err != nil {
+	if err := validateRedirect(req.URL, c.opts.Forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
 	return nil
+}
+
+// validateRedirect judges a redirect target as a node address. The URL
+// has been decoded once already ("%25" in the Location is "%" in Host), so
+// the host is refused if a percent sign is left in any form a later reader
+// might decode again: the host as parsed, its name, and the host unescaped
+// until nothing changes.
+func validateRedirect(u *url.URL, forbidden []string) error {
+	for _, h := range []string{u.Host, u.Hostname(), unescapeAll(u.Host)} {
+		if strings.Contains(h, "%") {
+			return errors.New("host contains a percent sign")
+		}
+	}
+	_, err := ValidateAddress(u.Scheme+"://"+u.Host, forbidden)
+	return err
+}
+
+// unescapeAll percent-decodes s until it stops changing, a bounded number
+// of times; a malformed escape is left in place, percent sign included.
+func unescapeAll(s string) string {
+	for range 8 {
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			return s
+		}
+		s = d
+	}
+	return s
 }
 
 // Response is the outcome of one GET.
@@ -203,7 +239,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(c.describe(classify(err), hc))
+		return fail(c.failed(rawURL, err, hc))
 	}
 	defer resp.Body.Close()
 	// Reading to EOF hands the connection back to the pool for reuse.
@@ -212,7 +248,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	r.Status = resp.StatusCode
 	switch {
 	case err != nil:
-		r.Err = c.describe(classify(err), hc)
+		r.Err = c.failed(rawURL, err, hc)
 	case int64(len(body)) > max:
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
@@ -223,9 +259,16 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	return r
 }
 
-// describe replaces the transport's wording of a timeout, which names
-// internals, with what happened.
-func (c *Client) describe(e *Error, hc *http.Client) *Error {
+// failed classifies a transport error for publication, and logs its full
+// text, which may name this side's addresses and resolver, at debug level.
+func (c *Client) failed(rawURL string, err error, hc *http.Client) *Error {
+	e := describe(classify(err), hc)
+	c.opts.Logger.Debug("probe request failed", "url", rawURL, "class", e.Class, "err", err)
+	return e
+}
+
+// describe replaces the wording of a timeout with what happened.
+func describe(e *Error, hc *http.Client) *Error {
 	if e.Class == ClassTimeout {
 		e.Msg = "no complete answer within " + hc.Timeout.String()
 	}

@@ -119,7 +119,9 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 	case "close-no-answer":
 		f.hijack(w, func(net.Conn, *bufio.ReadWriter) {})
 	default:
-		http.NotFound(w, r)
+		if !f.redirect(w, r, name, sub) {
+			http.NotFound(w, r)
+		}
 	}
 }
 

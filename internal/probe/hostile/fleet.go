@@ -48,6 +48,8 @@ type Fleet struct {
 	Nodes  []Node
 
 	api, main, tls, canary *httptest.Server
+	canary6                *httptest.Server   // on [::1], nil where there is no ::1
+	redirects              map[string]string  // redirect behaviour → target base URL
 	listeners              []*httptest.Server // one per node, main and tls included
 	canaryConns            atomic.Int64
 	done                   chan struct{}
@@ -86,15 +88,10 @@ func (f *Fleet) GoodNodes() []Node {
 // Start starts the fleet's listeners. Close stops them.
 func Start() *Fleet {
 	f := &Fleet{done: make(chan struct{}), bomb: gzipBomb(16 << 20)}
-	f.canary = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"canary":true}`))
-	}))
-	f.canary.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			f.canaryConns.Add(1)
-		}
+	f.canary = f.startCanary(nil)
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		f.canary6 = f.startCanary(ln)
 	}
-	f.canary.Start()
 	f.api = httptest.NewServer(http.HandlerFunc(f.aggregate))
 	f.main = httptest.NewServer(http.HandlerFunc(f.serve))
 	f.tls = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
@@ -117,10 +114,33 @@ func (f *Fleet) Close() {
 			l.Close()
 		}
 		f.canary.Close()
+		if f.canary6 != nil {
+			f.canary6.Close()
+		}
 	})
 }
 
-// CanaryConns is how many connections the canary has accepted.
+// startCanary starts a canary on ln (a loopback IPv4 port when nil)
+// counting into CanaryConns.
+func (f *Fleet) startCanary(ln net.Listener) *httptest.Server {
+	c := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"canary":true}`))
+	}))
+	if ln != nil {
+		c.Listener.Close()
+		c.Listener = ln
+	}
+	c.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			f.canaryConns.Add(1)
+		}
+	}
+	c.Start()
+	return c
+}
+
+// CanaryConns is how many connections the canaries (on 127.0.0.1 and,
+// where there is one, on ::1) have accepted.
 func (f *Fleet) CanaryConns() int64 { return f.canaryConns.Load() }
 
 // CanaryURL is the canary's base URL.
@@ -155,7 +175,7 @@ func (f *Fleet) nodes() []Node {
 	// send a packet off this machine should the guard regress.
 	n := func(name, want string) Node { return Node{Name: name, Address: f.listen(name), Want: want} }
 	good := func(name, addr string) Node { return Node{Name: name, Address: addr, Good: true} }
-	return []Node{
+	return append([]Node{
 		good("good-1", f.listen("good-1")),
 		good("good-2", f.listen("good-2")+"/"),
 		good("odd-path", f.listen("odd-path")+"/with%20space/and;semi"),
@@ -190,7 +210,7 @@ func (f *Fleet) nodes() []Node {
 		{Name: "port-zero", Address: "http://127.0.0.1:0/n/good-1", Want: "invalid_address"},
 		{Name: "port-too-big", Address: "http://127.0.0.1:99999/n/good-1", Want: "invalid_address"},
 		{Name: "other-scheme", Address: "ftp://" + f.main.Listener.Addr().String() + "/n/good-1", Want: "invalid_address"},
-	}
+	}, f.disguised()...)
 }
 
 // serve routes /n/<behaviour>/... to a node.

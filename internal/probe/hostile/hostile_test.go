@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -30,11 +33,13 @@ func TestHostileFleetRound(t *testing.T) {
 	f := hostile.Start()
 	defer f.Close()
 
+	guard := &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()}
+	staysOnLoopback(t, f, guard)
 	client := probe.NewClient(probe.Options{
 		Timeout:     1500 * time.Millisecond,
 		MaxBody:     1 << 20,
 		Concurrency: 64,
-		Guard:       &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
+		Guard:       guard,
 		APIURL:      f.APIURL,
 		Forbidden:   config.DefaultForbiddenHosts,
 	})
@@ -120,6 +125,7 @@ func TestHostileFleetRound(t *testing.T) {
 			Payment     *string                 `json:"payment_receiver_address"`
 			Version     *string                 `json:"version"`
 			ConfigErr   string                  `json:"debug_config_from_crn_error"`
+			UsageErr    string                  `json:"usage_from_crn_error"`
 			SystemUsage json.RawMessage         `json:"system_usage"`
 			IPv6        struct{ Host, VM bool } `json:"ipv6_check"`
 			Compatible  []json.RawMessage       `json:"compatible_gpus"`
@@ -139,6 +145,16 @@ func TestHostileFleetRound(t *testing.T) {
 			continue
 		}
 		c := doc.CRNs[i]
+		// The fleet is all on loopback: any IP literal or port in an error
+		// would be this side's (or the canary's) address, never the node's
+		// registered one, which is already public.
+		for _, e := range []string{c.ConfigErr, c.UsageErr} {
+			for _, m := range leak.FindAllString(e, -1) {
+				if !strings.Contains(n.Address, m) {
+					t.Errorf("%s: served error %q carries %q", n.Name, e, m)
+				}
+			}
+		}
 		if want := n.Want + n.Noted; want != "" && !strings.HasPrefix(c.ConfigErr, want+": ") {
 			t.Errorf("%s: served config error %q, want class %s", n.Name, c.ConfigErr, want)
 		}
@@ -169,6 +185,32 @@ func TestHostileFleetRound(t *testing.T) {
 		t.Error("the canary counted no connection from an unguarded client")
 	}
 }
+
+// staysOnLoopback stops the test before any round unless every
+// destination of the fleet names this machine, or is refused by address
+// validation or by the guard: a regression must fail here, not send a
+// packet (or a DNS query) off the machine.
+func staysOnLoopback(t *testing.T, f *hostile.Fleet, g *probe.Guard) {
+	t.Helper()
+	for _, d := range f.Destinations() {
+		u, err := url.Parse(d)
+		if err != nil || hostile.Loopback(u.Hostname()) {
+			continue // unparsable: never dialed
+		}
+		_, rawErr := probe.ValidateAddress(d, config.DefaultForbiddenHosts)
+		_, decodedErr := probe.ValidateAddress(u.Scheme+"://"+u.Host, config.DefaultForbiddenHosts)
+		if rawErr != nil && decodedErr != nil {
+			continue
+		}
+		if a, err := netip.ParseAddr(u.Hostname()); err == nil && g.Check(a) != nil {
+			continue
+		}
+		t.Fatalf("%s would be dialed off loopback: refused neither by validation nor by the guard", d)
+	}
+}
+
+// leak matches an IPv4 or IPv6 literal or a ":port" in a served error.
+var leak = regexp.MustCompile(`\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f]|::|:\d+`)
 
 func get(t *testing.T, h http.Handler, path string, want int) []byte {
 	t.Helper()
