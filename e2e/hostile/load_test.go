@@ -14,7 +14,7 @@ import (
 
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
-	"nodelist/internal/probe/hostile"
+	"nodelist/e2e/hostile"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server"
 )
