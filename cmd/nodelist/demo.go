@@ -35,7 +35,7 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := hist.Validate(); err != nil {
 		return usageError{err}
 	}
-	raiseFileLimit()
+	config.RaiseFileLimit()
 	f, err := simfleet.Start(ctx, fleet)
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)

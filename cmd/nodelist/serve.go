@@ -21,6 +21,6 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := hist.Validate(); err != nil {
 		return usageError{err}
 	}
-	raiseFileLimit()
+	config.RaiseFileLimit()
 	return runService(ctx, cfg, hist, cfg.Logger())
 }

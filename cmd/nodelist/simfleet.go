@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"nodelist/internal/config"
 	"nodelist/internal/simfleet"
 )
 
@@ -16,7 +17,7 @@ func simfleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parseFlags(fs, args, nil, stderr); err != nil {
 		return err
 	}
-	raiseFileLimit()
+	config.RaiseFileLimit()
 	fleet, err := simfleet.Start(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)

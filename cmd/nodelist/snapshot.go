@@ -24,7 +24,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
 		return err
 	}
-	raiseFileLimit()
+	config.RaiseFileLimit()
 	ref, client, err := newRefresher(&cfg, nil, cfg.Logger())
 	if err != nil {
 		return err
@@ -68,23 +68,11 @@ func isTerminal(w io.Writer) bool {
 
 // progress prints the round's progress on one terminal line until stopped.
 func progress(ref *refresh.Refresher, w io.Writer) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				st := ref.Status()
-				fmt.Fprintf(w, "\rprobed %d/%d nodes, %d responsive\n", st.Probed, st.Targets, st.Responsive)
-				return
-			case <-t.C:
-				st := ref.Status()
-				fmt.Fprintf(w, "\rprobed %d/%d nodes", st.Probed, st.Targets)
-			}
+	return ref.Watch(200*time.Millisecond, func(st refresh.Status, final bool) {
+		if final {
+			fmt.Fprintf(w, "\rprobed %d/%d nodes, %d responsive\n", st.Probed, st.Targets, st.Responsive)
+			return
 		}
-	}()
-	return func() { close(done); <-finished }
+		fmt.Fprintf(w, "\rprobed %d/%d nodes", st.Probed, st.Targets)
+	})
 }

@@ -77,6 +77,16 @@ func OpenFileLimit() int {
 	return int(min(l.Cur, 1<<20))
 }
 
+// RaiseFileLimit lifts the soft open-file limit to the hard one: each
+// node's pooled connections need descriptors.
+func RaiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
+
 // DefaultConcurrency bounds requests in flight by the open-file limit:
 // each needs a descriptor, and the listener's clients need theirs too.
 func DefaultConcurrency() int {
