@@ -101,6 +101,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 			problems = append(problems, "history writes failing, "+strconv.Itoa(ws.Backlog)+" rounds waiting: "+ws.LastError)
 		}
 	}
+	body["in_flight"] = s.budgets.counts()
 	if len(problems) > 0 {
 		status = "degraded"
 	}
