@@ -102,6 +102,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body["in_flight"] = s.budgets.counts()
+	if s.opts.Conns != nil {
+		body["connections"] = s.opts.Conns.Stats()
+	}
 	if len(problems) > 0 {
 		status = "degraded"
 	}

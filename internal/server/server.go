@@ -31,6 +31,9 @@ type Options struct {
 	// Limits bound the requests served at once, per class of route, and
 	// how slowly a client may read an answer.
 	Limits Limits
+	// Conns, when set, reports the listener's connection counts on
+	// /healthz.
+	Conns *ConnLimiter
 	// DebugRoundEvery is the least time between two rounds forced by
 	// /debug/node (10 s).
 	DebugRoundEvery time.Duration

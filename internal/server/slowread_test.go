@@ -33,9 +33,10 @@ func bigRefresher(size int) *countingRefresher {
 	return ref
 }
 
-// serveLoopback serves h with the service's http.Server on 127.0.0.1.
-// It returns the address and the count of the server's open sockets.
-func serveLoopback(t *testing.T, h http.Handler) (string, *socketCount) {
+// serveLoopback serves h with the service's http.Server on 127.0.0.1,
+// behind a connection limiter when lim is set. It returns the address,
+// the limiter and the count of the server's open sockets.
+func serveLoopback(t *testing.T, h http.Handler, lim *ConnLimits) (string, *ConnLimiter, *socketCount) {
 	t.Helper()
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,6 +47,12 @@ func serveLoopback(t *testing.T, h http.Handler) (string, *socketCount) {
 	log := slog.New(slog.DiscardHandler)
 	srv := HTTPServer(h, nil, log)
 	var serveOn net.Listener = ln
+	var cl *ConnLimiter
+	if lim != nil {
+		cl = LimitConns(ln, *lim, log)
+		srv.ConnState = cl.ConnState
+		serveOn = cl
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -55,7 +62,7 @@ func serveLoopback(t *testing.T, h http.Handler) (string, *socketCount) {
 		_ = srv.Close()
 		<-done
 	})
-	return ln.Addr().String(), sockets
+	return ln.Addr().String(), cl, sockets
 }
 
 // socketCount counts the server's open sockets, under any limiter, and
@@ -103,10 +110,10 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// dialTiny opens a connection whose receive buffer is as small as the
+// dialTiny opens a connection, from local if set, whose receive buffer is as small as the
 // kernel allows: a client that does not read stalls the server's write
 // once the server's send buffer is full.
-func dialTiny(t *testing.T, addr string) net.Conn {
+func dialTiny(t *testing.T, addr, local string) net.Conn {
 	t.Helper()
 	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
@@ -117,6 +124,9 @@ func dialTiny(t *testing.T, addr string) net.Conn {
 		}
 		return serr
 	}}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -148,11 +158,11 @@ func TestSlowReadersLeaveHealthAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, _ := serveLoopback(t, s)
+	addr, _, _ := serveLoopback(t, s, nil)
 
 	slow := make([]net.Conn, budget+extra)
 	for i := range slow {
-		slow[i] = dialTiny(t, addr)
+		slow[i] = dialTiny(t, addr, "")
 		if _, err := io.WriteString(slow[i], "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
@@ -227,12 +237,12 @@ func TestSlowReaderCutAtFloorRate(t *testing.T) {
 		defer finished.Add(1)
 		s.ServeHTTP(w, r)
 	})
-	addr, _ := serveLoopback(t, counted)
+	addr, _, _ := serveLoopback(t, counted, nil)
 	size := len(ref.holder.Load().All.Identity)
 
 	slow := make([]net.Conn, slowN)
 	for i := range slow {
-		slow[i] = dialTiny(t, addr)
+		slow[i] = dialTiny(t, addr, "")
 		if _, err := io.WriteString(slow[i], "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
