@@ -59,20 +59,30 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		Interval:        cfg.RefreshInterval,
 		Logger:          log,
 	})
-	sopts := server.Options{Refresher: ref, DebugEndpoints: cfg.DebugEndpoints, Logger: log}
+	maxConns := cfg.ConnBudget()
+	// crns.json readers may hold half the connections; the other half
+	// stays for the cheap routes, /healthz among them.
+	limits := server.Limits{Snapshot: max(1, maxConns/2), MinReadRate: cfg.MinReadRate}
+	if cfg.MinReadRate == 0 {
+		limits.MinReadRate = -1
+	}
+	sopts := server.Options{Refresher: ref, DebugEndpoints: cfg.DebugEndpoints, Logger: log, Limits: limits}
 	if hist != nil {
 		hist.seed(ctx, ref)
 		hist.start()
 		defer hist.stop(5 * time.Second)
 		sopts.History, sopts.Writer = hist.st, hist.writer
 	}
-	handler, err := server.New(sopts)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	conns := server.LimitConns(ln, server.ConnLimits{Max: maxConns, PerClient: cfg.MaxConnsPerClient}, log)
+	sopts.Conns = conns
+	handler, err := server.New(sopts)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	var certs *server.CertFiles
 	scheme := "http"
@@ -84,7 +94,9 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		scheme = "https"
 	}
 	srv := server.HTTPServer(handler, certs, log)
-	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL)
+	srv.ConnState = conns.ConnState
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL,
+		"max_conns", maxConns, "max_conns_per_client", cfg.MaxConnsPerClient)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -96,10 +108,10 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	serveErr := make(chan error, 1)
 	go func() {
 		if certs != nil {
-			serveErr <- srv.ServeTLS(ln, "", "")
+			serveErr <- srv.ServeTLS(conns, "", "")
 			return
 		}
-		serveErr <- srv.Serve(ln)
+		serveErr <- srv.Serve(conns)
 	}()
 
 	select {

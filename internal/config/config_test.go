@@ -79,3 +79,24 @@ func TestProbeOptionsGuard(t *testing.T) {
 		t.Error("--allow-private-targets left the guard on")
 	}
 }
+
+// TestConnBudget: the derived bound leaves the prober's share and the
+// reserve out of the open-file limit; --max-conns overrides it.
+func TestConnBudget(t *testing.T) {
+	c := Default()
+	p := c.ProbeOptions()
+	want := min(16384, max(64, OpenFileLimit()-p.MaxIdleConns-p.Concurrency-reservedFiles))
+	if got := c.ConnBudget(); got != want {
+		t.Errorf("derived bound %d with %d files, prober %d+%d; want %d", got, OpenFileLimit(), p.MaxIdleConns, p.Concurrency, want)
+	}
+	c.MaxConns = 500
+	if got := c.ConnBudget(); got != 500 {
+		t.Errorf("--max-conns 500: bound %d", got)
+	}
+	_, err := parse(t, []string{"--max-conns", "-1", "--max-conns-per-client", "-2", "--min-read-rate", "-3"}, nil)
+	for _, want := range []string{"--max-conns ", "--max-conns-per-client", "--min-read-rate"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}

@@ -46,3 +46,21 @@ func (c *Config) Logger() *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
+
+// Descriptors kept for everything but the prober and the clients: the
+// store (SQLite holds three per connection, five connections), logs, the
+// listener, TLS files, and headroom.
+const reservedFiles = 256
+
+// ConnBudget is the bound on open client connections: --max-conns, or
+// the open-file limit less the prober's share (its idle pool and its
+// requests in flight) and reservedFiles, at least 64 and at most 16384
+// (some 500 MB at about 30 KB a connection). Call it after raising the
+// open-file limit, as ProbeOptions.
+func (c *Config) ConnBudget() int {
+	if c.MaxConns > 0 {
+		return c.MaxConns
+	}
+	p := c.ProbeOptions()
+	return min(16384, max(64, OpenFileLimit()-p.MaxIdleConns-p.Concurrency-reservedFiles))
+}
