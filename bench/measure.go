@@ -57,7 +57,8 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "", nodelist, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
 		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
-		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn")
+		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn",
+		"--max-conns-per-client", "0") // wrk's connections and the bench's own all come from one address
 	if err != nil {
 		return nil, err
 	}

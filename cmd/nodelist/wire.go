@@ -73,6 +73,8 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rec.Start()
 	}
 	sopts.Refresher = ref
+	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	sopts.Limits, listen.Conns = server.LimitsFromConfig(&cfg, client.Files())
 	handler, err := server.New(sopts)
 	if err != nil {
 		return err
@@ -84,7 +86,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		defer close(refDone)
 		_ = ref.Run(runCtx)
 	}()
-	err = server.Run(runCtx, server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}, handler, log)
+	err = server.Run(runCtx, listen, handler, log)
 	cancel()
 	<-refDone
 	return err

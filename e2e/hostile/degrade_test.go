@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/e2e/hostile"
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
-	"nodelist/e2e/hostile"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server"
 )

@@ -16,10 +16,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"nodelist/e2e/hostile"
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
 	"nodelist/internal/probe"
-	"nodelist/e2e/hostile"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server"
 )

@@ -43,6 +43,9 @@ type Config struct {
 	AllowCIDRs          List
 	ForbiddenHosts      List
 	DebugEndpoints      bool
+	MaxConns            int
+	MaxConnsPerClient   int
+	MinReadRate         int
 	TLSCert             string
 	TLSKey              string
 	LogLevel            string
@@ -63,8 +66,14 @@ func Default() Config {
 		MaxBody:         1 << 20,
 		ForbiddenHosts:  List(DefaultForbiddenHosts),
 		DebugEndpoints:  true,
-		LogLevel:        "info",
-		LogFormat:       "text",
+		// A browser opens at most 6 connections to a host and HTTP
+		// clients' pools a few more: 64 leaves room for a NAT or a busy
+		// aggregator while no one address holds more than a sliver of
+		// the bound. Behind a reverse proxy, raise it (or set 0).
+		MaxConnsPerClient: 64,
+		MinReadRate:       32 << 10,
+		LogLevel:          "info",
+		LogFormat:         "text",
 	}
 }
 
@@ -117,6 +126,9 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RefreshInterval, "refresh-interval", c.RefreshInterval, "time between round starts in background mode")
 	fs.StringVar(&c.Mode, "mode", c.Mode, "when rounds run: background or on-demand")
 	fs.BoolVar(&c.DebugEndpoints, "debug-endpoints", c.DebugEndpoints, "serve /debug/task, /debug/node and /debug/nodes_aggregate")
+	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "most client connections open at once (0: the open-file limit less the prober's and the store's share, at most 16384)")
+	fs.IntVar(&c.MaxConnsPerClient, "max-conns-per-client", c.MaxConnsPerClient, "most connections open from one IPv4 address or IPv6 /64 (0: no bound; raise it behind a reverse proxy)")
+	fs.IntVar(&c.MinReadRate, "min-read-rate", c.MinReadRate, "slowest a client may read an answer, in bytes/s, after a 5 s grace; slower is cut off (0: only the 60 s write timeout)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file: serve HTTPS (with --tls-key); reloaded when the file changes")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file of --tls-cert")
 	c.RegisterLog(fs)
@@ -176,6 +188,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBody < 1024 || c.MaxBody > 1<<30 {
 		bad("--max-body %d: want 1024 to 1073741824 bytes", c.MaxBody)
+	}
+	if c.MaxConns < 0 || c.MaxConns > 1<<20 {
+		bad("--max-conns %d: want 0 (derived) to 1048576", c.MaxConns)
+	}
+	if c.MaxConnsPerClient < 0 {
+		bad("--max-conns-per-client %d: want 0 (no bound) or more", c.MaxConnsPerClient)
+	}
+	if c.MinReadRate < 0 || c.MinReadRate > 1<<30 {
+		bad("--min-read-rate %d: want 0 (none) to 1073741824 bytes/s", c.MinReadRate)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("--tls-cert and --tls-key: set both or neither")

@@ -51,3 +51,14 @@ func TestBadEnvironmentValueIsNamed(t *testing.T) {
 		t.Errorf("bad environment value: %v", err)
 	}
 }
+
+// The connection bounds are checked with the rest of the configuration;
+// the derived bound itself is the server's (server.ConnBudget).
+func TestConnFlagsValidated(t *testing.T) {
+	_, err := parse(t, []string{"--max-conns", "-1", "--max-conns-per-client", "-2", "--min-read-rate", "-3"}, nil)
+	for _, want := range []string{"--max-conns ", "--max-conns-per-client", "--min-read-rate"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}

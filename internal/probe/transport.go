@@ -141,6 +141,10 @@ func NewClient(o Options) *Client {
 // Options returns the options in force, defaults applied.
 func (c *Client) Options() Options { return c.opts }
 
+// Files is how many descriptors the client may hold at once: its idle
+// pool and its requests in flight.
+func (c *Client) Files() int { return c.opts.MaxIdleConns + c.opts.Concurrency }
+
 // CloseIdleConnections closes the pool's idle connections, at shutdown.
 func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 

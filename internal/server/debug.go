@@ -101,6 +101,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 			problems = append(problems, "history writes failing, "+strconv.Itoa(ws.Backlog)+" rounds waiting: "+ws.LastError)
 		}
 	}
+	body["in_flight"] = s.budgets.counts()
+	if s.opts.Conns != nil {
+		body["connections"] = s.opts.Conns.Stats()
+	}
 	if len(problems) > 0 {
 		status = "degraded"
 	}

@@ -8,23 +8,150 @@ import (
 	"time"
 )
 
-// limitInFlight answers 503 at once when max requests are already being
-// served, so a flood queues nowhere in the process: every request costs
-// a bounded amount however many clients arrive.
-func limitInFlight(max int, next http.Handler) http.Handler {
-	sem := make(chan struct{}, max)
+// class is the budget a route draws on. Each class has its own bound on
+// requests in flight, so that requests of one class never wait behind
+// another's: a crowd of slow crns.json readers leaves /healthz alone.
+type class int
+
+const (
+	// classCheap answers small bodies from memory: /healthz, the pages,
+	// one CRN, /debug/task, 404s. Its writes fit in the socket buffers.
+	classCheap class = iota
+	// classSnapshot writes large prebuilt bytes (crns.json, uptime.json,
+	// the raw registry): it costs nothing to compute, but a slow reader
+	// holds its slot for as long as the write lasts.
+	classSnapshot
+	// classCostly computes or waits: forced rounds and history queries.
+	classCostly
+	numClasses
+)
+
+func (c class) String() string {
+	return [...]string{"cheap", "snapshot", "costly"}[c]
+}
+
+// routeClasses maps a route's pattern, as registered on the mux, to its
+// class; unlisted routes are cheap.
+var routeClasses = map[string]class{
+	"GET /crns.json":             classSnapshot,
+	"GET /uptime.json":           classSnapshot,
+	"GET /debug/nodes_aggregate": classSnapshot,
+	"GET /debug/node":            classCostly,
+	"GET /crns/{hash}/history":   classCostly,
+	"GET /crns/{hash}/events":    classCostly,
+}
+
+// writeTimeout is the longest any answer may take to write, counted from
+// the start of its request.
+const writeTimeout = 60 * time.Second
+
+// Limits bound what requests cost at once. Zero fields take the defaults
+// in parentheses.
+type Limits struct {
+	// Requests served at once per class; more are answered 503 with
+	// Retry-After at once rather than queued. Cheap (1024), Snapshot
+	// (1024; the service ties it to its connection bound) and Costly
+	// (32: a forced round or a history query may take seconds).
+	Cheap, Snapshot, Costly int
+	// MinReadRate is the slowest a client may read, in bytes per second
+	// (32 KiB/s): each write must end within WriteGrace plus its size at
+	// this rate, and never later than 60 s after the request started.
+	// A client reading slower is cut off, so it holds its slot for a
+	// time bounded by what it asked for. Negative: only the 60 s bound.
+	MinReadRate int
+	// WriteGrace is added to every write deadline (5 s): room for the
+	// first round trips and a window still opening.
+	WriteGrace time.Duration
+}
+
+func (l *Limits) setDefaults() {
+	for _, p := range []struct {
+		v   *int
+		def int
+	}{{&l.Cheap, 1024}, {&l.Snapshot, 1024}, {&l.Costly, 32}, {&l.MinReadRate, 32 << 10}} {
+		if *p.v == 0 {
+			*p.v = p.def
+		}
+	}
+	if l.WriteGrace <= 0 {
+		l.WriteGrace = 5 * time.Second
+	}
+}
+
+// budgets holds one semaphore per class.
+type budgets [numClasses]chan struct{}
+
+func newBudgets(l Limits) *budgets {
+	var b budgets
+	for c, n := range [numClasses]int{classCheap: l.Cheap, classSnapshot: l.Snapshot, classCostly: l.Costly} {
+		b[c] = make(chan struct{}, n)
+	}
+	return &b
+}
+
+// inFlight returns the requests of class c being served.
+func (b *budgets) inFlight(c class) int { return len(b[c]) }
+
+// counts returns the requests being served, by class.
+func (b *budgets) counts() map[string]int {
+	m := make(map[string]int, numClasses)
+	for c := range numClasses {
+		m[c.String()] = b.inFlight(c)
+	}
+	return m
+}
+
+// limit answers 503 at once when the request's class is at its bound, so
+// a flood queues nowhere in the process, and paces the answer's writes.
+// The class is found from the pattern the mux would route to.
+func (s *Server) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := s.mux.Handler(r)
+		c := routeClasses[pattern]
 		select {
-		case sem <- struct{}{}:
+		case s.budgets[c] <- struct{}{}:
 		default:
 			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusServiceUnavailable, "too many requests in flight; retry shortly")
+			writeError(w, http.StatusServiceUnavailable, "too many "+c.String()+" requests in flight; retry shortly")
 			return
 		}
-		defer func() { <-sem }()
-		next.ServeHTTP(w, r)
+		defer func() { <-s.budgets[c] }()
+		next.ServeHTTP(s.pace(w), r)
 	})
 }
+
+// pace wraps w so that each write carries a deadline proportional to its
+// size; without a floor rate it returns w.
+func (s *Server) pace(w http.ResponseWriter) http.ResponseWriter {
+	if s.opts.Limits.MinReadRate < 0 {
+		return w
+	}
+	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w),
+		rate: float64(s.opts.Limits.MinReadRate), grace: s.opts.Limits.WriteGrace,
+		end: time.Now().Add(writeTimeout)}
+}
+
+// pacedWriter sets the connection's write deadline before each write:
+// grace plus the write's size at the floor rate, capped at end.
+type pacedWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	rate  float64 // bytes per second
+	grace time.Duration
+	end   time.Time
+}
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	d := time.Now().Add(p.grace + time.Duration(float64(len(b))/p.rate*float64(time.Second)))
+	if d.After(p.end) {
+		d = p.end
+	}
+	_ = p.rc.SetWriteDeadline(d) // unsupported only by test recorders
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (p *pacedWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // roundGate lets clients force refresh rounds no more often than once per
 // interval. Rounds never overlap anyway (the refresher coalesces them);

@@ -91,13 +91,15 @@ func TestDebugEndpointsCanBeDisabled(t *testing.T) {
 	}
 }
 
-func TestInFlightBound(t *testing.T) {
+// TestClassBudgets holds the only costly slot with a forced round: other
+// costly requests get 503, while snapshot and cheap requests, which have
+// budgets of their own, are served.
+func TestClassBudgets(t *testing.T) {
 	ref := newCountingRefresher()
-	s, err := New(Options{Refresher: ref, DebugEndpoints: true, MaxInFlight: 1})
+	s, err := New(Options{Refresher: ref, DebugEndpoints: true, Limits: Limits{Costly: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One request holds the only slot, blocked in a forced round.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -107,16 +109,57 @@ func TestInFlightBound(t *testing.T) {
 	for ref.rounds.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond) // poll until the first request holds its slot
 	}
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/crns.json", nil))
-	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("request beyond the bound: %d, want 503 with Retry-After", rec.Code)
+	code := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Header().Get("Retry-After")
+	}
+	for _, p := range []string{"/debug/node", "/crns/x/history", "/crns/x/events"} {
+		if c, retry := code(p); c != http.StatusServiceUnavailable || retry == "" {
+			t.Errorf("%s beyond the costly bound: %d, want 503 with Retry-After", p, c)
+		}
+	}
+	for _, p := range []string{"/crns.json", "/healthz", "/debug/task", "/"} {
+		if c, _ := code(p); c != http.StatusOK {
+			t.Errorf("%s while the costly class is full: %d, want 200", p, c)
+		}
 	}
 	close(ref.release)
 	<-done
-	rec = httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/crns.json", nil))
-	if rec.Code != http.StatusOK {
-		t.Errorf("request after the slot freed: %d, want 200", rec.Code)
+	if c, _ := code("/crns/x/history"); c != http.StatusNotFound { // no store: 404, past the budget
+		t.Errorf("costly request after the slot freed: %d, want 404 from the handler", c)
+	}
+}
+
+// TestRouteClasses pins each route's class, so that renaming a route
+// cannot silently move it into the cheap budget.
+func TestRouteClasses(t *testing.T) {
+	s, err := New(Options{Refresher: newCountingRefresher(), DebugEndpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, path string
+		want         class
+	}{
+		{"GET", "/crns.json", classSnapshot},
+		{"HEAD", "/crns.json?filter_inactive=true", classSnapshot},
+		{"GET", "/uptime.json", classSnapshot},
+		{"GET", "/debug/nodes_aggregate", classSnapshot},
+		{"GET", "/debug/node", classCostly},
+		{"GET", "/crns/abc/history?step=1h", classCostly},
+		{"GET", "/crns/abc/events", classCostly},
+		{"GET", "/crns/abc.json", classCheap},
+		{"GET", "/healthz", classCheap},
+		{"GET", "/debug/task", classCheap},
+		{"GET", "/", classCheap},
+		{"GET", "/debug.html", classCheap},
+		{"GET", "/nope", classCheap},
+		{"OPTIONS", "/crns.json", classCheap},
+	} {
+		_, pattern := s.mux.Handler(httptest.NewRequest(tc.method, tc.path, nil))
+		if got := routeClasses[pattern]; got != tc.want {
+			t.Errorf("%s %s (pattern %q): class %s, want %s", tc.method, tc.path, pattern, got, tc.want)
+		}
 	}
 }

@@ -14,12 +14,14 @@ import (
 type ListenOptions struct {
 	Addr             string // host:port
 	TLSCert, TLSKey  string // PEM files; HTTPS when set
+	Conns            ConnLimits
 	ShutdownDeadline time.Duration
 }
 
-// Run serves h until ctx ends, then shuts down gracefully: requests in
-// flight get up to ShutdownDeadline (10 s) to finish.
-func Run(ctx context.Context, o ListenOptions, h http.Handler, log *slog.Logger) error {
+// Run serves s until ctx ends, then shuts down gracefully: requests in
+// flight get up to ShutdownDeadline (10 s) to finish. Connections are
+// bounded as o.Conns says, and /healthz reports their counts.
+func Run(ctx context.Context, o ListenOptions, s *Server, log *slog.Logger) error {
 	if o.ShutdownDeadline <= 0 {
 		o.ShutdownDeadline = 10 * time.Second
 	}
@@ -36,15 +38,19 @@ func Run(ctx context.Context, o ListenOptions, h http.Handler, log *slog.Logger)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := HTTPServer(h, certs, log)
-	log.Info("serving", "url", scheme+"://"+ln.Addr().String())
+	conns := LimitConns(ln, o.Conns, log)
+	s.opts.Conns = conns
+	srv := HTTPServer(s, certs, log)
+	srv.ConnState = conns.ConnState
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String(),
+		"max_conns", o.Conns.Max, "max_conns_per_client", o.Conns.PerClient)
 	serveErr := make(chan error, 1)
 	go func() {
 		if certs != nil {
-			serveErr <- srv.ServeTLS(ln, "", "")
+			serveErr <- srv.ServeTLS(conns, "", "")
 			return
 		}
-		serveErr <- srv.Serve(ln)
+		serveErr <- srv.Serve(conns)
 	}()
 	select {
 	case <-ctx.Done():

@@ -28,9 +28,12 @@ type Options struct {
 	Refresher      Refresher
 	DebugEndpoints bool
 	Logger         *slog.Logger
-	// MaxInFlight bounds the requests served at once; more are answered
-	// 503 at once (1024).
-	MaxInFlight int
+	// Limits bound the requests served at once, per class of route, and
+	// how slowly a client may read an answer.
+	Limits Limits
+	// Conns, when set, reports the listener's connection counts on
+	// /healthz.
+	Conns *ConnLimiter
 	// DebugRoundEvery is the least time between two rounds forced by
 	// /debug/node (10 s).
 	DebugRoundEvery time.Duration
@@ -49,6 +52,7 @@ type Server struct {
 	pages   map[string]page
 	handler http.Handler
 	gate    *roundGate
+	budgets *budgets
 	uptimes uptimeCache
 }
 
@@ -57,19 +61,20 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.MaxInFlight <= 0 {
-		opts.MaxInFlight = 1024
-	}
+	opts.Limits.setDefaults()
 	if opts.DebugRoundEvery <= 0 {
 		opts.DebugRoundEvery = 10 * time.Second
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery}}
+	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery},
+		budgets: newBudgets(opts.Limits)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
 	s.routes()
-	s.handler = limitInFlight(opts.MaxInFlight, cors(s.mux))
+	// The budgets sit inside cors so that a 503 can be read by pages
+	// of other origins too.
+	s.handler = cors(s.limit(s.mux))
 	return s, nil
 }
 

@@ -1,0 +1,291 @@
+package server
+
+import (
+	"bufio"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// keepAlive dials addr from local (any loopback address), asks for
+// /healthz and leaves the connection open and idle. It returns the
+// connection and the status, 0 when the server closed it unanswered.
+func keepAlive(t *testing.T, addr, local string) (net.Conn, int) {
+	t.Helper()
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if local != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, ask(c)
+}
+
+// ask sends GET /healthz on c and reads the whole answer within 10 s;
+// 0 when the connection was closed instead.
+func ask(c net.Conn) int {
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+		return 0
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+func newPlainServer(t *testing.T) *Server {
+	t.Helper()
+	ref := newCountingRefresher()
+	close(ref.release)
+	s, err := New(Options{Refresher: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestConnBoundReclaimsIdle opens 80 keep-alive connections, each left
+// idle after one answer, against a bound of 50: the server never holds
+// more than 50, the longest-idle ones are closed to make room, and a
+// well-behaved client is still answered.
+func TestConnBoundReclaimsIdle(t *testing.T) {
+	const bound, clients = 50, 80
+	addr, cl, sockets := serveLoopback(t, newPlainServer(t), &ConnLimits{Max: bound, PressureIdle: time.Hour})
+	conns := make([]net.Conn, clients)
+	answered := 0
+	for i := range conns {
+		var code int
+		conns[i], code = keepAlive(t, addr, "")
+		if code == http.StatusOK {
+			answered++
+		}
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("well-behaved client after %d idle connections: %v", clients, err)
+	}
+	resp.Body.Close()
+	alive := 0
+	for _, c := range conns {
+		if ask(c) == http.StatusOK {
+			alive++
+		}
+	}
+	st := cl.Stats()
+	_, socketPeak := sockets.get()
+	t.Logf("bound %d: %d idle clients answered, well-behaved client %d, afterwards %d of %d still open; "+
+		"limiter %+v; sockets peak %d", bound, answered, resp.StatusCode, alive, clients, st, socketPeak)
+	if answered != clients || resp.StatusCode != http.StatusOK {
+		t.Errorf("answered %d of %d idle clients and the well-behaved one with %d; want all 200", answered, clients, resp.StatusCode)
+	}
+	if st.Peak > bound || st.Open > bound {
+		t.Errorf("limiter held %d open (peak %d), bound %d", st.Open, st.Peak, bound)
+	}
+	// The socket being accepted is counted before it is judged: one more.
+	if socketPeak > bound+1 {
+		t.Errorf("server sockets peaked at %d, bound %d", socketPeak, bound)
+	}
+	if st.Refused != 0 || st.Reclaimed < clients+1-bound {
+		t.Errorf("refused %d, reclaimed %d; want 0 refused and at least %d reclaimed", st.Refused, st.Reclaimed, clients+1-bound)
+	}
+	if alive > bound {
+		t.Errorf("%d idle connections still answer, bound %d", alive, bound)
+	}
+}
+
+// TestConnPerClientBound, against a per-client bound of 5: a client
+// whose 5 connections are all busy (stalled reading crns.json) has 7
+// more closed unanswered, while another address is served; a client
+// whose connections are idle gets its 8 answered, its own longest-idle
+// ones closed to make room.
+func TestConnPerClientBound(t *testing.T) {
+	const perClient, more = 5, 7
+	s, err := New(Options{Refresher: bigRefresher(8 << 20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, cl, _ := serveLoopback(t, s, &ConnLimits{Max: 50, PerClient: perClient, PressureIdle: time.Hour})
+	for range perClient {
+		c := dialTiny(t, addr, "127.0.0.3")
+		if _, err := io.WriteString(c, "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.budgets.inFlight(classSnapshot) < perClient && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // poll until each stalls in its write
+	}
+	busy := map[int]int{}
+	for range more {
+		_, code := keepAlive(t, addr, "127.0.0.3")
+		busy[code]++
+	}
+	_, other := keepAlive(t, addr, "127.0.0.2")
+	st := cl.Stats()
+	t.Logf("127.0.0.3, %d busy, %d more: %v (0: closed unanswered); 127.0.0.2: %d; limiter %+v", perClient, more, busy, other, st)
+	if busy[0] != more || st.RefusedPerClient != more {
+		t.Errorf("a client with %d busy connections opening %d more: %v, %d refused; want all %d refused",
+			perClient, more, busy, st.RefusedPerClient, more)
+	}
+	if other != http.StatusOK {
+		t.Errorf("another client: %d, want 200", other)
+	}
+
+	idle := make([]net.Conn, perClient+3)
+	answered := 0
+	for i := range idle {
+		var code int
+		if idle[i], code = keepAlive(t, addr, "127.0.0.4"); code == http.StatusOK {
+			answered++
+		}
+	}
+	alive := 0
+	for _, c := range idle {
+		if ask(c) == http.StatusOK {
+			alive++
+		}
+	}
+	st2 := cl.Stats()
+	t.Logf("127.0.0.4, %d idle connections in turn: %d answered, %d still open; limiter %+v", len(idle), answered, alive, st2)
+	if answered != len(idle) || alive != perClient || st2.Reclaimed-st.Reclaimed != 3 || st2.RefusedPerClient != st.RefusedPerClient {
+		t.Errorf("a client opening %d idle connections: %d answered, %d still open, %d reclaimed, %d more refused; "+
+			"want all answered, %d open, 3 reclaimed, none refused", len(idle), answered, alive,
+			st2.Reclaimed-st.Reclaimed, st2.RefusedPerClient-st.RefusedPerClient, perClient)
+	}
+}
+
+// TestIdleClosedSoonerUnderPressure: 15 idle connections against a bound
+// of 20 put the server past half its bound, so idle connections are
+// closed after 100 ms (not the 120 s idle timeout), oldest first, until
+// no more than half the bound are open.
+func TestIdleClosedSoonerUnderPressure(t *testing.T) {
+	const bound, idle = 20, 15
+	addr, cl, _ := serveLoopback(t, newPlainServer(t), &ConnLimits{Max: bound, PressureIdle: 100 * time.Millisecond})
+	conns := make([]net.Conn, idle)
+	for i := range conns {
+		conns[i], _ = keepAlive(t, addr, "")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for cl.Stats().Open > bound/2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := cl.Stats()
+	alive := 0
+	for _, c := range conns {
+		if ask(c) == http.StatusOK {
+			alive++
+		}
+	}
+	t.Logf("%d idle connections, bound %d: %+v; %d still answer", idle, bound, st, alive)
+	if st.Open != bound/2 || st.Reclaimed != idle-bound/2 {
+		t.Errorf("under pressure: %d open, %d reclaimed; want %d and %d", st.Open, st.Reclaimed, bound/2, idle-bound/2)
+	}
+	if alive != bound/2 {
+		t.Errorf("%d connections still answer, want %d", alive, bound/2)
+	}
+}
+
+// TestConnLimiterRules drives the limiter with explicit clocks: no
+// expiry at or below half the bound, expiry oldest first above it, and
+// at the bound the longest-idle connection makes room or, with none
+// idle, the new one is refused.
+func TestConnLimiterRules(t *testing.T) {
+	l := LimitConns(nil, ConnLimits{Max: 4, PressureIdle: 5 * time.Second}, slog.New(slog.DiscardHandler))
+	defer l.timer.Stop()
+	t0 := time.Now()
+	pipe := func() net.Conn {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return a
+	}
+	admit := func(at time.Time) *limitedConn {
+		c, victims := l.admit(pipe(), at)
+		closeAll(victims)
+		return c
+	}
+	expire := func(at time.Time) int {
+		l.mu.Lock()
+		v := l.expire(at)
+		l.mu.Unlock()
+		closeAll(v)
+		return len(v)
+	}
+	a, b := admit(t0), admit(t0.Add(time.Second))
+	if n := expire(t0.Add(time.Hour)); n != 0 {
+		t.Errorf("2 open of 4: %d expired, want 0 (no pressure)", n)
+	}
+	c := admit(t0.Add(2 * time.Second))
+	if n := expire(t0.Add(4 * time.Second)); n != 0 {
+		t.Errorf("3 open of 4, idle 4 s at most: %d expired, want 0", n)
+	}
+	if n := expire(t0.Add(5 * time.Second)); n != 1 || !a.released || b.released {
+		t.Errorf("3 open of 4, oldest idle 5 s: %d expired (a %v, b %v), want a alone", n, a.released, b.released)
+	}
+	l.ConnState(b, http.StateActive)
+	l.ConnState(c, http.StateActive)
+	d, e := admit(t0.Add(6*time.Second)), admit(t0.Add(6*time.Second))
+	if d == nil || e == nil || l.Stats().Open != 4 {
+		t.Fatalf("admitting up to the bound: %v %v, open %d", d, e, l.Stats().Open)
+	}
+	// At the bound: d (idle the longest of d and e) makes room for f.
+	if f := admit(t0.Add(6 * time.Second)); f == nil || !d.released || e.released {
+		t.Errorf("at the bound with idle connections: admitted %v, d released %v, e released %v", f != nil, d.released, e.released)
+	}
+	for _, c := range []*limitedConn{b, c, e} {
+		l.ConnState(c, http.StateActive)
+	}
+	l.ConnState(l.idle.Front().Value.(*limitedConn), http.StateActive)
+	if g := admit(t0.Add(7 * time.Second)); g != nil {
+		t.Errorf("at the bound with none idle: admitted, want refused")
+	}
+	if st := l.Stats(); st.Open != 4 || st.Peak != 4 || st.Refused != 1 || st.Reclaimed != 2 {
+		t.Errorf("stats %+v, want 4 open, peak 4, 1 refused, 2 reclaimed", st)
+	}
+}
+
+// TestLimitedOfUnderTLS: the ConnState hook receives the TLS connection
+// that wraps the limiter's; idle tracking must still find it.
+func TestLimitedOfUnderTLS(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	lc := &limitedConn{Conn: a}
+	if got := limitedOf(tls.Server(lc, &tls.Config{})); got != lc {
+		t.Errorf("limitedOf(tls.Server(c)) = %p, want %p", got, lc)
+	}
+	if got := limitedOf(a); got != nil {
+		t.Errorf("limitedOf of a foreign connection = %p, want nil", got)
+	}
+}
+
+func TestClientOf(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"192.0.2.7:5000", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:5000", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:5000", "2001:db8:1:2::"},
+		{"[2001:db8:1:2:bbbb::9]:6000", "2001:db8:1:2::"},
+		{"[fe80::1%eth0]:80", "fe80::"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := clientOf(a); got != netip.MustParseAddr(tc.want) {
+			t.Errorf("clientOf(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
+	}
+}
