@@ -86,6 +86,8 @@ func TestCRNsFilterInactive(t *testing.T) {
 		{"?filter_inactive=Yes", 200, []string{"act"}},
 		{"?filter_inactive=on", 200, []string{"act"}},
 		{"?filter_inactive=off", 200, []string{"ina", "act"}},
+		{"?filter_inactive=T", 200, []string{"act"}}, // pydantic 2's short spellings
+		{"?filter_inactive=n", 200, []string{"ina", "act"}},
 		{"?filter_inactive=maybe", 422, nil},
 		{"?filter_inactive=", 422, nil},
 	}
