@@ -136,6 +136,9 @@ func plan(o Options) ([]*node, []ccn) {
 		}
 		nd.payloadSeed = pr.Uint64()
 	}
+	if o.Eras {
+		assignEras(nodes)
+	}
 	linkCCNs(ccns, nodes)
 	return nodes, ccns
 }
