@@ -69,7 +69,7 @@ var eraWants = map[string]eraWant{
 		devices:   []verdict{{"10de:1eb8", "Tesla T4", false}, {"10de:2684", "RTX 4090", true}},
 		available: []verdict{{"10de:1eb8", "Tesla T4", false}, {"10de:2684", "RTX 4090", true}}},
 	"version-unavailable": {version: "version-unavailable", gpu: ptr(false), conf: ptr(false), qemu: ptr(true),
-		receiver: ptr("0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e")},
+		receiver: ptr("0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e"), vm: true},
 }
 
 // eraCRN is the part of a served CRN the era tests read.

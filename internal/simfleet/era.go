@@ -140,7 +140,7 @@ var eras = []era{
 		ipv6Host: true, ipv6VM: true},
 	{name: "version-unavailable", version: "version-unavailable", pydantic2: true, computing: fullComputing,
 		payment: currentPayment, receiver: "0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e", vmID: DefaultVMID, gpu: &eraGPU{},
-		ipv6Host: false, ipv6VM: false},
+		ipv6Host: false, ipv6VM: true},
 }
 
 // EraNames lists the eras a fleet with Options.Eras has, one node each.

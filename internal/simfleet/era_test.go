@@ -49,7 +49,7 @@ func TestEraAnswers(t *testing.T) {
 			"model-null":     {has(usage, `"model":null`), has(usage, `"model":"H100"`)},
 			"1.11": {has(cfg, `"PAYMENT_RECEIVER_ADDRESS": null`), has(cfg, `"node_hash": "`+n.Hash+`"`),
 				has(usage, `"model":"Tesla T4"`), has(cfg, `"ENABLE_CONFIDENTIAL_COMPUTING": true`)},
-			"version-unavailable": {!n.IPv6Host},
+			"version-unavailable": {!n.IPv6Host, n.IPv6VM},
 		}[n.Era]
 		for i, ok := range checks {
 			if !ok {
