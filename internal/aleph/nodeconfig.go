@@ -23,8 +23,11 @@ type NodeConfig struct {
 }
 
 // DecodeConfig reads a node's /status/config body, which must be a JSON
-// object. Fields of the wrong type become nil and are described in the
-// returned problems (not an error: the rest of the config is still good).
+// object. Every aleph-vm era is valid: 0.4.x has no "computing" block,
+// releases before 1.4 no ENABLE_GPU_SUPPORT, 1.11 may write a null
+// PAYMENT_RECEIVER_ADDRESS; what a node does not say is nil, and no
+// problem. Fields of the wrong type become nil too and are described in
+// the returned problems (not an error: the rest of the config is good).
 func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
 	if err := CheckDepth(body, MaxDepth); err != nil {
 		return NodeConfig{}, nil, fmt.Errorf("config: %w", err)
@@ -53,23 +56,19 @@ func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
 	return cfg, problems, nil
 }
 
-// object returns top[key] as an object. A missing key is noted when note is
-// not nil; a key of the wrong type always is.
+// object returns top[key] as an object. A missing or null block is no
+// problem (older releases lack some); one of another type is noted when
+// note is not nil.
 func object(top map[string]json.RawMessage, key string, note func(string, ...any)) (map[string]json.RawMessage, bool) {
 	raw, present := top[key]
 	if !present || isNull(raw) {
-		if note != nil {
-			note("%s missing", key)
-		}
 		return nil, false
 	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
-		problems := note
-		if problems == nil {
-			return nil, false
+		if note != nil {
+			note("%s is not an object", key)
 		}
-		problems("%s is not an object", key)
 		return nil, false
 	}
 	return m, true

@@ -17,15 +17,22 @@ type GPU struct {
 // Settings is what the service reads of the settings aggregate.
 type Settings struct {
 	CompatibleGPUs []GPU
+	// LastCRNVersion is the aggregate's last_crn_version, the release the
+	// network expects compute nodes to run; "" when it names none.
+	LastCRNVersion string
 	byID           map[string]*GPU
 }
 
-// ParseSettings decodes the settings aggregate.
+// ParseSettings decodes the settings aggregate. By default it is read from
+// DefaultSettingsAddress, the owner aleph-vm (SETTINGS_AGGREGATE_ADDRESS)
+// and aleph-sdk-python's Settings service read, so that GPUs are judged
+// by the list the nodes and the deployers use.
 func ParseSettings(body []byte) (*Settings, error) {
 	var agg struct {
 		Data struct {
 			Settings struct {
-				CompatibleGPUs *[]GPU `json:"compatible_gpus"`
+				CompatibleGPUs *[]GPU          `json:"compatible_gpus"`
+				LastCRNVersion json.RawMessage `json:"last_crn_version"`
 			} `json:"settings"`
 		} `json:"data"`
 	}
@@ -35,7 +42,10 @@ func ParseSettings(body []byte) (*Settings, error) {
 	if agg.Data.Settings.CompatibleGPUs == nil {
 		return nil, errors.New("decode settings aggregate: no data.settings.compatible_gpus list")
 	}
-	return NewSettings(*agg.Data.Settings.CompatibleGPUs), nil
+	s := NewSettings(*agg.Data.Settings.CompatibleGPUs)
+	// Kept for what it says, never a reason to refuse the GPU list.
+	_ = json.Unmarshal(agg.Data.Settings.LastCRNVersion, &s.LastCRNVersion)
+	return s, nil
 }
 
 // NewSettings builds the lookup for a list of compatible GPUs.

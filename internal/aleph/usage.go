@@ -16,15 +16,16 @@ import (
 // strictest clients, with the GPU lists the served contract derives from it.
 type Usage struct {
 	JSON                json.RawMessage // the normalised system_usage object
-	Compatible          json.RawMessage // devices whose device_id is in the settings list
+	Compatible          json.RawMessage // devices judged compatible (see judge)
 	CompatibleAvailable json.RawMessage // the same for available_devices
 }
 
-// NormalizeUsage turns a node's usage body into what strict clients accept
-// without removing anything: whole-number floats become integers, missing
-// or null GPU lists become [], and every GPU entry gets "compatible" and
-// "model" when absent (from settings, which may be nil). A body that cannot
-// be made valid is an error saying which field is wrong.
+// NormalizeUsage turns a node's usage body, as any aleph-vm release writes
+// it, into what strict clients accept without removing anything:
+// whole-number floats become integers, a missing or null "gpu" or GPU list
+// becomes [], a missing "active" is true, and every GPU entry is judged
+// against settings (which may be nil; see judge). A body that cannot be
+// made valid is an error saying which field is wrong.
 func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	if err := CheckDepth(body, MaxDepth); err != nil {
 		return Usage{}, fmt.Errorf("usage: %w", err)
@@ -67,7 +68,11 @@ func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	n.str(pcpu, "properties.cpu.architecture", "architecture")
 	n.str(pcpu, "properties.cpu.vendor", "vendor")
 	n.strings(pcpu, "properties.cpu.features", "features")
-	if _, ok := top["active"].(bool); !ok {
+	switch top["active"].(type) {
+	case bool:
+	case nil:
+		top["active"] = true // aleph-vm's default: a node that does not say is active
+	default:
 		n.fail("active", "a boolean", top["active"])
 	}
 
@@ -86,8 +91,8 @@ func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	}
 	var u Usage
 	u.JSON = encode(top)
-	u.Compatible = encode(compatible(devices, settings))
-	u.CompatibleAvailable = encode(compatible(available, settings))
+	u.Compatible = encode(compatible(devices))
+	u.CompatibleAvailable = encode(compatible(available))
 	return u, nil
 }
 
@@ -189,64 +194,6 @@ func (n *normaliser) timestamp(m map[string]any, path, key string) {
 		return
 	}
 	n.fail(path, "an RFC 3339 time", s)
-}
-
-var gpuStrings = []string{"vendor", "device_name", "device_class", "pci_host", "device_id"}
-
-// gpuList checks gpu[key], a list of GPU entries, fills each entry's
-// "compatible" and "model" when absent, and returns the entries.
-func (n *normaliser) gpuList(gpu map[string]any, key string, settings *Settings) []map[string]any {
-	if gpu[key] == nil {
-		gpu[key] = []any{}
-		return nil
-	}
-	list, ok := gpu[key].([]any)
-	if !ok {
-		n.fail("gpu."+key, "a list", gpu[key])
-		return nil
-	}
-	out := make([]map[string]any, 0, len(list))
-	for i, e := range list {
-		path := fmt.Sprintf("gpu.%s[%d]", key, i)
-		d, ok := e.(map[string]any)
-		if !ok {
-			n.fail(path, "an object", e)
-			return nil
-		}
-		for _, k := range gpuStrings {
-			n.str(d, path+"."+k, k)
-		}
-		if n.err != nil {
-			return nil
-		}
-		match := settings.Lookup(d["device_id"].(string))
-		if _, present := d["compatible"]; !present {
-			d["compatible"] = match != nil
-		} else if _, ok := d["compatible"].(bool); !ok {
-			n.fail(path+".compatible", "a boolean", d["compatible"])
-		}
-		if _, present := d["model"]; !present {
-			if match != nil && match.Model != "" {
-				d["model"] = match.Model
-			} else {
-				d["model"] = d["device_name"]
-			}
-		} else {
-			n.str(d, path+".model", "model")
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
-func compatible(entries []map[string]any, settings *Settings) []any {
-	out := []any{}
-	for _, d := range entries {
-		if settings.Lookup(d["device_id"].(string)) != nil {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // wholeToInt rewrites numbers written with a fraction or exponent that are

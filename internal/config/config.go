@@ -17,7 +17,7 @@ import (
 const (
 	DefaultAPIURL          = "https://official.aleph.cloud"
 	DefaultRegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
-	DefaultSettingsAddress = "0xA07B1214bAe0D5ccAA25449C3149c0aC83658874"
+	DefaultSettingsAddress = "0xFba561a84A537fCaa567bb7A2257e7142701ae2A"
 	DefaultMode            = "background"
 )
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"nodelist/internal/aleph"
@@ -39,17 +40,7 @@ func askIPv6(ctx context.Context, c *Client, addr string, r *Result) Response {
 		vmID = aleph.DefaultCheckVMID
 	}
 	if aleph.UsesLegacyIPv6(version) {
-		resp := c.Get(ctx, addr+strings.Replace(legacyIPv6Path, "%s", vmID, 1))
-		if resp.Err != nil {
-			return resp
-		}
-		var v struct{ Result *bool }
-		if json.Unmarshal(resp.Body, &v) != nil || v.Result == nil {
-			resp.Err, resp.Body = Errorf(ClassInvalidJSON, "IPv6 answer has no boolean result"), nil
-			return resp
-		}
-		resp.Body = ipv6JSON(*v.Result, *v.Result)
-		return resp
+		return legacyIPv6(c.Get(ctx, addr+strings.Replace(legacyIPv6Path, "%s", vmID, 1)))
 	}
 	resp := c.Get(ctx, addr+IPv6Path)
 	if resp.Err != nil {
@@ -61,6 +52,30 @@ func askIPv6(ctx context.Context, c *Client, addr string, r *Result) Response {
 		return resp
 	}
 	resp.Body = ipv6JSON(*v.Host, *v.VM)
+	return resp
+}
+
+// legacyIPv6 reads the diagnostic VM's answer to /ip/6: {"result": true}
+// with 200, or {"result": false, "failures": [...]} with 503. A 503 that
+// carries a boolean result is an answer (IPv6 down), not a failed probe.
+func legacyIPv6(resp Response) Response {
+	body := resp.Body
+	if resp.Err != nil {
+		if resp.Err.Class != ClassHTTPStatus || resp.Status != http.StatusServiceUnavailable {
+			return resp
+		}
+		body = resp.ErrBody
+	}
+	resp.ErrBody = nil
+	var v struct{ Result *bool }
+	if json.Unmarshal(body, &v) != nil || v.Result == nil {
+		if resp.Err == nil {
+			resp.Err = Errorf(ClassInvalidJSON, "IPv6 answer has no boolean result")
+		}
+		resp.Body = nil
+		return resp
+	}
+	resp.Err, resp.Body = nil, ipv6JSON(*v.Result, *v.Result)
 	return resp
 }
 

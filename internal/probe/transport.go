@@ -204,6 +204,10 @@ type Response struct {
 	Latency time.Duration
 	At      time.Time // when the response (or the failure) arrived
 	Err     *Error
+	// ErrBody is the body of an answer whose status is not 200, for the
+	// probes that give one a meaning (a diagnostic VM reports IPv6 down
+	// as a 503 with a JSON result).
+	ErrBody []byte
 }
 
 // Get fetches url and reads its body, up to the size cap. Any status but
@@ -257,6 +261,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
 		r.Err = Errorf(ClassHTTPStatus, "HTTP %d", resp.StatusCode)
+		r.ErrBody = body
 	default:
 		r.Body = body
 	}

@@ -183,13 +183,14 @@ func TestRoundAgainstFleet(t *testing.T) {
 		want := map[simfleet.Kind]probe.Class{simfleet.KindOK: "", simfleet.KindFailing: probe.ClassHTTPStatus,
 			simfleet.KindHung: probe.ClassTimeout, simfleet.KindInvalidJSON: probe.ClassInvalidJSON,
 			simfleet.KindInvalidAddress: probe.ClassInvalidAddress}[n.Kind]
-		if got := classes[n.Hash]; got != want && !(n.Kind == simfleet.KindOK && got == probe.ClassInvalidData) {
+		if got := classes[n.Hash]; got != want {
 			t.Errorf("node %d (%s): config class %q, want %q (%s)", n.Index, n.Kind, got, want, c.ConfigErr)
 		}
 		switch n.Kind {
 		case simfleet.KindOK:
-			if !c.ConfigFromCRN || c.ConfigAt == nil || c.Version == nil || *c.Version != n.Version {
-				t.Errorf("node %d: config %v at %v version %v, want version %s", n.Index, c.ConfigFromCRN, c.ConfigAt, c.Version, n.Version)
+			if !c.ConfigFromCRN || c.ConfigAt == nil || c.Version == nil || *c.Version != n.Version || c.ConfigErr != "None" {
+				t.Errorf("node %d: config %v at %v version %v error %q, want version %s and no error",
+					n.Index, c.ConfigFromCRN, c.ConfigAt, c.Version, c.ConfigErr, n.Version)
 			}
 			if c.UsageErr != "None" || c.UsageAt == nil || string(c.SystemUsage) == "null" {
 				t.Errorf("node %d: usage error %q", n.Index, c.UsageErr)

@@ -192,13 +192,22 @@ type Status struct {
 	Responsive    int    `json:"responsive"` // nodes whose config probe succeeded last round
 	Probed        int    `json:"probed"`     // nodes done in the current or last round
 	Targets       int    `json:"targets"`    // nodes of the current or last round
+
+	// LastCRNVersion is the settings aggregate's last_crn_version, the
+	// release the network expects nodes to run; "" until settings name
+	// one. Later work compares each node's version with it.
+	LastCRNVersion string `json:"-"`
 }
 
 // Status returns the current round status.
 func (r *Refresher) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.status
+	st := r.status
+	if r.settings != nil {
+		st.LastCRNVersion = r.settings.LastCRNVersion
+	}
+	return st
 }
 
 func (r *Refresher) String() string {

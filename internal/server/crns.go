@@ -16,8 +16,9 @@ func (s *Server) crns(w http.ResponseWriter, r *http.Request) {
 	if vals, ok := r.URL.Query()["filter_inactive"]; ok && len(vals) > 0 {
 		b, ok := ParseBool(vals[0])
 		if !ok {
-			writeError(w, http.StatusUnprocessableEntity,
-				"filter_inactive: "+quoteShort(vals[0])+" is not a boolean (true/false, 1/0, yes/no, on/off)")
+			writeErrorDetail(w, http.StatusUnprocessableEntity,
+				"filter_inactive: "+quoteShort(vals[0])+" is not a boolean (true/false, 1/0, yes/no, on/off, t/f, y/n)",
+				boolDetail("filter_inactive", vals[0]))
 			return
 		}
 		activeOnly = b
@@ -78,12 +79,13 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 	return false
 }
 
-// ParseBool reads the boolean spellings clients send in a query string.
+// ParseBool reads the boolean spellings clients send in a query string:
+// those FastAPI (pydantic 2) accepts, in any case.
 func ParseBool(s string) (value, ok bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1", "yes", "on":
+	case "true", "1", "yes", "on", "t", "y":
 		return true, true
-	case "false", "0", "no", "off":
+	case "false", "0", "no", "off", "f", "n":
 		return false, true
 	}
 	return false, false

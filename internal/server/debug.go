@@ -21,6 +21,9 @@ type taskStatus struct {
 	Nodes               int      `json:"nodes"`
 	Responsive          int      `json:"responsive"`
 	LastRefresh         *string  `json:"last_refresh"`
+	// LastCRNVersion is the settings aggregate's last_crn_version; null
+	// until the settings name one.
+	LastCRNVersion *string `json:"last_crn_version"`
 }
 
 func (s *Server) task() taskStatus {
@@ -34,6 +37,9 @@ func (s *Server) task() taskStatus {
 	}
 	if st.LastError != "" {
 		t.LastError = &st.LastError
+	}
+	if st.LastCRNVersion != "" {
+		t.LastCRNVersion = &st.LastCRNVersion
 	}
 	return t
 }

@@ -72,9 +72,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
-	// The budgets sit inside cors so that a 503 can be read by pages
-	// of other origins too.
-	s.handler = cors(s.limit(s.mux))
+	// cors is outermost, so that every answer carries its header: the
+	// 503 of a full budget and the 500 of a panic too.
+	s.handler = cors(s.limit(recoverPanics(s.log, s.mux)))
 	return s, nil
 }
 
@@ -90,9 +90,7 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET /debug/node", s.debugNode)
 		s.mux.HandleFunc("GET /debug/nodes_aggregate", s.debugAggregate)
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
-	})
+	s.mux.HandleFunc("/", s.noRoute)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -129,13 +127,4 @@ func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// writeError is how every handler reports a failure: {"error": "..."}.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	b, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Del("ETag")
-	w.Header().Del("Last-Modified")
-	w.Header().Set("Cache-Control", "no-store")
-	writeRawJSON(w, status, b)
 }

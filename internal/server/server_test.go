@@ -21,8 +21,10 @@ type fakeRefresher struct {
 	refreshs int
 }
 
-func (f *fakeRefresher) Holder() *snapshot.Holder          { return &f.holder }
-func (f *fakeRefresher) Status() refresh.Status            { return refresh.Status{Mode: "background", Round: 3} }
+func (f *fakeRefresher) Holder() *snapshot.Holder { return &f.holder }
+func (f *fakeRefresher) Status() refresh.Status {
+	return refresh.Status{Mode: "background", Round: 3, LastCRNVersion: "1.11.0"}
+}
 func (f *fakeRefresher) Refresh(ctx context.Context) error { f.refreshs++; return nil }
 func (f *fakeRefresher) Fresh(ctx context.Context)         {}
 func (f *fakeRefresher) Registry() []byte                  { return []byte(`{"data":{}}`) }
@@ -84,6 +86,8 @@ func TestCRNsFilterInactive(t *testing.T) {
 		{"?filter_inactive=Yes", 200, []string{"act"}},
 		{"?filter_inactive=on", 200, []string{"act"}},
 		{"?filter_inactive=off", 200, []string{"ina", "act"}},
+		{"?filter_inactive=T", 200, []string{"act"}}, // pydantic 2's short spellings
+		{"?filter_inactive=n", 200, []string{"ina", "act"}},
 		{"?filter_inactive=maybe", 422, nil},
 		{"?filter_inactive=", 422, nil},
 	}
@@ -168,7 +172,8 @@ func TestPagesAndDebug(t *testing.T) {
 	}
 	resp, body = get(t, "GET", srv.URL+"/debug/task", nil)
 	var task map[string]any
-	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &task) != nil || task["round"] != float64(3) {
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &task) != nil || task["round"] != float64(3) ||
+		task["last_crn_version"] != "1.11.0" {
 		t.Errorf("/debug/task: %d %s", resp.StatusCode, body)
 	}
 	resp, body = get(t, "GET", srv.URL+"/debug/nodes_aggregate", nil)

@@ -40,7 +40,9 @@ func (f *Fleet) serveAggregate(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, f.registry)
 	case ok && strings.EqualFold(addr, SettingsAddress):
-		writeJSON(w, http.StatusOK, []byte(settingsJSON))
+		writeJSON(w, http.StatusOK, todaySettings)
+	case ok && strings.EqualFold(addr, LegacySettingsAddress):
+		writeJSON(w, http.StatusOK, legacySettings)
 	default:
 		writeJSON(w, http.StatusNotFound, []byte(`{"error":"Aggregate not found"}`))
 	}

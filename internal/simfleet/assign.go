@@ -36,6 +36,7 @@ type quirks struct {
 	floatKB      bool // usage writes total_kB and available_kB as 123.0
 	gpuIntel     bool // GPU node with a non-compatible Intel device too
 	gpuLegacy    bool // GPU entries without "compatible" and "model"
+	gpuNullModel bool // the Intel device's model written as null, as some serialisers do
 	gpuSubset    bool // available_devices is a strict subset of devices
 	gpuNull      bool // non-GPU node sends "available_devices": null
 	gpuOmitted   bool // non-GPU node has no "gpu" key at all
@@ -124,6 +125,7 @@ func plan(o Options) ([]*node, []ccn) {
 		}
 		if in.GPU {
 			q.gpuIntel = nGPU%3 == 1
+			q.gpuNullModel = q.gpuIntel && nGPU%2 == 1
 			q.gpuLegacy = nGPU%4 == 3
 			q.gpuSubset = nGPU%2 == 1
 			nGPU++
@@ -133,6 +135,9 @@ func plan(o Options) ([]*node, []ccn) {
 			nPlain++
 		}
 		nd.payloadSeed = pr.Uint64()
+	}
+	if o.Eras {
+		assignEras(nodes)
 	}
 	linkCCNs(ccns, nodes)
 	return nodes, ccns

@@ -2,8 +2,10 @@
 // serving the corechannel and settings aggregates, and one HTTP server per
 // compute resource node answering the probes the service makes (config,
 // usage, IPv6). Nodes can be healthy, failing, hung, answer broken JSON or
-// have an invalid registered address; everything derives from a seed, so a
-// seed names a fleet byte for byte.
+// have an invalid registered address; with Options.Eras a few answer as the
+// aleph-vm releases of every era do (0.4 to 1.11, a prerelease,
+// version-unavailable). Everything derives from a seed, so a seed names a
+// fleet byte for byte.
 //
 // Tests, benchmarks and the offline demo use it. It counts connections and
 // requests so callers can check connection reuse. It must stay on loopback,

@@ -19,6 +19,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.OldVersion, "old-version", o.OldVersion, "share of nodes running aleph-vm <= 1.8.1 (legacy IPv6 check)")
 	fs.Float64Var(&o.GPU, "gpu", o.GPU, "share of nodes with GPUs")
 	fs.Float64Var(&o.Inactive, "inactive", o.Inactive, "share of nodes with inactive_since set")
+	fs.BoolVar(&o.Eras, "eras", o.Eras, "give the first healthy nodes one aleph-vm release era each (0.4 to 1.11, prereleases, version-unavailable)")
 	fs.BoolVar(&o.SharedListener, "shared-listener", o.SharedListener,
 		"serve all nodes from one listener, each on its own 127.20.x.y address (for fleets of thousands)")
 }

@@ -74,6 +74,9 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	}
 	for _, n := range nodes {
 		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n), ipv6JSON(n)
+		if n.era != nil {
+			n.config, n.usage = eraConfigJSON(n), eraUsageJSON(n)
+		}
 	}
 	var listeners []net.Listener
 	closeAll := func() {

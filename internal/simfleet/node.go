@@ -32,6 +32,9 @@ type Node struct {
 	Computing bool
 	// Confidential is the config's ENABLE_CONFIDENTIAL_COMPUTING.
 	Confidential bool
+	// Era names the aleph-vm release the node answers as (see EraNames);
+	// "" for the fleet's ordinary nodes.
+	Era string
 }
 
 // node is a simulated CRN: its fixed answers and its live state.
@@ -40,6 +43,7 @@ type node struct {
 	entry       crn  // registry entry, without address
 	quirks      quirks
 	old         bool
+	era         *era // nil for ordinary nodes
 	payloadSeed uint64
 
 	kind  atomic.Int32
@@ -121,6 +125,10 @@ func nodeRoutes() *http.ServeMux {
 		n := r.Context().Value(nodeKey{}).(*node)
 		if !n.legacy() || r.PathValue("id") != n.info.VMID {
 			notFound(w)
+			return
+		}
+		if n.era != nil && n.era.diag503 {
+			writeJSON(w, http.StatusServiceUnavailable, []byte(diagnostic503))
 			return
 		}
 		writeJSON(w, http.StatusOK, n.ipv6)

@@ -103,7 +103,7 @@ func TestIPv6Routes(t *testing.T) {
 func TestUsage(t *testing.T) {
 	f := start(t, Options{Nodes: 60, Seed: 8, GPU: 0.4})
 	c := newClient(t)
-	var floatKB, nullAvail, noGPU, intel, legacy int
+	var floatKB, nullAvail, noGPU, intel, legacy, nullModel int
 	for _, n := range f.Nodes() {
 		status, _, body := get(t, c, base(n)+"/about/usage/system")
 		s := string(body)
@@ -145,14 +145,18 @@ func TestUsage(t *testing.T) {
 			if d["device_id"] == "8086:3e92" {
 				intel++
 			}
+			if m, ok := d["model"]; ok && m == nil {
+				nullModel++
+			}
 			compatible = compatible || strings.HasPrefix(d["device_id"].(string), "10de:")
 		}
 		if !compatible || len(u.GPU.Available) > len(u.GPU.Devices) {
 			t.Errorf("GPU node %d: %s", n.Index, s)
 		}
 	}
-	if floatKB == 0 || nullAvail == 0 || noGPU == 0 || intel == 0 || legacy == 0 {
-		t.Errorf("float kB %d, null available %d, no gpu %d, intel %d, legacy entries %d", floatKB, nullAvail, noGPU, intel, legacy)
+	if floatKB == 0 || nullAvail == 0 || noGPU == 0 || intel == 0 || legacy == 0 || nullModel == 0 {
+		t.Errorf("float kB %d, null available %d, no gpu %d, intel %d, legacy entries %d, null models %d",
+			floatKB, nullAvail, noGPU, intel, legacy, nullModel)
 	}
 }
 

@@ -25,6 +25,11 @@ type Options struct {
 	GPU        float64 // share of nodes with GPUs (independent trait)
 	Inactive   float64 // share of nodes with inactive_since set (independent trait)
 
+	// Eras gives the first healthy nodes of the registry one aleph-vm
+	// release era each (see EraNames): they answer as that release does,
+	// and their version, GPUs and IPv6 come from it.
+	Eras bool
+
 	Host string // listen host, default "127.0.0.1"; ignored by nodes when SharedListener
 
 	// SharedListener serves every node from one listener on 0.0.0.0,

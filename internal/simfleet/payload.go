@@ -104,9 +104,9 @@ func usageJSON(n *node) []byte {
 			}
 		}
 		b.WriteString(`"gpu":{"devices":`)
-		writeDevices(&b, devs, q.gpuLegacy)
+		writeDevices(&b, devs, q.gpuLegacy, q.gpuNullModel)
 		b.WriteString(`,"available_devices":`)
-		writeDevices(&b, avail, q.gpuLegacy)
+		writeDevices(&b, avail, q.gpuLegacy, q.gpuNullModel)
 		b.WriteString(`},`)
 	case q.gpuNull:
 		b.WriteString(`"gpu":{"devices":[],"available_devices":null},`)
@@ -119,15 +119,20 @@ func usageJSON(n *node) []byte {
 }
 
 // writeDevices writes devs as a JSON list; legacy nodes omit "model" and
-// "compatible". The strings are plain ASCII, so %q quotes them as JSON does.
-func writeDevices(b *bytes.Buffer, devs []device, legacy bool) {
+// "compatible", and with nullModel an incompatible device's model is
+// null. The strings are plain ASCII, so %q quotes them as JSON does.
+func writeDevices(b *bytes.Buffer, devs []device, legacy, nullModel bool) {
 	b.WriteByte('[')
 	for i, d := range devs {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		fmt.Fprintf(b, `{"vendor":%q,`, d.vendor)
-		if !legacy {
+		switch {
+		case legacy:
+		case nullModel && !d.compatible:
+			b.WriteString(`"model":null,`)
+		default:
 			fmt.Fprintf(b, `"model":%q,`, d.model)
 		}
 		pci := d.pci

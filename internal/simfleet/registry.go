@@ -6,11 +6,8 @@ import (
 	"math"
 )
 
-// Aggregate owners on the API host, as on the real network.
-const (
-	RegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
-	SettingsAddress = "0xA07B1214bAe0D5ccAA25449C3149c0aC83658874"
-)
+// RegistryAddress owns the corechannel aggregate, as on the real network.
+const RegistryAddress = "0xa1B3bb7d2332383D96b7796B908fB7f7F3c2Be10"
 
 // crn is a resource node of the corechannel aggregate. Fields are in the
 // order the real registry writes them.
@@ -162,15 +159,6 @@ func registryJSON(ccns []ccn, nodes []*node) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// settingsJSON is the settings aggregate: the GPUs the network accepts.
-const settingsJSON = `{"address":"` + SettingsAddress + `","data":{"settings":{"compatible_gpus":[` +
-	`{"name":"RTX 4090","model":"RTX 4090","vendor":"NVIDIA","device_id":"10de:2684"},` +
-	`{"name":"RTX 4000 ADA","model":"RTX 4000 ADA","vendor":"NVIDIA","device_id":"10de:27b0"},` +
-	`{"name":"L40S","model":"L40S","vendor":"NVIDIA","device_id":"10de:26b9"},` +
-	`{"name":"H100","model":"H100","vendor":"NVIDIA","device_id":"10de:2331"}],` +
-	`"community_wallet_address":"0x5aBd3258C5492fD378EBC2e0017416E199e5Da56",` +
-	`"community_wallet_timestamp":1739996239}},"info":{}}`
 
 // linkCCNs fills each core channel node's list of resource node hashes.
 func linkCCNs(ccns []ccn, nodes []*node) {

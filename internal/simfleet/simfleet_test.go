@@ -206,8 +206,13 @@ func TestAPIHost(t *testing.T) {
 			} `json:"settings"`
 		} `json:"data"`
 	}
-	if status != 200 || json.Unmarshal(body, &s) != nil || len(s.Data.Settings.GPUs) != 4 {
+	if status != 200 || json.Unmarshal(body, &s) != nil || len(s.Data.Settings.GPUs) != len(TodayGPUs) {
 		t.Errorf("settings: %d %s", status, body)
+	}
+	legacy := f.APIURL() + "/api/v0/aggregates/" + LegacySettingsAddress + ".json?keys=settings"
+	if status, _, body := get(t, c, legacy); status != 200 || !strings.Contains(string(body), "10de:1eb8") ||
+		strings.Contains(string(body), "10de:2685") {
+		t.Errorf("legacy settings: %d %s", status, body)
 	}
 	f.SetRegistryDown(true)
 	if status, _, _ := get(t, c, registryURL(f)); status != http.StatusServiceUnavailable {
@@ -225,7 +230,7 @@ func TestAPIHost(t *testing.T) {
 	}
 	status, _, body = get(t, c, f.APIURL()+"/stats")
 	var st Stats
-	if status != 200 || json.Unmarshal(body, &st) != nil || st.APIRequests != 6 || st.APIConnections != 1 {
+	if status != 200 || json.Unmarshal(body, &st) != nil || st.APIRequests != 7 || st.APIConnections != 1 {
 		t.Errorf("stats: %d %s", status, body)
 	}
 }

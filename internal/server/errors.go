@@ -1,0 +1,105 @@
+package server
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+)
+
+// Errors answer as the Python (FastAPI) service did, so that clients
+// written against it keep working: "detail" is FastAPI's field, "error"
+// this service's own message.
+
+// writeError is how every handler reports a failure: {"error": "..."}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeErrorDetail(w, status, msg, nil)
+}
+
+// writeErrorDetail is writeError with FastAPI's "detail" beside "error",
+// when detail is not nil.
+func writeErrorDetail(w http.ResponseWriter, status int, msg string, detail any) {
+	b, _ := json.Marshal(struct {
+		Error  string `json:"error"`
+		Detail any    `json:"detail,omitempty"`
+	}{msg, detail}) // strings and FastAPI's plain detail values always marshal
+	h := w.Header()
+	for _, k := range []string{"ETag", "Last-Modified", "Content-Encoding", "Content-Length"} {
+		h.Del(k) // set for an answer that turned into this error
+	}
+	h.Set("Cache-Control", "no-store")
+	writeRawJSON(w, status, b)
+}
+
+// allowed is every route's methods: all of them are GET (HEAD follows).
+const allowed = "GET, HEAD, OPTIONS"
+
+// noRoute answers what no route took: 405 with Allow when the path has a
+// route for another method, as FastAPI does, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		if _, pattern := s.mux.Handler(get); pattern != "/" && pattern != "" {
+			w.Header().Set("Allow", allowed)
+			writeErrorDetail(w, http.StatusMethodNotAllowed,
+				"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use GET", "Method Not Allowed")
+			return
+		}
+	}
+	writeErrorDetail(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, "Not Found")
+}
+
+// boolDetail is FastAPI's (pydantic 2's) detail for a query parameter
+// that is not a boolean.
+func boolDetail(param, input string) []map[string]any {
+	return []map[string]any{{
+		"type":  "bool_parsing",
+		"loc":   []string{"query", param},
+		"msg":   "Input should be a valid boolean, unable to interpret input",
+		"input": input,
+	}}
+}
+
+// recoverPanics turns a handler's panic into a 500 with a JSON body, when
+// nothing was written yet, instead of a dropped connection; the panic is
+// logged with its stack. http.ErrAbortHandler keeps its meaning.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			log.Error("handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			if tw.wrote {
+				panic(http.ErrAbortHandler) // a partial answer: cut the connection
+			}
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}()
+		next.ServeHTTP(tw, r)
+	})
+}
+
+// trackingWriter notes whether the answer has begun.
+type trackingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *trackingWriter) WriteHeader(code int) {
+	t.wrote = true
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
