@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"nodelist/internal/contract"
 	"nodelist/internal/config"
+	"nodelist/internal/contract"
 	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
 	"nodelist/internal/snapshot"
