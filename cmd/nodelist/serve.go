@@ -84,6 +84,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		scheme = "https"
 	}
 	srv := server.HTTPServer(handler, certs, log)
+	srv.RegisterOnShutdown(handler.Close) // ends the change streams, which never go idle
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
