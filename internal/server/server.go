@@ -57,6 +57,7 @@ type Server struct {
 	gate    *roundGate
 	uptimes uptimeCache
 	feed    *feed
+	badges  badgeCache
 }
 
 // New builds the handler and reads the pages once.
@@ -92,6 +93,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.historyRoutes()
 	s.mux.HandleFunc("GET /crns/changes", s.changes)
+	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
 	for path, p := range s.pages {
 		s.mux.Handle("GET "+path, p)
 	}
