@@ -64,3 +64,30 @@ func TestHolderWatch(t *testing.T) {
 		t.Fatal("Watch after Store did not return the new snapshot")
 	}
 }
+
+// BenchmarkDiff compares two 3000-CRN publications: "cached" shares every
+// CRN's bytes (a publication where nothing changed), "all" has every CRN
+// in new bytes (the end of a round, where every probe time moved).
+func BenchmarkDiff(b *testing.B) {
+	crns := fleetCRNs(b, 3000)
+	at := time.Now()
+	prev := Build(at, crns)
+	copied := make([]CRN, len(crns))
+	for i, c := range crns {
+		c.JSON = append([]byte(nil), c.JSON...)
+		c.JSON[len(c.JSON)-2] ^= 1 // other bytes, same length
+		copied[i] = c
+	}
+	for _, tc := range []struct {
+		name string
+		next *Snapshot
+	}{{"cached", Build(at, crns)}, {"all", Build(at, copied)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Diff(prev, tc.next)
+			}
+			b.ReportMetric(float64(len(Diff(prev, tc.next))), "changes")
+		})
+	}
+}
