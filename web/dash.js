@@ -325,8 +325,15 @@ function connect() {
     live.className = 'live on';
   };
   es.onerror = () => {
-    live.textContent = 'reconnecting…';
     live.className = 'live off';
+    if (es.readyState !== EventSource.CLOSED) {
+      live.textContent = 'reconnecting…';
+      return;
+    }
+    // Refused (say, too many subscribers): the browser gives up, so
+    // try again later, and reload once connected.
+    live.textContent = 'live updates unavailable; retrying in 30 s';
+    setTimeout(connect, 30_000);
   };
   // current: the state when we connected; reset: we missed events.
   const reload = () => load({ forceUptime: true });
