@@ -24,8 +24,8 @@ vet:
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# The browser test builds the binary itself unless NODELIST_BIN is set, and
-# needs Debian's /usr/bin/chromium (apt-get install chromium).
+# The browser tests (debug page and dashboard) build the binary themselves unless NODELIST_BIN is set, and
+# need Debian's /usr/bin/chromium (apt-get install chromium).
 e2e: web/e2e/node_modules
 	cd web/e2e && node --test
 

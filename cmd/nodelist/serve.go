@@ -95,6 +95,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	}
 	srv := server.HTTPServer(handler, certs, log)
 	srv.ConnState = conns.ConnState
+	srv.RegisterOnShutdown(handler.Close) // ends the change streams, which never go idle
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String(), "mode", cfg.Mode, "api", cfg.APIURL,
 		"max_conns", maxConns, "max_conns_per_client", cfg.MaxConnsPerClient)
 	runCtx, cancel := context.WithCancel(ctx)

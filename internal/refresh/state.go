@@ -129,7 +129,8 @@ func (s *nodeState) crn() snapshot.CRN {
 		}
 		s.rendered = snapshot.Render(make([]byte, 0, 2048), &e)
 	}
-	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, JSON: s.rendered}
+	up := s.addrErr == nil && s.config.err == nil && !s.config.at.IsZero()
+	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, Up: up, JSON: s.rendered}
 }
 
 func errString(e *probe.Error) string {
