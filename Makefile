@@ -34,14 +34,15 @@ lint: fmt-check vet staticcheck
 test:
 	$(GO) test -race ./...
 
-# The browser test drives Debian's /usr/bin/chromium (apt-get install
-# chromium) against the demo built here.
+# The browser tests (debug page and dashboard) drive Debian's
+# /usr/bin/chromium (apt-get install chromium) against the demo built here,
+# and leave their screenshots in E2E_DIR.
 e2e:
 	mkdir -p $(E2E_DIR)
 	$(GO) build -o $(E2E_DIR)/nodelist ./cmd/nodelist
 	cd web/e2e && npm ci --no-audit --no-fund && \
 		NODELIST_BIN=$(E2E_DIR)/nodelist NODELIST_SCREENSHOT_DIR=$(E2E_DIR) node --test
-	@echo "screenshots: $(E2E_DIR)"
+	@echo "screenshots:" $(E2E_DIR)/nodelist-*.png
 
 bench:
 	$(GO) run ./bench

@@ -31,11 +31,18 @@
     return v === null || v === undefined ? '' : String(v);
   }
 
+  // labels name each cell after its column, for the stacked layout of
+  // narrow screens, where the header row is hidden.
+  const labels = Array.from(document.querySelectorAll('#crns thead th'), function (th) {
+    return th.textContent;
+  });
+
   function addCell(tr, text, className, title) {
     const td = document.createElement('td');
     td.textContent = text;
     if (className) td.className = className;
     if (title) td.title = title;
+    td.dataset.label = labels[tr.children.length] || '';
     tr.appendChild(td);
     return td;
   }

@@ -1,5 +1,6 @@
-// Package web holds the service's pages: a short index and a debug table of
-// every CRN that the browser builds from crns.json.
+// Package web holds the service's pages: the dashboard (index.html and its
+// modules), and a plain debug table of every CRN (debug.html), both built
+// in the browser from the JSON any client reads.
 //
 // The files are embedded so the binary serves them without a build step or
 // a directory beside it. Pages use only relative URLs, so they work behind a

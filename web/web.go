@@ -2,7 +2,7 @@ package web
 
 import "embed"
 
-// Files holds index.html, debug.html, debug.js and style.css at its root.
+// Files holds the pages, scripts and style sheets at its root.
 //
-//go:embed index.html debug.html debug.js style.css
+//go:embed *.html *.js *.css
 var Files embed.FS

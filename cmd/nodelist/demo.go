@@ -5,11 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"nodelist/internal/config"
 	"nodelist/internal/simfleet"
 )
+
+// demoTempDB is the demo's default --db: SQLite in a temporary folder.
+const demoTempDB = "sqlite:(a temporary folder)"
 
 // demoCmd runs a simulated fleet and the service against it, offline.
 func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
@@ -28,10 +33,20 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cfg.RegisterProbe(fs)
 	fleet.RegisterFlags(fs)
 	hist := config.DefaultHistory()
-	hist.DB = "none" // each demo fleet is new; pass --db sqlite:demo.db to keep history
+	// Each demo fleet is new, so its history goes to a folder removed at
+	// exit; --db none turns it off, --db sqlite:demo.db keeps it.
+	hist.DB = demoTempDB
 	hist.RegisterHistory(fs)
 	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
 		return err
+	}
+	if hist.DB == demoTempDB {
+		dir, err := os.MkdirTemp("", "nodelist-demo-")
+		if err != nil {
+			return fmt.Errorf("history folder: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		hist.DB = "sqlite:" + filepath.Join(dir, "history.db")
 	}
 	if err := hist.Validate(); err != nil {
 		return usageError{err}

@@ -87,5 +87,5 @@ func (s *nodeState) crn() snapshot.CRN {
 		}
 		s.rendered = snapshot.Render(make([]byte, 0, 2048), &e)
 	}
-	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, JSON: s.rendered}
+	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, Up: s.up(), JSON: s.rendered}
 }

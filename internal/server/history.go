@@ -240,6 +240,8 @@ type uptimeCache struct {
 	mu            sync.Mutex // held while building, so concurrent requests build once
 	written, hour int64
 	body          []byte
+	up            map[string]store.Uptime // what body says, for badges
+	gen           uint64                  // rebuilds so far
 }
 
 func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *store.Writer, now time.Time) ([]byte, error) {
@@ -269,6 +271,7 @@ func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *store.Writer,
 	if err != nil {
 		return nil, err
 	}
-	c.written, c.hour, c.body = written, hour, body
+	c.written, c.hour, c.body, c.up = written, hour, body, up
+	c.gen++
 	return body, nil
 }

@@ -42,6 +42,7 @@ func Run(ctx context.Context, o ListenOptions, s *Server, log *slog.Logger) erro
 	s.opts.Conns = conns
 	srv := HTTPServer(s, certs, log)
 	srv.ConnState = conns.ConnState
+	srv.RegisterOnShutdown(s.Close) // ends the change streams, which never go idle
 	log.Info("serving", "url", scheme+"://"+ln.Addr().String(),
 		"max_conns", o.Conns.Max, "max_conns_per_client", o.Conns.PerClient)
 	serveErr := make(chan error, 1)

@@ -42,6 +42,12 @@ type Options struct {
 	History store.Store
 	// Writer, when set, reports the history backlog on /healthz.
 	Writer *store.Writer
+	// MaxSubscribers bounds the clients of /crns/changes; more are
+	// answered 503 (256). Each holds one of MaxInFlight's slots.
+	MaxSubscribers int
+	// Heartbeat is the time between two comment lines on an idle change
+	// stream, which keep proxies from closing it (15 s).
+	Heartbeat time.Duration
 }
 
 // Server is the service's http.Handler.
@@ -54,6 +60,8 @@ type Server struct {
 	gate    *roundGate
 	budgets *budgets
 	uptimes uptimeCache
+	feed    *feed
+	badges  badgeCache
 }
 
 // New builds the handler and reads the pages once.
@@ -65,8 +73,14 @@ func New(opts Options) (*Server, error) {
 	if opts.DebugRoundEvery <= 0 {
 		opts.DebugRoundEvery = 10 * time.Second
 	}
+	if opts.MaxSubscribers <= 0 {
+		opts.MaxSubscribers = 256
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
 	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery},
-		budgets: newBudgets(opts.Limits)}
+		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
@@ -82,6 +96,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns.json", s.crns)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.historyRoutes()
+	s.mux.HandleFunc("GET /crns/changes", s.changes)
+	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
 	for path, p := range s.pages {
 		s.mux.Handle("GET "+path, p)
 	}
@@ -94,6 +110,11 @@ func (s *Server) routes() {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close ends the change streams and stops watching publications. Call it
+// when the HTTP server shuts down (http.Server.RegisterOnShutdown), or
+// the open streams keep Shutdown waiting.
+func (s *Server) Close() { s.feed.close() }
 
 // cors lets any origin read every endpoint, and answers preflights.
 func cors(next http.Handler) http.Handler {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -13,6 +14,7 @@ type CRN struct {
 	Hash     string
 	Score    float64
 	Inactive bool
+	Up       bool   // the last config probe succeeded
 	JSON     []byte // from Render; never modified once built
 }
 
@@ -35,11 +37,18 @@ type Snapshot struct {
 	Active      Body // crns.json?filter_inactive=true
 	Count       int  // CRNs in All
 	ActiveCount int  // CRNs in Active
-	byHash      map[string][]byte
+	byHash      map[string]CRN
 }
 
 // CRN returns the rendered JSON object of one CRN, or nil.
-func (s *Snapshot) CRN(hash string) []byte { return s.byHash[hash] }
+func (s *Snapshot) CRN(hash string) []byte { return s.byHash[hash].JSON }
+
+// Up reports whether the CRN's last config probe succeeded; listed is
+// false when the snapshot has no such CRN.
+func (s *Snapshot) Up(hash string) (up, listed bool) {
+	c, ok := s.byHash[hash]
+	return c.Up, ok
+}
 
 // Build joins rendered CRNs into a snapshot, sorted by score, highest
 // first (ties keep the given order). It does not modify crns.
@@ -54,11 +63,11 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 		}
 		return 0
 	})
-	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string][]byte, len(sorted))}
+	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string]CRN, len(sorted))}
 	size := 64
 	for _, c := range sorted {
 		size += len(c.JSON) + 1
-		s.byHash[c.Hash] = c.JSON
+		s.byHash[c.Hash] = c
 	}
 	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
 	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
@@ -92,11 +101,35 @@ func etag(b []byte) string {
 }
 
 // Holder holds the current snapshot; Load and Store are safe for
-// concurrent use and never block each other.
-type Holder struct{ p atomic.Pointer[Snapshot] }
+// concurrent use, and Load never waits.
+type Holder struct {
+	p    atomic.Pointer[Snapshot]
+	mu   sync.Mutex    // guards next
+	next chan struct{} // closed by the next Store; nil when nobody watches
+}
 
 // Load returns the current snapshot, or nil before the first.
 func (h *Holder) Load() *Snapshot { return h.p.Load() }
 
-// Store publishes s.
-func (h *Holder) Store(s *Snapshot) { h.p.Store(s) }
+// Store publishes s and wakes every watcher.
+func (h *Holder) Store(s *Snapshot) {
+	h.p.Store(s)
+	h.mu.Lock()
+	if h.next != nil {
+		close(h.next)
+		h.next = nil
+	}
+	h.mu.Unlock()
+}
+
+// Watch returns the current snapshot and a channel closed when a later
+// one is stored. A wake-up may find the same snapshot (a Store raced the
+// call); compare pointers.
+func (h *Holder) Watch() (*Snapshot, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.next == nil {
+		h.next = make(chan struct{})
+	}
+	return h.p.Load(), h.next
+}

@@ -1,127 +1,26 @@
 // Browser test of the debug page: starts `nodelist demo` (a simulated fleet
 // and the service in one process), waits for a finished refresh round, then
 // drives Debian's Chromium through playwright-core against /debug.html and /.
-//
-// Env:
-//   NODELIST_BIN             use this binary instead of building ./cmd/nodelist
-//   NODELIST_CHROMIUM        browser executable (default /usr/bin/chromium)
-//   NODELIST_SCREENSHOT_DIR  where nodelist-debug.png goes (default os.tmpdir())
+// demo.mjs lists the environment variables it reads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
+import {
+  BUILD_TIMEOUT_MS, READY_TIMEOUT_MS, buildBinary, startDemo, stopDemo, waitReady, freePort, getJSON,
+  launchBrowser, watchErrors, screenshotPath,
+} from './demo.mjs';
 
 const NODES = 60;
-const BUILD_TIMEOUT_MS = 8 * 60_000;
-const READY_TIMEOUT_MS = 60_000;
-const POLL_MS = 200;
 const REFRESH_TIMEOUT_MS = 120_000;
 const UI_TIMEOUT_MS = 15_000;
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
 
 let server; // {proc, base, output()}
 let browser;
 let page;
 let tmpDir;
 const pageErrors = [];
-
-// freePort asks the kernel for a free port; the small race until the demo
-// binds it is acceptable on a test machine.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function buildBinary() {
-  if (process.env.NODELIST_BIN) return process.env.NODELIST_BIN;
-  const bin = path.join(tmpDir, 'nodelist');
-  try {
-    await promisify(execFile)('go', ['build', '-o', bin, './cmd/nodelist'], {
-      cwd: repoRoot,
-      timeout: BUILD_TIMEOUT_MS,
-      maxBuffer: 16 << 20,
-    });
-  } catch (err) {
-    throw new Error(`go build ./cmd/nodelist failed: ${err.message}\n${err.stderr ?? ''}`);
-  }
-  return bin;
-}
-
-// startDemo runs the demo and keeps the tail of its output for failure messages.
-function startDemo(bin, port) {
-  const proc = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--nodes', String(NODES)], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let tail = '';
-  const keep = (chunk) => {
-    tail = (tail + chunk.toString()).slice(-16_000);
-  };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => {
-    proc.on('exit', (code, signal) => resolve({ code, signal }));
-    proc.on('error', (err) => resolve({ code: null, signal: null, err }));
-  });
-  return { proc, exited, base: `http://127.0.0.1:${port}`, output: () => tail };
-}
-
-async function stopDemo(s) {
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  s.proc.kill('SIGTERM');
-  const timer = setTimeout(() => s.proc.kill('SIGKILL'), 10_000);
-  await s.exited;
-  clearTimeout(timer);
-}
-
-async function getJSON(url) {
-  const resp = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-  assert.equal(resp.status, 200, `GET ${url}: status ${resp.status}`);
-  return resp.json();
-}
-
-// waitReady polls crns.json until every node is listed and a round finished.
-async function waitReady(s) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer yet';
-  let exit = null;
-  s.exited.then((e) => {
-    exit = e;
-  });
-  while (Date.now() < deadline) {
-    if (exit) {
-      throw new Error(`demo exited early (${JSON.stringify(exit)}); output:\n${s.output()}`);
-    }
-    try {
-      const doc = await getJSON(`${s.base}/crns.json`);
-      if (Array.isArray(doc.crns) && doc.crns.length === NODES && doc.last_refresh !== null) return doc;
-      last = `crns=${doc.crns?.length} last_refresh=${doc.last_refresh}`;
-    } catch (err) {
-      last = err.message;
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  throw new Error(`demo not ready within ${READY_TIMEOUT_MS} ms (last: ${last}); output:\n${s.output()}`);
-}
-
-function killOnExit() {
-  if (server && server.proc.exitCode === null) server.proc.kill('SIGKILL');
-}
 
 async function rowCount() {
   return page.locator('#crns tbody tr').count();
@@ -152,35 +51,13 @@ function matches(crn, needle) {
 before(
   async () => {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-'));
-    process.on('exit', killOnExit);
-    const bin = await buildBinary();
-    server = startDemo(bin, await freePort());
+    const bin = await buildBinary(tmpDir);
+    server = startDemo(bin, await freePort(), NODES);
     await waitReady(server);
-
-    browser = await chromium.launch({
-      executablePath: process.env.NODELIST_CHROMIUM || '/usr/bin/chromium',
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      timeout: 60_000,
-    });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    page.on('dialog', (dialog) => {
-      pageErrors.push(`dialog: ${dialog.message()}`);
-      dialog.dismiss().catch(() => {});
-    });
+    watchErrors(page, pageErrors);
   },
   { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
 );
@@ -282,9 +159,7 @@ test('refresh button runs a round and reloads', { timeout: REFRESH_TIMEOUT_MS + 
   assert.equal(await page.locator('#last-refresh').textContent(), next.last_refresh);
   assert.ok(Date.parse(next.last_refresh) >= Date.parse(prev.last_refresh), 'last_refresh went back');
 
-  const dir = process.env.NODELIST_SCREENSHOT_DIR || os.tmpdir();
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, 'nodelist-debug.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('nodelist-debug.png'), fullPage: true });
 });
 
 test('index page links to crns.json with relative links', { timeout: 30_000 }, async () => {

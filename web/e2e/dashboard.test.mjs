@@ -1,0 +1,286 @@
+// Browser test of the dashboard (/ and #/nodes/{hash}) against `nodelist
+// demo` with its default history store. Rounds run only when the test
+// forces one (--refresh-interval 1h), so what the page shows can be
+// compared with crns.json exactly. demo.mjs lists the environment
+// variables it reads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  BUILD_TIMEOUT_MS, READY_TIMEOUT_MS, buildBinary, startDemo, stopDemo, waitReady, freePort, getJSON,
+  launchBrowser, watchErrors, screenshotPath,
+} from './demo.mjs';
+
+const NODES = 60;
+const UI_TIMEOUT_MS = 15_000;
+const ROUND_TIMEOUT_MS = 60_000;
+
+let server;
+let browser;
+let page;
+let tmpDir;
+const pageErrors = [];
+
+// The page's rules, restated from what crns.json documents: a probe is ok
+// when its error is "None" and it has a time; a config whose only error is
+// invalid fields (invalid_data) still answered.
+function configAnswered(c) {
+  const e = c.debug_config_from_crn_error;
+  return typeof c.debug_config_from_crn_at === 'string' && (e === 'None' || e.startsWith('invalid_data:'));
+}
+const failing = (c) => c.debug_config_from_crn_error !== 'None' || c.usage_from_crn_error !== 'None';
+const inactive = (c) => c.inactive_since !== null;
+const gpuCount = (c) => (Array.isArray(c.compatible_gpus) ? c.compatible_gpus.length : 0);
+
+async function text(sel) {
+  return (await page.locator(sel).textContent()).trim();
+}
+
+async function waitRows(n) {
+  await page.waitForFunction((want) => document.querySelectorAll('#nodes tbody tr').length === want, n);
+}
+
+// openDashboard loads / and returns the crns.json the page rendered.
+async function openDashboard() {
+  const [resp] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/crns.json') && r.status() === 200),
+    page.goto(`${server.base}/`),
+  ]);
+  const doc = await resp.json();
+  await waitRows(doc.crns.length);
+  return doc;
+}
+
+// columnValues reads one column of the visible rows.
+function columnValues(key) {
+  return page.locator(`#nodes tbody td.c-${key}`).allTextContents();
+}
+
+before(
+  async () => {
+    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-dash-'));
+    const bin = await buildBinary(tmpDir);
+    server = startDemo(bin, await freePort(), NODES, ['--refresh-interval', '1h']);
+    await waitReady(server);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    watchErrors(page, pageErrors);
+  },
+  { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
+);
+
+after(
+  async () => {
+    if (browser) await browser.close().catch(() => {});
+    await stopDemo(server);
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  },
+  { timeout: 30_000 },
+);
+
+test('summary counts equal what crns.json says', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const crns = doc.crns;
+  const want = {
+    '#n-listed': crns.length,
+    '#n-responsive': crns.filter(configAnswered).length,
+    '#n-failing': crns.filter(failing).length,
+    '#n-inactive': crns.filter(inactive).length,
+    '#n-ipv6': crns.filter((c) => c.ipv6_check.host && c.ipv6_check.vm).length,
+  };
+  for (const [sel, n] of Object.entries(want)) {
+    assert.equal(await text(sel), String(n), sel);
+  }
+  assert.ok(want['#n-failing'] > 0 && want['#n-inactive'] > 0, 'the demo fleet has no failing or no inactive node');
+
+  // Versions: one row per distinct version, counts adding up to the fleet.
+  const versions = new Map();
+  for (const c of crns) versions.set(c.version ?? 'unknown', (versions.get(c.version ?? 'unknown') || 0) + 1);
+  const vrows = await page.locator('#versions tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.cells[0].firstChild.textContent, Number(tr.cells[1].textContent)]));
+  assert.deepEqual(new Map(vrows), versions);
+
+  // GPUs: compatible and free per model, as listed.
+  const gpus = new Map();
+  for (const c of crns) {
+    for (const [list, i] of [[c.compatible_gpus, 0], [c.compatible_available_gpus, 1]]) {
+      for (const g of list) {
+        const e = gpus.get(g.model) || [0, 0];
+        e[i]++;
+        gpus.set(g.model, e);
+      }
+    }
+  }
+  assert.ok(gpus.size > 0, 'the demo fleet has no GPU');
+  const grows = await page.locator('#gpus tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.cells[0].textContent, [Number(tr.cells[1].textContent), Number(tr.cells[2].textContent)]]));
+  assert.deepEqual(new Map(grows), gpus);
+
+  assert.equal(await page.locator('#nodes tbody tr').count(), crns.length);
+  assert.match(await text('#shown'), new RegExp(`^${crns.length} nodes$`));
+  // Node strings are text, never markup; links stay relative or http(s).
+  assert.equal(await page.locator('#nodes tbody img, #nodes tbody script').count(), 0);
+  await page.screenshot({ path: screenshotPath('nodelist-dashboard.png'), fullPage: true });
+});
+
+test('sorting by a column orders the rows, by mouse and keyboard', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const cpuButton = page.locator('#nodes thead button[data-key="cpus"]');
+  await cpuButton.click();
+  assert.equal(await page.locator('#nodes thead th.c-cpus').getAttribute('aria-sort'), 'descending');
+  const nums = (vals) => vals.filter((v) => v !== '').map(Number);
+  let cpus = await columnValues('cpus');
+  assert.equal(cpus.length, doc.crns.length);
+  assert.deepEqual(nums(cpus), nums(cpus).toSorted((a, b) => b - a));
+  // Nodes without usage sort last either way.
+  assert.ok(cpus.indexOf('') === -1 || cpus.slice(cpus.indexOf('')).every((v) => v === ''), 'empty CPU cells are not last');
+
+  await cpuButton.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator('#nodes thead th.c-cpus').getAttribute('aria-sort'), 'ascending');
+  cpus = await columnValues('cpus');
+  assert.deepEqual(nums(cpus), nums(cpus).toSorted((a, b) => a - b));
+
+  await page.locator('#nodes thead button[data-key="name"]').click();
+  const names = await page.locator('#nodes tbody td.c-name a').allTextContents();
+  const want = doc.crns.map((c) => c.name.toLowerCase()).toSorted((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  assert.deepEqual(names.map((n) => n.toLowerCase()), want);
+});
+
+test('filters narrow the rows', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const named = doc.crns.filter((c) => c.name !== '');
+  const name = named.reduce((a, b) => (b.name.length > a.name.length ? b : a)).name;
+  const hay = (c) => [c.name, c.hash, c.address, c.version ?? '', ...c.compatible_gpus.map((g) => g.model)].join('\n').toLowerCase();
+  const want = doc.crns.filter((c) => hay(c).includes(name.toLowerCase())).length;
+  assert.ok(want < doc.crns.length);
+  await page.locator('#filter').fill(name);
+  await waitRows(want);
+  assert.match(await text('#shown'), new RegExp(`^${want} of ${doc.crns.length} nodes$`));
+  await page.locator('#filter').fill('');
+  await waitRows(doc.crns.length);
+
+  for (const [value, pred] of [['inactive', inactive], ['failing', failing], ['responsive', configAnswered]]) {
+    await page.locator('#state').selectOption(value);
+    await waitRows(doc.crns.filter(pred).length);
+  }
+  await page.locator('#state').selectOption('all');
+  await page.locator('#with-gpu').check();
+  await waitRows(doc.crns.filter((c) => gpuCount(c) > 0).length);
+  await page.locator('#with-gpu').uncheck();
+  await waitRows(doc.crns.length);
+});
+
+test('a node page draws its charts from the history API', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  // The first responsive node, reached by keyboard from the first row.
+  await page.locator('#nodes thead button[data-key="score"]').click();
+  const target = doc.crns.filter(configAnswered).toSorted((a, b) => a.score - b.score)[0];
+  const row = page.locator(`#nodes tbody tr[data-hash="${target.hash}"] td.c-name a`);
+  await row.focus();
+  const [histResp, evResp] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/crns/${target.hash}/history?`)),
+    page.waitForResponse((r) => r.url().includes(`/crns/${target.hash}/events`)),
+    page.keyboard.press('Enter'),
+  ]);
+  assert.equal(new URL(page.url()).hash, `#/nodes/${target.hash}`);
+  assert.equal(histResp.status(), 200);
+  assert.equal(await text('#node-title'), target.name);
+
+  const checkCharts = async (hist) => {
+    for (const probe of ['config', 'usage', 'ipv6']) {
+      const withSamples = hist.probes[probe].filter((p) => p.samples > 0).length;
+      assert.ok(withSamples > 0, `${probe}: the history has no sample`);
+      const fig = page.locator(`figure[data-probe="${probe}"]`);
+      await fig.locator('[data-kind="uptime"] svg').waitFor();
+      assert.equal(await fig.locator('[data-kind="uptime"] rect.bar').count(), withSamples, `${probe} bars`);
+      assert.equal(await fig.locator('[data-kind="latency"] circle.dot').count(), withSamples, `${probe} latency points`);
+    }
+  };
+  await checkCharts(await histResp.json());
+
+  const events = (await evResp.json()).events;
+  assert.ok(events.length > 0, 'no state transition recorded');
+  await page.locator('table.events tbody tr').first().waitFor();
+  assert.equal(await page.locator('table.events tbody tr').count(), events.length);
+
+  // Another range is another query, drawn the same way.
+  const [hour] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/crns/${target.hash}/history?`)),
+    page.getByRole('button', { name: '1 h' }).click(),
+  ]);
+  const hist = await hour.json();
+  assert.equal(hist.step_seconds, 60);
+  await page.waitForFunction(() => document.querySelector('.ranges [aria-pressed="true"]').textContent === '1 h');
+  await checkCharts(hist);
+  await page.locator('.badges img').first().evaluate((img) => img.complete || new Promise((r) => { img.onload = r; }));
+  assert.ok(await page.locator('.badges img').first().evaluate((img) => img.naturalWidth > 0), 'the badge did not load');
+  await page.screenshot({ path: screenshotPath('nodelist-node.png'), fullPage: true });
+
+  await page.locator('.crumbs a').click();
+  await waitRows(doc.crns.length);
+});
+
+test('a forced round reaches the open page through the stream, without a reload', { timeout: ROUND_TIMEOUT_MS + 30_000 }, async () => {
+  const before = await openDashboard();
+  await page.waitForFunction(() => document.getElementById('live').textContent.startsWith('live'));
+  await page.evaluate(() => {
+    window.notReloaded = true;
+  });
+  const conditional = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/crns.json')) conditional.push(r.headers()['if-none-match'] || '');
+  });
+  const resp = await fetch(`${server.base}/debug/node`, { signal: AbortSignal.timeout(ROUND_TIMEOUT_MS) });
+  assert.equal(resp.status, 200, await resp.text());
+  const after = await getJSON(`${server.base}/crns.json`);
+  assert.notEqual(after.last_refresh, before.last_refresh, 'the forced round did not move last_refresh');
+
+  await page.waitForFunction((want) => document.getElementById('last-refresh').dateTime === want, after.last_refresh,
+    { timeout: ROUND_TIMEOUT_MS });
+  assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was reloaded');
+  assert.match(await text('#live'), /^live · updated \d\d:\d\d:\d\d/);
+  assert.ok(conditional.length > 0 && conditional.every((h) => h !== ''), `crns.json re-fetched without If-None-Match: ${conditional}`);
+  // The rows show the new round: the summary still adds up.
+  assert.equal(await text('#n-listed'), String(after.crns.length));
+});
+
+test('at 390 px wide nothing is cut off', { timeout: 60_000 }, async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = () => page.evaluate(() => {
+    const doc = document.documentElement;
+    const wide = [...document.querySelectorAll('body *')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.right > doc.clientWidth + 1 && !e.closest('.scroll, pre');
+    });
+    return { scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide.slice(0, 5).map((e) => e.tagName + '.' + e.className) };
+  });
+  const doc = await openDashboard();
+  let o = await overflow();
+  assert.ok(o.scroll <= o.client, `dashboard overflows: ${JSON.stringify(o)}`);
+  assert.deepEqual(o.wide, []);
+  assert.ok(await page.locator('#sort-pick').isVisible(), 'no sort control on a phone');
+  await page.screenshot({ path: screenshotPath('nodelist-dashboard-390.png'), fullPage: true });
+
+  const hash = doc.crns.find(configAnswered).hash;
+  await page.goto(`${server.base}/#/nodes/${hash}`);
+  await page.locator('figure[data-probe="config"] [data-kind="uptime"] svg').waitFor();
+  o = await overflow();
+  assert.ok(o.scroll <= o.client, `node page overflows: ${JSON.stringify(o)}`);
+  assert.deepEqual(o.wide, []);
+  await page.screenshot({ path: screenshotPath('nodelist-node-390.png'), fullPage: true });
+
+  await page.goto(`${server.base}/debug.html`);
+  await page.waitForFunction((n) => document.querySelectorAll('#crns tbody tr').length === n, doc.crns.length);
+  o = await overflow();
+  assert.ok(o.scroll <= o.client, `debug.html overflows: ${JSON.stringify(o)}`);
+  await page.screenshot({ path: screenshotPath('nodelist-debug-390.png') });
+  await page.setViewportSize({ width: 1400, height: 900 });
+});
+
+test('pages made no console errors', () => {
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,202 @@
+// fleet.js reads crns.json into what the dashboard shows: one model per
+// CRN and the fleet's totals. It touches no DOM, so every count the page
+// shows is computed here, in one place.
+//
+// Every string in crns.json comes from a node operator or the registry and
+// is hostile; this file only reads them, and the pages write them with
+// textContent.
+
+export function str(v) {
+  if (typeof v === 'string') return v;
+  return v === null || v === undefined ? '' : String(v);
+}
+
+function num(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function obj(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+// probeState reads one probe's error and time: "None" with a time is ok,
+// "None" without one was never probed, anything else is failing. A config
+// that came with fields of the wrong type is "partial": the node answered
+// (the service counts it up), but the error names the bad fields.
+export function probeState(err, at) {
+  if (typeof err === 'string' && err !== 'None') {
+    return err.startsWith('invalid_data:') && typeof at === 'string' ? 'partial' : 'failing';
+  }
+  return typeof at === 'string' ? 'ok' : 'never';
+}
+
+// errorClass is the class of a "class: message" error, "" for "None".
+export function errorClass(err) {
+  if (typeof err !== 'string' || err === 'None' || err === '') return '';
+  const i = err.indexOf(':');
+  return i > 0 ? err.slice(0, i) : 'other';
+}
+
+// parseVersion reads a leading X.Y.Z (as the service does: 1.3.0-41-g730
+// is 1.3.0; a leading v is allowed); null when there is none.
+export function parseVersion(v) {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(str(v));
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+export function compareVersions(a, b) {
+  for (let i = 0; i < 3; i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return 0;
+}
+
+// GPUs are grouped by model, or device name when the model is missing.
+function gpuName(g) {
+  const o = obj(g);
+  return str(o.model) || str(o.device_name) || 'unknown';
+}
+
+function countGPUs(list, into, field) {
+  for (const g of Array.isArray(list) ? list : []) {
+    const name = gpuName(g);
+    const e = into.get(name) || { model: name, total: 0, free: 0 };
+    e[field]++;
+    into.set(name, e);
+  }
+}
+
+// nodeModel is one CRN as the table and the node page read it. uptime is
+// the CRN's entry of uptime.json, or undefined.
+export function nodeModel(crn, uptime) {
+  const usage = obj(crn.system_usage);
+  const cpu = obj(usage.cpu);
+  const mem = obj(usage.mem);
+  const disk = obj(usage.disk);
+  const v6 = obj(crn.ipv6_check);
+  const gpus = new Map();
+  countGPUs(crn.compatible_gpus, gpus, 'total');
+  countGPUs(crn.compatible_available_gpus, gpus, 'free');
+  const gpuList = [...gpus.values()].sort((a, b) => b.total - a.total || a.model.localeCompare(b.model));
+  const config = probeState(crn.debug_config_from_crn_error, crn.debug_config_from_crn_at);
+  const usageState = probeState(crn.usage_from_crn_error, crn.debug_usage_from_crn_at);
+  const kB = (v) => (num(v) === null ? null : v * 1000);
+  const bad = (st) => st === 'failing' || st === 'partial';
+  const err = bad(config) ? crn.debug_config_from_crn_error : bad(usageState) ? crn.usage_from_crn_error : '';
+  const last = typeof crn.debug_config_from_crn_at === 'string' ? new Date(crn.debug_config_from_crn_at) : null;
+  return {
+    hash: str(crn.hash),
+    name: str(crn.name),
+    address: str(crn.address),
+    score: num(crn.score),
+    version: crn.version === null || crn.version === undefined ? '' : str(crn.version),
+    versionKey: parseVersion(crn.version),
+    cpus: num(cpu.count),
+    load: num(obj(cpu.load_average).load5),
+    ramFree: kB(mem.available_kB),
+    ramTotal: kB(mem.total_kB),
+    diskFree: kB(disk.available_kB),
+    diskTotal: kB(disk.total_kB),
+    gpus: gpuList,
+    gpuTotal: gpuList.reduce((n, g) => n + g.total, 0),
+    gpuFree: gpuList.reduce((n, g) => n + g.free, 0),
+    ipv6Host: v6.host === true,
+    ipv6VM: v6.vm === true,
+    confidential: crn.confidential_support === true ? true : crn.confidential_support === false ? false : null,
+    inactive: crn.inactive_since !== null && crn.inactive_since !== undefined,
+    lastSeen: last && !Number.isNaN(last.getTime()) ? last : null,
+    config: config,
+    usage: usageState,
+    responsive: config === 'ok' || config === 'partial',
+    failing: bad(config) || bad(usageState),
+    errClass: errorClass(err),
+    errText: str(err),
+    up24: uptime ? num(uptime['24h']) : null,
+    crn: crn,
+  };
+}
+
+// summarize counts the fleet. lastCrnVersion, when the service publishes
+// one, is what "behind" compares with; otherwise the newest version seen.
+export function summarize(models, lastCrnVersion) {
+  const s = {
+    listed: models.length,
+    responsive: 0,
+    failing: 0,
+    inactive: 0,
+    ipv6Both: 0,
+    ipv6Host: 0,
+    versions: [],
+    reference: null,
+    referenceKind: '',
+    behind: 0,
+    gpus: [],
+  };
+  const versions = new Map();
+  const gpus = new Map();
+  let newest = null;
+  for (const m of models) {
+    if (m.responsive) s.responsive++;
+    if (m.failing) s.failing++;
+    if (m.inactive) s.inactive++;
+    if (m.ipv6Host && m.ipv6VM) s.ipv6Both++;
+    if (m.ipv6Host) s.ipv6Host++;
+    const v = m.version || 'unknown';
+    const e = versions.get(v) || { version: v, key: m.versionKey, count: 0 };
+    e.count++;
+    versions.set(v, e);
+    if (m.versionKey && (!newest || compareVersions(m.versionKey, newest.key) > 0)) newest = { key: m.versionKey, text: v };
+    for (const g of m.gpus) {
+      const t = gpus.get(g.model) || { model: g.model, total: 0, free: 0, nodes: 0 };
+      t.total += g.total;
+      t.free += g.free;
+      t.nodes++;
+      gpus.set(g.model, t);
+    }
+  }
+  const published = parseVersion(lastCrnVersion);
+  if (published) {
+    s.reference = { key: published, text: str(lastCrnVersion) };
+    s.referenceKind = 'last_crn_version';
+  } else if (newest) {
+    s.reference = newest;
+    s.referenceKind = 'newest seen';
+  }
+  s.versions = [...versions.values()].sort((a, b) => {
+    if (a.key && b.key) return compareVersions(b.key, a.key) || a.version.localeCompare(b.version);
+    return a.key ? -1 : b.key ? 1 : a.version.localeCompare(b.version);
+  });
+  for (const e of s.versions) {
+    e.behind = Boolean(s.reference && e.key && compareVersions(e.key, s.reference.key) < 0);
+    if (e.behind) s.behind += e.count;
+  }
+  s.gpus = [...gpus.values()].sort((a, b) => b.total - a.total || a.model.localeCompare(b.model));
+  return s;
+}
+
+// Formats. Byte sizes are decimal (the nodes report kB).
+export function bytes(n) {
+  if (n === null) return '';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return (n >= 100 || i === 0 ? Math.round(n) : n.toFixed(1)) + ' ' + units[i];
+}
+
+export function percent(r) {
+  if (r === null || r === undefined) return '';
+  const p = r * 100;
+  return (p >= 99.95 && p < 100 ? '99.9' : p === 100 ? '100' : p.toFixed(1)) + '%';
+}
+
+export function ago(d, now) {
+  if (!d) return 'never';
+  const s = Math.max(0, Math.round((now - d.getTime()) / 1000));
+  if (s < 90) return s + ' s ago';
+  if (s < 90 * 60) return Math.round(s / 60) + ' min ago';
+  if (s < 36 * 3600) return Math.round(s / 3600) + ' h ago';
+  return Math.round(s / 86400) + ' d ago';
+}
