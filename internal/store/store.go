@@ -6,21 +6,26 @@ import (
 	"time"
 )
 
-// The probes, as stored.
-const (
-	ProbeConfig = iota
-	ProbeUsage
-	ProbeIPv6
-	NumProbes
-)
+// A store records the probes it is opened with, named in the order of
+// the probe table. That order only grows at the end: a probe's index is
+// what the store keeps, in every row, so it never changes.
 
-// ProbeNames are the probes' names in the API.
-var ProbeNames = [NumProbes]string{"config", "usage", "ipv6"}
+// DefaultProbes are the names of a store opened without any: the
+// service's first three probes.
+func DefaultProbes() []string { return []string{"config", "usage", "ipv6"} }
+
+// ProbeConfig is the index of the config probe, first in every probe
+// table: the one uptime counts.
+const ProbeConfig = 0
+
+// NumProbes is the number of outcomes the recorder takes from a round,
+// until it loops over the probe table; the store takes any number.
+const NumProbes = 3
 
 // Result is one probe of one node in one round.
 type Result struct {
 	Hash    string
-	Probe   int
+	Probe   int // index in the store's probes; a result of another index is not recorded
 	OK      bool
 	At      time.Time
 	Latency time.Duration
@@ -77,9 +82,12 @@ type Store interface {
 	WriteRound(ctx context.Context, r *Round) error
 	// LastSnapshot returns the last persisted snapshot, or nil.
 	LastSnapshot(ctx context.Context) (*Saved, error)
-	// History returns, per probe, the node's samples between from and to
-	// in buckets of step (aligned to step from the Unix epoch).
-	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([NumProbes][]Point, error)
+	// Probes returns the names of the probes the store records, by index.
+	Probes() []string
+	// History returns, per probe (a slice for each of Probes), the node's
+	// samples between from and to in buckets of step (aligned to step from
+	// the Unix epoch).
+	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]Point, error)
 	// Events returns the node's transitions newest first, with IDs below
 	// before (0: from the newest), at most limit.
 	Events(ctx context.Context, hash string, before int64, limit int) ([]Event, error)
