@@ -42,8 +42,12 @@ func newRefresher(cfg *config.Config, sink refresh.Sink, log *slog.Logger) (*ref
 // openRecorder opens the configured history store (nil for --db none).
 func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*store.Recorder, error) {
 	st, err := store.Open(ctx, cfg.DB,
-		func(ctx context.Context, path string) (store.Store, error) { return sqlite.Open(ctx, path) },
-		func(ctx context.Context, dsn string) (store.Store, error) { return mysql.Open(ctx, dsn) })
+		func(ctx context.Context, path string) (store.Store, error) {
+			return sqlite.Open(ctx, path, probe.Names()...)
+		},
+		func(ctx context.Context, dsn string) (store.Store, error) {
+			return mysql.Open(ctx, dsn, probe.Names()...)
+		})
 	if err != nil || st == nil {
 		return nil, err
 	}

@@ -124,8 +124,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	probes := map[string][]historyPoint{}
-	for p, pts := range h {
+	names := s.opts.History.Probes()
+	probes := make(map[string][]historyPoint, len(names))
+	for p, pts := range h[:min(len(h), len(names))] {
 		out := make([]historyPoint, 0, len(pts))
 		for _, pt := range pts {
 			hp := historyPoint{Time: snapshot.FormatTime(pt.Time), Samples: pt.Total, LatencyMaxMS: pt.LatencyMaxMS}
@@ -136,7 +137,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 			}
 			out = append(out, hp)
 		}
-		probes[store.ProbeNames[p]] = out
+		probes[names[p]] = out
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"hash": hash, "from": snapshot.FormatTime(from), "to": snapshot.FormatTime(to),

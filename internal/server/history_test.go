@@ -92,6 +92,40 @@ func TestHistoryEndpoints(t *testing.T) {
 	}
 }
 
+// TestHistoryNamesEveryProbe checks that /history names each probe of
+// the store, a fourth too.
+func TestHistoryNamesEveryProbe(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), "config", "usage", "ipv6", "capability")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := storetest.MakeRoundOf(0, 1, 4, func(_, probe int) bool { return probe == 3 })
+	if err := st.WriteRound(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	_, f := newTestServer(t)
+	s, err := New(Options{Refresher: f, History: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	_, body := get(t, "GET", hs.URL+"/crns/node-0000/history?from=2026-11-20T09:00:00Z&to=2026-11-20T11:00:00Z&step=1h", nil)
+	var h struct {
+		Probes map[string][]struct {
+			Samples      int     `json:"samples"`
+			SuccessRatio float64 `json:"success_ratio"`
+		} `json:"probes"`
+	}
+	if err := json.Unmarshal([]byte(body), &h); err != nil || len(h.Probes) != 4 {
+		t.Fatalf("history: %s", body)
+	}
+	if c, p := h.Probes["config"], h.Probes["capability"]; len(c) != 1 || c[0].SuccessRatio != 1 || len(p) != 1 || p[0].Samples != 1 || p[0].SuccessRatio != 0 {
+		t.Errorf("history: %s", body)
+	}
+}
+
 // countingStore counts the store's Uptime queries.
 type countingStore struct {
 	store.Store

@@ -4,23 +4,26 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"nodelist/internal/probe"
 )
 
-// The probes, as stored.
-const (
-	ProbeConfig = iota
-	ProbeUsage
-	ProbeIPv6
-	NumProbes
-)
+// A store records the probes it is opened with, named in the order of
+// the probe table. That order only grows at the end: a probe's index is
+// what the store keeps, in every row, so it never changes.
 
-// ProbeNames are the probes' names in the API.
-var ProbeNames = [NumProbes]string{"config", "usage", "ipv6"}
+// DefaultProbes are the names of a store opened without any: the probe
+// table's.
+func DefaultProbes() []string { return probe.Names() }
+
+// ProbeConfig is the index of the config probe, first in every probe
+// table: the one uptime counts.
+const ProbeConfig = 0
 
 // Result is one probe of one node in one round.
 type Result struct {
 	Hash    string
-	Probe   int
+	Probe   int // index in the store's probes; a result of another index is not recorded
 	OK      bool
 	At      time.Time
 	Latency time.Duration
@@ -77,9 +80,12 @@ type Store interface {
 	WriteRound(ctx context.Context, r *Round) error
 	// LastSnapshot returns the last persisted snapshot, or nil.
 	LastSnapshot(ctx context.Context) (*Saved, error)
-	// History returns, per probe, the node's samples between from and to
-	// in buckets of step (aligned to step from the Unix epoch).
-	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([NumProbes][]Point, error)
+	// Probes returns the names of the probes the store records, by index.
+	Probes() []string
+	// History returns, per probe (a slice for each of Probes), the node's
+	// samples between from and to in buckets of step (aligned to step from
+	// the Unix epoch).
+	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]Point, error)
 	// Events returns the node's transitions newest first, with IDs below
 	// before (0: from the newest), at most limit.
 	Events(ctx context.Context, hash string, before int64, limit int) ([]Event, error)

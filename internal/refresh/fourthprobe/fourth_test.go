@@ -51,7 +51,7 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 	}
 	defer f.Close()
 	path := filepath.Join(t.TempDir(), "history.db")
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(ctx, path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 
 	// The history: the writer flushes at Stop, and the store closes.
 	rec.Stop(10 * time.Second)
-	st, err = sqlite.Open(ctx, path)
+	st, err = sqlite.Open(ctx, path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,8 +74,10 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 }
 
 // Open connects, reads the server's wait_timeout to size the pool's idle
-// time below it, applies the migrations and returns the store.
-func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+// time below it, applies the migrations and returns the store, recording
+// the probes named in the probe table's order (none:
+// store.DefaultProbes()).
+func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("mysql dsn: %w", err)
@@ -97,7 +99,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{}), nil
+	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes})
 }
 
 // ConfigurePool sizes the pool for a server that drops connections idle

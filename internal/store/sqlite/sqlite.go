@@ -16,8 +16,9 @@ import (
 var migrations embed.FS
 
 // Open opens (creating if needed) the database at path, applies every
-// migration and returns the store.
-func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+// migration and returns the store, recording the probes named in the
+// probe table's order (none: store.DefaultProbes()).
+func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, error) {
 	w, err := open(path, false)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(4)
-	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{}), nil
+	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{Probes: probes})
 }
 
 func open(path string, readOnly bool) (*sql.DB, error) {

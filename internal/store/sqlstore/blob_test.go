@@ -1,76 +1,160 @@
 package sqlstore
 
 import (
+	"bytes"
+	"fmt"
+	"slices"
 	"testing"
-
-	"nodelist/internal/store"
 )
+
+// samplesOf decodes a samples blob of format f, copying each entry.
+func samplesOf(b []byte, f format) ([]sample, error) {
+	var out []sample
+	err := decodeSamplesAs(b, f, func(s sample) { out = append(out, sample{s.second, slices.Clone(s.probes)}) })
+	return out, err
+}
+
+// hourEntry is one decoded hourly entry.
+type hourEntry struct {
+	hour   int64
+	probes []agg
+}
+
+// hoursOf decodes an hourly blob of format f, entry by entry.
+func hoursOf(b []byte, f format) ([]hourEntry, error) {
+	var out []hourEntry
+	err := decodeHoursAs(b, f, func(h int64, p []agg) { out = append(out, hourEntry{h, slices.Clone(p)}) })
+	return out, err
+}
 
 func TestSamplesRoundTrip(t *testing.T) {
 	in := []sample{
-		{second: 0, probes: [store.NumProbes]agg{{1, 1, 42, 42}, {0, 1, 10000, 10000}, {1, 1, 0, 0}}},
-		{second: 3599, probes: [store.NumProbes]agg{{3, 4, 200, 90}, {0, 0, 0, 0}, {4, 4, 8, 2}}}, // aggregate form
+		{second: 0, probes: []agg{{1, 1, 42, 42}, {0, 1, 10000, 10000}, {1, 1, 0, 0}}},
+		{second: 3599, probes: []agg{{3, 4, 200, 90}, {0, 0, 0, 0}, {4, 4, 8, 2}}}, // aggregate form
+		{second: 60, probes: []agg{{1, 1, 42, 42}, {0, 1, 10, 10}, {1, 1, 0, 0}, {1, 1, 7, 7}}},
+		{second: 61, probes: []agg{{1, 1, 42, 42}}},
+		{second: 62, probes: []agg{}},
+		{second: 63, probes: []agg{{2, 2, 50, 40}, {1, 1, 9, 9}, {0, 0, 0, 0}, {1, 1, 7, 7}, {0, 1, 3, 3}}},
 	}
 	var b []byte
 	for _, s := range in {
 		b = appendSample(b, s)
 	}
-	if n := len(appendSample(nil, in[0])); n > 8 {
-		t.Errorf("a round's entry takes %d bytes, want at most 8", n)
+	// A round: the head (2 bytes), a count unless three, a byte per probe
+	// below 64 ms.
+	three := sample{second: 1799, probes: []agg{{1, 1, 42, 42}, {0, 1, 10, 10}, {1, 1, 0, 0}}}
+	four := sample{second: 1799, probes: append(slices.Clone(three.probes), agg{1, 1, 7, 7})}
+	if n := len(appendSample(nil, three)); n != 5 {
+		t.Errorf("a round of three probes takes %d bytes, want 5", n)
 	}
-	var out []sample
-	if err := decodeSamples(b, func(s sample) { out = append(out, s) }); err != nil {
+	if n := len(appendSample(nil, four)); n != 7 {
+		t.Errorf("a round of four probes takes %d bytes, want 7", n)
+	}
+	out, err := samplesOf(b, format2)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != len(in) {
-		t.Fatalf("%d entries back, want %d", len(out), len(in))
-	}
-	for i := range in {
-		if out[i] != in[i] {
-			t.Errorf("entry %d: %+v, want %+v", i, out[i], in[i])
-		}
+	if fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Errorf("entries back:\n%v\nwant\n%v", out, in)
 	}
 }
 
 func TestHoursRoundTripAndLastWins(t *testing.T) {
-	first := [store.NumProbes]agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}
-	again := [store.NumProbes]agg{{119, 120, 6000, 95}, {120, 120, 2400, 30}, {0, 0, 0, 0}}
+	first := []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}
+	again := []agg{{119, 120, 6000, 95}, {120, 120, 2400, 30}, {0, 0, 0, 0}}
+	four := []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}, {60, 60, 600, 20}}
 	b := appendHour(nil, 5, first)
 	// hour, the shared count, then failures, average and maximum per probe
 	if len(b) != 11 {
-		t.Errorf("an hour with one count for its probes takes %d bytes, want 11", len(b))
+		t.Errorf("an hour of three probes with one count takes %d bytes, want 11", len(b))
+	}
+	if n := len(appendHour(nil, 7, four)); n != 1+1+4+4*3 {
+		t.Errorf("an hour of four probes, a count each, takes %d bytes, want 18", n)
 	}
 	b = appendHour(b, 23, first)
 	b = appendHour(b, 5, again)
+	b = appendHour(b, 7, four)
+	b = appendHour(b, 8, nil)
 	hours, err := decodeHours(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hours[5] != again || hours[23] != first || hours[0] != ([store.NumProbes]agg{}) {
-		t.Errorf("hours 5, 23, 0: %+v %+v %+v", hours[5], hours[23], hours[0])
+	if fmt.Sprint(hours[5]) != fmt.Sprint(again) || fmt.Sprint(hours[23]) != fmt.Sprint(first) ||
+		fmt.Sprint(hours[7]) != fmt.Sprint(four) || hours[0] != nil || hours[8] == nil || len(hours[8]) != 0 {
+		t.Errorf("hours 5, 23, 7, 0, 8: %v %v %v %v %v", hours[5], hours[23], hours[7], hours[0], hours[8])
+	}
+}
+
+// TestFormat1Converts checks migration 6's conversion, both ways: the
+// entries of a blob of the first format read back the same in the new
+// one, and back again byte for byte.
+func TestFormat1Converts(t *testing.T) {
+	samples := appendSampleAs(nil, sample{30, []agg{{1, 1, 12, 12}, {0, 1, 40, 40}, {1, 1, 200, 200}}}, format1)
+	samples = appendSampleAs(samples, sample{90, []agg{{2, 2, 30, 20}, {1, 2, 50, 40}, {}}}, format1)
+	hours := appendHourAs(nil, 5, []agg{{60, 60, 99 * 60, 120}, {60, 60, 99 * 60, 120}, {60, 60, 99 * 60, 120}}, format1)
+	hours = appendHourAs(hours, 6, []agg{{54, 60, 600, 15}, {27, 30, 3000, 300}, {}}, format1)
+	hours = appendHourAs(hours, 5, []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}, format1)
+
+	s1, err := samplesOf(samples, format1)
+	if err != nil || len(s1) != 2 {
+		t.Fatalf("format1 samples: %v %v", s1, err)
+	}
+	s2, err := samplesOf(convertSamples(samples, format1, format2), format2)
+	if err != nil || fmt.Sprint(s2) != fmt.Sprint(s1) {
+		t.Errorf("converted samples %v (%v), want %v", s2, err, s1)
+	}
+	h1, err := hoursOf(hours, format1)
+	if err != nil || len(h1) != 3 {
+		t.Fatalf("format1 hours: %v %v", h1, err)
+	}
+	h2, err := hoursOf(convertHours(hours, format1, format2), format2)
+	if err != nil || fmt.Sprint(h2) != fmt.Sprint(h1) {
+		t.Errorf("converted hours %v (%v), want %v", h2, err, h1)
+	}
+	if back := convertSamples(convertSamples(samples, format1, format2), format2, format1); !bytes.Equal(back, samples) {
+		t.Errorf("samples converted there and back: % x, want % x", back, samples)
+	}
+	if back := convertHours(convertHours(hours, format1, format2), format2, format1); !bytes.Equal(back, hours) {
+		t.Errorf("hours converted there and back: % x, want % x", back, hours)
+	}
+	// A corrupt entry ends the blob: what came before it is kept.
+	if s, _ := samplesOf(convertSamples(append(slices.Clone(samples), 0xff), format1, format2), format2); fmt.Sprint(s) != fmt.Sprint(s1) {
+		t.Errorf("a blob with a corrupt tail converts to %v, want %v", s, s1)
+	}
+	// Going down, a fourth probe is dropped and a missing one has no sample.
+	four := appendSample(nil, sample{10, []agg{{1, 1, 1, 1}, {1, 1, 2, 2}, {1, 1, 3, 3}, {1, 1, 4, 4}}})
+	two := appendSample(nil, sample{11, []agg{{1, 1, 1, 1}, {1, 1, 2, 2}}})
+	down, err := samplesOf(convertSamples(append(four, two...), format2, format1), format1)
+	want := "[{10 [{1 1 1 1} {1 1 2 2} {1 1 3 3}]} {11 [{1 1 1 1} {1 1 2 2} {0 0 0 0}]}]"
+	if err != nil || fmt.Sprint(down) != want {
+		t.Errorf("converted down: %v (%v), want %s", down, err, want)
 	}
 }
 
 func TestCorruptBlobsAreErrors(t *testing.T) {
-	good := appendSample(nil, sample{second: 10, probes: [store.NumProbes]agg{{1, 1, 5, 5}, {1, 1, 5, 5}, {1, 1, 5, 5}}})
+	good := appendSample(nil, sample{second: 10, probes: []agg{{1, 1, 5, 5}, {1, 1, 5, 5}, {1, 1, 5, 5}}})
 	for name, b := range map[string][]byte{
 		"truncated":       good[:len(good)-1],
 		"second too big":  appendSample(nil, sample{second: 4000}),
 		"overlong varint": {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
-		"ok above total":  append([]byte{1}, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+		"ok above total":  {2, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"too many probes": {1, MaxProbes + 1},
+		"count missing":   {1},
 	} {
 		if err := decodeSamples(b, func(sample) {}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	for name, b := range map[string][]byte{
-		"hour 24":                      {48, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		"hour 24, shared":              {49, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		"failures above total":         {2, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-		"failures above total, shared": {3, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0},
-		"truncated":                    {3, 2, 1, 0},
-		"truncated after the hour":     {3},
-		"truncated, separate totals":   {2, 2, 1, 0, 0, 2},
+		"hour 24":                      {24 << 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"hour 24, shared":              {24<<2 | 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"failures above total":         {0, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"failures above total, shared": {2, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0},
+		"truncated":                    {2, 2, 1, 0},
+		"truncated after the hour":     {2},
+		"truncated, separate totals":   {0, 2, 1, 0, 0, 2},
+		"too many probes":              {1, MaxProbes + 1},
+		"truncated, four probes":       {3, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 	} {
 		if _, err := decodeHours(b); err == nil {
 			t.Errorf("%s: no error", name)
@@ -79,26 +163,85 @@ func TestCorruptBlobsAreErrors(t *testing.T) {
 }
 
 func FuzzDecodeSamples(f *testing.F) {
-	f.Add(appendSample(nil, sample{second: 1799, probes: [store.NumProbes]agg{{1, 1, 50, 50}, {0, 1, 9, 9}, {1, 1, 0, 0}}}))
-	f.Add(appendSample(nil, sample{second: 60, probes: [store.NumProbes]agg{{2, 2, 70, 40}}}))
+	f.Add(appendSample(nil, sample{second: 1799, probes: []agg{{1, 1, 50, 50}, {0, 1, 9, 9}, {1, 1, 0, 0}}}))
+	f.Add(appendSample(nil, sample{second: 60, probes: []agg{{2, 2, 70, 40}}}))
+	f.Add(appendSample(nil, sample{second: 61, probes: []agg{{1, 1, 5, 5}, {0, 1, 9, 9}, {1, 1, 0, 0}, {1, 1, 3, 3}}}))
 	f.Add([]byte{0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var out []byte
-		if decodeSamples(b, func(s sample) { out = appendSample(out, s) }) != nil {
+		in, err := samplesOf(b, format2)
+		if err != nil {
 			return
 		}
 		// What decodes re-encodes to entries that decode the same.
-		var again []sample
-		if err := decodeSamples(out, func(s sample) { again = append(again, s) }); err != nil {
-			t.Fatalf("re-encoded entries do not decode: %v", err)
+		var out []byte
+		for _, s := range in {
+			out = appendSample(out, s)
+		}
+		again, err := samplesOf(out, format2)
+		if err != nil || fmt.Sprint(again) != fmt.Sprint(in) {
+			t.Fatalf("re-encoded entries decode to %v (%v), want %v", again, err, in)
 		}
 	})
 }
 
 func FuzzDecodeHours(f *testing.F) {
-	f.Add(appendHour(nil, 3, [store.NumProbes]agg{{100, 120, 6000, 90}}))
-	f.Add([]byte{23, 1, 0, 5, 5, 1, 1, 5, 5, 0, 0, 0, 0})
+	f.Add(appendHour(nil, 3, []agg{{100, 120, 6000, 90}}))
+	f.Add(appendHour(nil, 4, []agg{{100, 120, 6000, 90}, {1, 2, 3, 4}, {0, 0, 0, 0}, {5, 5, 5, 5}}))
+	f.Add([]byte{23<<2 | 2, 1, 0, 5, 5, 1, 1, 5, 5, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = decodeHours(b) // must not panic
+		hours, err := decodeHours(b)
+		in, err2 := hoursOf(b, format2)
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("decodeHours says %v, its entries %v", err, err2)
+		}
+		if err != nil {
+			return
+		}
+		for _, e := range in {
+			if fmt.Sprint(hours[e.hour]) != fmt.Sprint(in[lastOf(in, e.hour)].probes) {
+				t.Fatalf("hour %d is %v, not its last entry", e.hour, hours[e.hour])
+			}
+		}
+		// What decodes re-encodes to entries that decode the same.
+		var out []byte
+		for _, e := range in {
+			out = appendHour(out, e.hour, e.probes)
+		}
+		again, err := hoursOf(out, format2)
+		if err != nil || fmt.Sprint(again) != fmt.Sprint(in) {
+			t.Fatalf("re-encoded entries decode to %v (%v), want %v", again, err, in)
+		}
+	})
+}
+
+func lastOf(entries []hourEntry, h int64) int {
+	last := -1
+	for i, e := range entries {
+		if e.hour == h {
+			last = i
+		}
+	}
+	return last
+}
+
+// FuzzConvertFormat1 checks that whatever blob of the first format
+// decodes converts to the new format with the same entries.
+func FuzzConvertFormat1(f *testing.F) {
+	f.Add(appendSampleAs(nil, sample{30, []agg{{1, 1, 12, 12}, {0, 1, 40, 40}, {1, 1, 200, 200}}}, format1), true)
+	f.Add(appendHourAs(nil, 6, []agg{{54, 60, 600, 15}, {27, 30, 3000, 300}, {}}, format1), false)
+	f.Fuzz(func(t *testing.T, b []byte, isSamples bool) {
+		if isSamples {
+			in, _ := samplesOf(b, format1) // the entries before any corrupt one
+			out, err := samplesOf(convertSamples(b, format1, format2), format2)
+			if err != nil || fmt.Sprint(out) != fmt.Sprint(in) {
+				t.Fatalf("converted samples %v (%v), want %v", out, err, in)
+			}
+			return
+		}
+		in, _ := hoursOf(b, format1)
+		out, err := hoursOf(convertHours(b, format1, format2), format2)
+		if err != nil || fmt.Sprint(out) != fmt.Sprint(in) {
+			t.Fatalf("converted hours %v (%v), want %v", out, err, in)
+		}
 	})
 }

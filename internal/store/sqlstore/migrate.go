@@ -8,8 +8,6 @@ import (
 	"slices"
 
 	"github.com/pressly/goose/v3"
-
-	"nodelist/internal/store"
 )
 
 // Migrate applies the migrations in the folder "migrations" of fsys, and
@@ -24,7 +22,10 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int
 	convert := goose.NewGoMigration(4,
 		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return convertRollups(ctx, d, tx) }},
 		&goose.GoFunc{RunTx: func(context.Context, *sql.Tx) error { return nil }})
-	p, err := goose.NewProvider(d.Goose, db, sub, goose.WithGoMigrations(convert), goose.WithDisableGlobalRegistry(true))
+	count := goose.NewGoMigration(6,
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return convertBlobs(ctx, d, tx, format1, format2) }},
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return convertBlobs(ctx, d, tx, format2, format1) }})
+	p, err := goose.NewProvider(d.Goose, db, sub, goose.WithGoMigrations(convert, count), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -40,8 +41,9 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int
 }
 
 // convertRollups is migration 4: it packs the rows of minute_rollup into
-// samples and those of hour_rollup into hourly, a node at a time. Each
-// packed row is written whole (replacing), in one transaction.
+// samples and those of hour_rollup into hourly, a node at a time, in the
+// format of its time (format1, which migration 6 converts). Each packed
+// row is written whole (replacing), in one transaction.
 func convertRollups(ctx context.Context, d Dialect, db *sql.Tx) error {
 	nodes, err := queryInts(ctx, db, "SELECT node_id FROM minute_rollup UNION SELECT node_id FROM hour_rollup")
 	if err != nil {
@@ -75,7 +77,7 @@ func convertNode(ctx context.Context, d Dialect, db *sql.Tx, node int64, from, t
 	if err != nil {
 		return err
 	}
-	buckets := map[int64]*[store.NumProbes]agg{}
+	buckets := map[int64]*[format1Probes]agg{}
 	for rows.Next() {
 		var probe int
 		var bucket int64
@@ -84,11 +86,11 @@ func convertNode(ctx context.Context, d Dialect, db *sql.Tx, node int64, from, t
 			rows.Close()
 			return err
 		}
-		if probe < 0 || probe >= store.NumProbes || bucket < 0 {
+		if probe < 0 || probe >= format1Probes || bucket < 0 {
 			continue
 		}
 		if buckets[bucket] == nil {
-			buckets[bucket] = &[store.NumProbes]agg{}
+			buckets[bucket] = &[format1Probes]agg{}
 		}
 		buckets[bucket][probe].add(a)
 	}
@@ -104,9 +106,9 @@ func convertNode(ctx context.Context, d Dialect, db *sql.Tx, node int64, from, t
 	for _, b := range keys {
 		outer, inner := b/per, b%per
 		if to == "samples" {
-			packed[outer] = appendSample(packed[outer], sample{second: inner * 60, probes: *buckets[b]})
+			packed[outer] = appendSampleAs(packed[outer], sample{second: inner * 60, probes: buckets[b][:]}, format1)
 		} else {
-			packed[outer] = appendHour(packed[outer], inner, *buckets[b])
+			packed[outer] = appendHourAs(packed[outer], inner, buckets[b][:], format1)
 		}
 	}
 	for outer, blob := range packed {

@@ -15,6 +15,9 @@ import (
 type Options struct {
 	WriteTimeout time.Duration // one round's transaction (10 s)
 	ReadTimeout  time.Duration // one API query (5 s)
+	// Probes names the probes recorded, in the probe table's order
+	// (store.DefaultProbes()).
+	Probes []string
 }
 
 // Store is store.Store on database/sql. It reads through r and writes
@@ -26,16 +29,41 @@ type Store struct {
 	opts Options
 }
 
-// New returns a Store over open, migrated databases, which it now owns.
-func New(d Dialect, w, r *sql.DB, o Options) *Store {
+// New returns a Store over open, migrated databases, which it then owns
+// (closing them if the options are refused).
+func New(d Dialect, w, r *sql.DB, o Options) (*Store, error) {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
 	}
 	if o.ReadTimeout <= 0 {
 		o.ReadTimeout = 5 * time.Second
 	}
-	return &Store{d: d, w: w, r: r, opts: o}
+	if len(o.Probes) == 0 {
+		o.Probes = store.DefaultProbes()
+	}
+	o.Probes = slices.Clone(o.Probes)
+	s := &Store{d: d, w: w, r: r, opts: o}
+	if err := checkProbes(o.Probes); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
 }
+
+// checkProbes refuses names a history could not tell apart.
+func checkProbes(names []string) error {
+	if len(names) > MaxProbes {
+		return fmt.Errorf("history store: %d probes, at most %d", len(names), MaxProbes)
+	}
+	for i, n := range names {
+		if n == "" || slices.Contains(names[:i], n) {
+			return fmt.Errorf("history store: probe %d is named %q: want a name of its own", i, n)
+		}
+	}
+	return nil
+}
+
+// Probes returns the names of the probes the store records, by index.
+func (s *Store) Probes() []string { return slices.Clone(s.opts.Probes) }
 
 // Close closes the pools; only the owner calls it, at shutdown.
 func (s *Store) Close() error {
@@ -86,10 +114,10 @@ func (s *Store) Known(ctx context.Context, hash string) (bool, error) {
 
 // History reads the minute rollups when the range lies within raw, the
 // hourly ones otherwise, and sums them into buckets of step.
-func (s *Store) History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([store.NumProbes][]store.Point, error) {
+func (s *Store) History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]store.Point, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ReadTimeout)
 	defer cancel()
-	var out [store.NumProbes][]store.Point
+	var out [][]store.Point
 	err := retryRead(ctx, func() (err error) {
 		out, err = s.history(ctx, hash, from, to, step)
 		return err
@@ -97,8 +125,8 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 	return out, err
 }
 
-func (s *Store) history(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([store.NumProbes][]store.Point, error) {
-	var out [store.NumProbes][]store.Point
+func (s *Store) history(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]store.Point, error) {
+	out := make([][]store.Point, len(s.opts.Probes))
 	var node int64
 	err := s.r.QueryRowContext(ctx, "SELECT id FROM nodes WHERE hash = ?", hash).Scan(&node)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -110,13 +138,14 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	step = max(step, time.Minute)
 	stepSecs := int64(step / time.Second)
 	fromS, toS := from.Unix(), to.Unix()
-	buckets := [store.NumProbes]map[int64]*store.Point{}
+	// Probes past the store's (kept for a later version) are not read.
+	buckets := make([]map[int64]*store.Point, len(out))
 	for p := range buckets {
 		buckets[p] = map[int64]*store.Point{}
 	}
-	add := func(unix int64, probes *[store.NumProbes]agg) {
+	add := func(unix int64, probes []agg) {
 		t := unix / stepSecs * stepSecs
-		for p, a := range probes {
+		for p, a := range probes[:min(len(probes), len(buckets))] {
 			if a.total == 0 {
 				continue
 			}
@@ -139,7 +168,7 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 			covered[hour] = true
 			return decodeSamples(data, func(e sample) {
 				if t := hour*3600 + e.second; t >= fromS && t < toS {
-					add(t, &e.probes)
+					add(t, e.probes)
 				}
 			})
 		})
@@ -155,7 +184,7 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 			for h := range hours {
 				hour := day*24 + int64(h)
 				if t := hour * 3600; !covered[hour] && t+3600 > fromS && t < toS {
-					add(t, &hours[h])
+					add(t, hours[h])
 				}
 			}
 			return nil
@@ -233,8 +262,8 @@ func (s *Store) events(ctx context.Context, hash string, before int64, limit int
 		if err := rows.Scan(&e.ID, &probe, &at, &e.OK, &e.Status, &e.Class, &e.Msg); err != nil {
 			return nil, fmt.Errorf("events: %w", err)
 		}
-		if probe >= 0 && probe < store.NumProbes {
-			e.Probe = store.ProbeNames[probe]
+		if probe >= 0 && probe < len(s.opts.Probes) {
+			e.Probe = s.opts.Probes[probe]
 		}
 		e.At = fromMicros(at)
 		out = append(out, e)
@@ -290,7 +319,7 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				return nil // one corrupt row does not hide every node's uptime
 			}
 			for i := range hours {
-				if hour := d*24 + int64(i); hour <= rolled {
+				if hour := d*24 + int64(i); hour <= rolled && len(hours[i]) > store.ProbeConfig {
 					count(hash, hour, hours[i][store.ProbeConfig])
 				}
 			}
@@ -301,7 +330,11 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	}
 	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.hour, x.data FROM samples x JOIN nodes n ON n.id = x.node_id WHERE x.hour > ?",
 		[]any{max(rolled, month)}, func(hash string, hour int64, data []byte) error {
-			_ = decodeSamples(data, func(e sample) { count(hash, hour, e.probes[store.ProbeConfig]) })
+			_ = decodeSamples(data, func(e sample) {
+				if len(e.probes) > store.ProbeConfig {
+					count(hash, hour, e.probes[store.ProbeConfig])
+				}
+			})
 			return nil
 		})
 	if err != nil {

@@ -61,7 +61,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 
 // nodeIDs maps every hash of results to its row id, adding new nodes.
 func (s *Store) nodeIDs(ctx context.Context, tx *sql.Tx, results []store.Result) (map[string]int64, error) {
-	ids := make(map[string]int64, len(results)/NumProbesHint)
+	ids := make(map[string]int64, len(results)/max(len(s.opts.Probes), 1))
 	var hashes []string
 	for _, r := range results {
 		if _, ok := ids[r.Hash]; !ok {
@@ -99,9 +99,6 @@ func (s *Store) nodeIDs(ctx context.Context, tx *sql.Tx, results []store.Result)
 	return ids, nil
 }
 
-// NumProbesHint sizes maps keyed by node from per-probe results.
-const NumProbesHint = store.NumProbes
-
 type sampleKey struct {
 	node, hour, minute int64
 }
@@ -117,14 +114,14 @@ func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int
 	var keys []sampleKey
 	current := int64(-1)
 	for _, r := range results {
-		if r.Probe < 0 || r.Probe >= store.NumProbes {
+		if r.Probe < 0 || r.Probe >= len(s.opts.Probes) {
 			continue
 		}
 		sec := r.At.Unix()
 		k := sampleKey{ids[r.Hash], sec / 3600, sec / 60}
 		e := entries[k]
 		if e == nil {
-			e = &sample{second: sec % 3600}
+			e = &sample{second: sec % 3600, probes: make([]agg, 0, len(s.opts.Probes))}
 			entries[k] = e
 			keys = append(keys, k)
 		}
@@ -133,6 +130,8 @@ func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int
 		if r.OK {
 			a.ok = 1
 		}
+		// An entry holds the probes up to the last one the round has.
+		e.probes = grow(e.probes, r.Probe+1)
 		e.probes[r.Probe].add(a)
 		current = max(current, k.hour)
 	}
@@ -212,10 +211,13 @@ func (s *Store) rollHour(ctx context.Context, tx *sql.Tx, h int64) error {
 			rows.Close()
 			return err
 		}
-		var sum [store.NumProbes]agg
+		// Every probe of the hour's entries is kept, those past the store's
+		// too: written by a later version, they are its history.
+		var sum []agg
 		if decodeSamples(data, func(e sample) {
-			for p := range sum {
-				sum[p].add(e.probes[p])
+			sum = grow(sum, len(e.probes))
+			for p, a := range e.probes {
+				sum[p].add(a)
 			}
 		}) != nil {
 			continue
@@ -266,6 +268,9 @@ func (s *Store) writeStates(ctx context.Context, tx *sql.Tx, ids map[string]int6
 	var events []store.Result
 	var eventKeys []stateKey
 	for _, res := range r.Results {
+		if res.Probe < 0 || res.Probe >= len(s.opts.Probes) {
+			continue
+		}
 		k := stateKey{ids[res.Hash], res.Probe}
 		if was, seen := prev[k]; !seen || was != res.OK {
 			events = append(events, res)

@@ -39,33 +39,115 @@ func CheckLegacy(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.Point{
+	SamePoints(t, "config history after the upgrade", h[config], []store.Point{
 		{Time: base.Add(-24 * time.Hour), OK: 100, Total: 120, LatencySumMS: 6000, LatencyMaxMS: 90},
 		{Time: base, OK: 1, Total: 2, LatencySumMS: 30, LatencyMaxMS: 20},
+	})
+	SamePoints(t, "usage history after the upgrade", h[usage], []store.Point{{Time: base, OK: 2, Total: 2, LatencySumMS: 40, LatencyMaxMS: 25}})
+	if len(h[2]) != 0 {
+		t.Errorf("ipv6 history after the upgrade: %+v, want none", h[2])
 	}
-	got := h[store.ProbeConfig]
-	if len(got) != len(want) {
-		t.Fatalf("config history after the upgrade: %+v, want %+v", got, want)
+}
+
+// The rows of node "packed-node" as schema versions 3 to 5 kept them (the
+// first packed format: three probes an entry, no count), byte by byte.
+var (
+	// The samples of base's hour: a round at second 30 (config ok in
+	// 12 ms, usage failing in 40, ipv6 ok in 200), then a minute summed
+	// (the form migration 4 wrote: config 2 of 2 ok, usage 1 of 2, no
+	// ipv6).
+	packedSamples = []byte{
+		30 << 1, 12<<1 | 1, 40 << 1, 0x91, 0x03, // 0x91 0x03: 200<<1 | 1
+		0xb5, 0x01, 2, 2, 30, 20, 1, 2, 50, 40, 0, 0, 0, 0, // 0xb5 0x01: 90<<1 | 1
 	}
-	for i := range want {
-		if !got[i].Time.Equal(want[i].Time) || got[i].OK != want[i].OK || got[i].Total != want[i].Total ||
-			got[i].LatencySumMS != want[i].LatencySumMS || got[i].LatencyMaxMS != want[i].LatencyMaxMS {
-			t.Errorf("config point %d after the upgrade: %+v, want %+v", i, got[i], want[i])
+	// The hours of the day before base's: hour 5 with one count of rounds
+	// for the three probes, hour 6 with a count each, then hour 5 again
+	// (rolled up after a late round), which replaces the first.
+	packedHours = []byte{
+		5<<1 | 1, 60, 0, 99, 120, 0, 99, 120, 0, 99, 120,
+		6 << 1, 60, 6, 10, 15, 30, 3, 100, 0xac, 0x02, 0, 0, 0, 0, // 0xac 0x02: 300
+		5<<1 | 1, 120, 20, 50, 90, 0, 20, 30, 120, 0, 0,
+	}
+)
+
+// SeedPacked writes packedSamples and packedHours, as versions 3 to 5
+// could hold them.
+func SeedPacked(t *testing.T, db *sql.DB) {
+	t.Helper()
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{"INSERT INTO nodes (hash) VALUES (?)", []any{"packed-node"}},
+		{"INSERT INTO samples (node_id, hour, data) SELECT id, ?, ? FROM nodes WHERE hash = ?", []any{base.Unix() / 3600, packedSamples, "packed-node"}},
+		{"INSERT INTO hourly (node_id, day, data) SELECT id, ?, ? FROM nodes WHERE hash = ?", []any{base.Unix()/86400 - 1, packedHours, "packed-node"}},
+	}
+	for _, s := range stmts {
+		if _, err := db.Exec(s.q, s.args...); err != nil {
+			t.Fatalf("seed packed rows: %v", err)
 		}
 	}
-	if u := h[store.ProbeUsage]; len(u) != 1 || u[0].OK != 2 || u[0].Total != 2 || u[0].LatencySumMS != 40 {
-		t.Errorf("usage history after the upgrade: %+v", u)
+}
+
+// CheckPacked checks that the rows of SeedPacked read back the same after
+// the upgrade, and that a round appends to the converted samples row.
+func CheckPacked(t *testing.T, st store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	day := base.Truncate(24 * time.Hour).Add(-24 * time.Hour)
+	want := [3][]store.Point{
+		{
+			{Time: day.Add(5 * time.Hour), OK: 100, Total: 120, LatencySumMS: 6000, LatencyMaxMS: 90},
+			{Time: day.Add(6 * time.Hour), OK: 54, Total: 60, LatencySumMS: 600, LatencyMaxMS: 15},
+			{Time: base, OK: 1, Total: 1, LatencySumMS: 12, LatencyMaxMS: 12},
+			{Time: base.Add(time.Minute), OK: 2, Total: 2, LatencySumMS: 30, LatencyMaxMS: 20},
+		},
+		{
+			{Time: day.Add(5 * time.Hour), OK: 120, Total: 120, LatencySumMS: 2400, LatencyMaxMS: 30},
+			{Time: day.Add(6 * time.Hour), OK: 27, Total: 30, LatencySumMS: 3000, LatencyMaxMS: 300},
+			{Time: base, OK: 0, Total: 1, LatencySumMS: 40, LatencyMaxMS: 40},
+			{Time: base.Add(time.Minute), OK: 1, Total: 2, LatencySumMS: 50, LatencyMaxMS: 40},
+		},
+		{
+			{Time: day.Add(5 * time.Hour), OK: 0, Total: 120},
+			{Time: base, OK: 1, Total: 1, LatencySumMS: 200, LatencyMaxMS: 200},
+		},
+	}
+	read := func() [][]store.Point {
+		h, err := st.History(ctx, "packed-node", day, base.Add(time.Hour), time.Minute)
+		if err != nil {
+			t.Fatalf("history after the upgrade: %v", err)
+		}
+		return h
+	}
+	h := read()
+	for p, name := range store.DefaultProbes() {
+		SamePoints(t, name+" history after the upgrade", h[p], want[p])
+	}
+	r := MakeRound(5, 1, nil) // base + 150 s: minute 2
+	for i := range r.Results {
+		r.Results[i].Hash = "packed-node"
+	}
+	write(t, st, r)
+	h = read()
+	for p, name := range store.DefaultProbes() {
+		w := append(want[p], store.Point{Time: base.Add(2 * time.Minute), OK: 1, Total: 1, LatencySumMS: 10, LatencyMaxMS: 10})
+		SamePoints(t, name+" history after a round on the upgraded rows", h[p], w)
 	}
 }
 
 // CheckUpgrade checks that a database left by db at schema version from
-// upgrades when open opens it: it seeds the earlier schema's rollups
-// (versions before 4 kept them), closes db, opens the store, and expects
-// the seeded rollups back and a round to be written.
+// upgrades when open opens it: it seeds the rows that version kept
+// (versions before 4 had row rollups, 4 and 5 the first packed format),
+// closes db, opens the store, and expects the seeded history back and a
+// round to be written.
 func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store, error)) {
 	t.Helper()
-	if from < 4 { // from 4 on, nothing writes the row rollups
+	switch {
+	case from < 4:
 		SeedLegacy(t, db)
+	case from < 6:
+		SeedPacked(t, db)
 	}
 	db.Close()
 	st, err := open()
@@ -73,10 +155,36 @@ func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store
 		t.Fatalf("upgrade from version %d: %v", from, err)
 	}
 	defer st.Close()
-	if from < 4 {
+	switch {
+	case from < 4:
 		CheckLegacy(t, st)
+	case from < 6:
+		CheckPacked(t, st)
 	}
 	if err := st.WriteRound(context.Background(), MakeRound(0, 3, nil)); err != nil {
 		t.Errorf("write after upgrade from %d: %v", from, err)
 	}
+}
+
+// EarlierVersions returns every schema version that db, migrated to the
+// newest, went through before it.
+func EarlierVersions(t *testing.T, db *sql.DB) []int64 {
+	t.Helper()
+	rows, err := db.Query("SELECT DISTINCT version_id FROM goose_db_version WHERE version_id > 0 ORDER BY version_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		t.Fatalf("schema versions: %v %v", out, err)
+	}
+	return out[:len(out)-1]
 }

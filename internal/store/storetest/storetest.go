@@ -9,11 +9,15 @@ import (
 	"nodelist/internal/store"
 )
 
-// Open returns a fresh, empty store; the suite closes it.
-type Open func(t *testing.T) store.Store
+// Opener opens a store on one database, recording the probes named
+// (none: store.DefaultProbes()).
+type Opener func(probes ...string) (store.Store, error)
+
+// Database makes an empty database of t's own and returns its Opener.
+type Database func(t *testing.T) Opener
 
 // Run runs the suite.
-func Run(t *testing.T, open Open) {
+func Run(t *testing.T, db Database) {
 	for _, tc := range []struct {
 		name string
 		fn   func(*testing.T, store.Store)
@@ -26,23 +30,44 @@ func Run(t *testing.T, open Open) {
 		{"Prune", testPrune},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := open(t)
+			st := mustOpen(t, db(t))
 			defer st.Close()
 			tc.fn(t, st)
 		})
 	}
+	t.Run("ProbeAdded", func(t *testing.T) { testProbeAdded(t, db(t)) })
 }
+
+func mustOpen(t *testing.T, open Opener, probes ...string) store.Store {
+	t.Helper()
+	st, err := open(probes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// The probes' indices in the default probe table, for the tests.
+const (
+	config = store.ProbeConfig
+	usage  = 1
+)
 
 // base is a fixed hour boundary, so bucket arithmetic is predictable.
 var base = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
-// MakeRound builds round n of nodes, each probe OK unless failing says so;
-// rounds are 30 s apart from base.
+// MakeRound builds round n of nodes, each of the three default probes OK
+// unless failing says so; rounds are 30 s apart from base.
 func MakeRound(n int, nodes int, failing func(node, probe int) bool) *store.Round {
+	return MakeRoundOf(n, nodes, len(store.DefaultProbes()), failing)
+}
+
+// MakeRoundOf is MakeRound with probes probes per node.
+func MakeRoundOf(n, nodes, probes int, failing func(node, probe int) bool) *store.Round {
 	start := base.Add(time.Duration(n) * 30 * time.Second)
 	r := &store.Round{ID: start.UnixMilli(), Started: start, Finished: start.Add(time.Second)}
 	for i := range nodes {
-		for p := range store.NumProbes {
+		for p := range probes {
 			res := store.Result{Hash: fmt.Sprintf("node-%04d", i), Probe: p, OK: true, At: start.Add(500 * time.Millisecond),
 				Latency: time.Duration(10+i%50) * time.Millisecond, Status: 200}
 			if failing != nil && failing(i, p) {
@@ -89,7 +114,7 @@ func testIdempotent(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ev) != store.NumProbes {
+	if len(ev) != len(store.DefaultProbes()) {
 		t.Errorf("%d events, want one first-seen event per probe", len(ev))
 	}
 }
@@ -98,7 +123,7 @@ func testTransitions(t *testing.T, st store.Store) {
 	// node 1's config fails in rounds 2 and 3, then recovers.
 	for n := range 5 {
 		write(t, st, MakeRound(n, 3, func(node, probe int) bool {
-			return node == 1 && probe == store.ProbeConfig && (n == 2 || n == 3)
+			return node == 1 && probe == config && (n == 2 || n == 3)
 		}))
 	}
 	ctx := context.Background()
@@ -126,7 +151,7 @@ func testTransitions(t *testing.T, st store.Store) {
 	if err != nil || len(page2) != len(ev)-2 || page2[0].ID >= page1[1].ID {
 		t.Fatalf("page 2: %v %v", page2, err)
 	}
-	if ev0, _ := st.Events(ctx, "node-0000", 0, 100); len(ev0) != store.NumProbes {
+	if ev0, _ := st.Events(ctx, "node-0000", 0, 100); len(ev0) != len(store.DefaultProbes()) {
 		t.Errorf("a node that never changed has %d events", len(ev0))
 	}
 	if ok, _ := st.Known(ctx, "node-0002"); !ok {
@@ -140,17 +165,20 @@ func testTransitions(t *testing.T, st store.Store) {
 func testHistory(t *testing.T, st store.Store) {
 	// 10 rounds, 30 s apart: 5 minutes; node 0's usage fails in odd rounds.
 	for n := range 10 {
-		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 0 && probe == store.ProbeUsage && n%2 == 1 }))
+		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 0 && probe == usage && n%2 == 1 }))
 	}
 	h, err := st.History(context.Background(), "node-0000", base, base.Add(10*time.Minute), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	usage := h[store.ProbeUsage]
-	if len(usage) != 5 {
-		t.Fatalf("%d one-minute points, want 5: %+v", len(usage), usage)
+	if len(h) != 3 {
+		t.Fatalf("history of %d probes, want the store's 3", len(h))
 	}
-	for _, p := range usage {
+	u := h[usage]
+	if len(u) != 5 {
+		t.Fatalf("%d one-minute points, want 5: %+v", len(u), u)
+	}
+	for _, p := range u {
 		if p.Total != 2 || p.OK != 1 || p.LatencyMaxMS != 10 || p.LatencySumMS != 20 {
 			t.Errorf("usage point %+v, want 1 of 2 ok, latency 10 ms", p)
 		}
@@ -159,7 +187,7 @@ func testHistory(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := h[store.ProbeConfig]; len(c) != 1 || c[0].Total != 10 || c[0].OK != 10 || !c[0].Time.Equal(base) {
+	if c := h[config]; len(c) != 1 || c[0].Total != 10 || c[0].OK != 10 || !c[0].Time.Equal(base) {
 		t.Errorf("5-minute config points %+v", c)
 	}
 	if h, _ := st.History(context.Background(), "unknown", base, base.Add(time.Hour), time.Minute); len(h[0]) != 0 {
@@ -169,7 +197,7 @@ func testHistory(t *testing.T, st store.Store) {
 
 func testUptime(t *testing.T, st store.Store) {
 	for n := range 4 {
-		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 1 && probe == store.ProbeConfig && n == 0 }))
+		write(t, st, MakeRound(n, 2, func(node, probe int) bool { return node == 1 && probe == config && n == 0 }))
 	}
 	up, err := st.Uptime(context.Background(), base.Add(time.Hour))
 	if err != nil {
