@@ -237,6 +237,10 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 	if skipped > 0 {
 		r.log.Warn("registry entries skipped", "skipped", skipped)
 	}
+	if refused := countRefused(nodes); refused > 0 {
+		r.log.Warn("registry entries refused; listed with their error", "refused", refused,
+			"max_bytes", aleph.MaxEntryBytes, "max_depth", aleph.MaxEntryDepth)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.registryRaw, r.registrySum = resp.Body, sum
@@ -251,8 +255,11 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 			st.node = n
 			st.rendered = nil
 			st.addr, st.addrErr = "", nil
-			addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden)
-			if err != nil {
+			if n.Err != nil {
+				// Listed like a node with an invalid address: its
+				// error, and no probe.
+				st.addrErr = probe.Errorf(probe.ClassInvalidData, "%v", n.Err)
+			} else if addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden); err != nil {
 				st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
 			} else {
 				st.addr = addr
@@ -266,8 +273,19 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 	return nil
 }
 
+func countRefused(nodes []aleph.Node) int {
+	n := 0
+	for i := range nodes {
+		if nodes[i].Err != nil {
+			n++
+		}
+	}
+	return n
+}
+
 func sameNode(a, b *aleph.Node) bool {
-	if a.Hash != b.Hash || len(a.Fields) != len(b.Fields) {
+	if a.Hash != b.Hash || len(a.Fields) != len(b.Fields) || (a.Err == nil) != (b.Err == nil) ||
+		a.Err != nil && a.Err.Error() != b.Err.Error() {
 		return false
 	}
 	for i := range a.Fields {

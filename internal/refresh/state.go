@@ -33,7 +33,7 @@ func (p *probeState) record(r probe.Response, ok bool) {
 type nodeState struct {
 	node    aleph.Node
 	addr    string       // validated base URL; "" when invalid
-	addrErr *probe.Error // why the address is invalid
+	addrErr *probe.Error // why the node is never probed: an invalid address or a refused registry entry
 
 	config     probeState
 	configNote string // problems in the last good config
