@@ -1,11 +1,9 @@
 package aleph
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // Default upstream locations. All of them can be changed by configuration.
@@ -173,137 +171,12 @@ func refusedNode(raw []byte, why error) (Node, bool) {
 		return Node{}, false
 	}
 	n := Node{Err: why, Fields: []Field{{Key: "hash", Value: hash}}}
-	index := map[string]int{"hash": 0}
 	if name != nil {
-		index["name"] = 1
 		n.Fields = append(n.Fields, Field{Key: "name", Value: name})
 	}
-	n.setTyped(index)
+	n.setTyped()
 	if n.Hash == "" {
 		return Node{}, false
 	}
 	return n, true
-}
-
-// ParseNode parses one registry entry, keeping every field as received.
-func ParseNode(raw json.RawMessage) (Node, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
-		return Node{}, errors.New("registry entry is not an object")
-	}
-	var n Node
-	index := map[string]int{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return Node{}, err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return Node{}, err
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
-			return Node{}, err
-		}
-		v = buf.Bytes()
-		if i, dup := index[key]; dup {
-			n.Fields[i].Value = v // the last duplicate wins, as in most decoders
-			continue
-		}
-		index[key] = len(n.Fields)
-		n.Fields = append(n.Fields, Field{Key: key, Value: v})
-	}
-	n.setTyped(index)
-	if n.Hash == "" {
-		return Node{}, errors.New("registry entry has no hash")
-	}
-	return n, nil
-}
-
-// setTyped reads the typed fields and rewrites them in Fields to the types
-// strict clients expect, adding the missing ones.
-func (n *Node) setTyped(index map[string]int) {
-	n.Hash = n.setString(index, "hash")
-	n.Name = n.setString(index, "name")
-	n.Address = n.setString(index, "address")
-	n.Score = n.setNumber(index, "score")
-	n.Inactive = n.setNullableNumber(index, "inactive_since")
-}
-
-// setString makes key a JSON string field (added when missing) and returns it.
-func (n *Node) setString(index map[string]int, key string) string {
-	i, ok := index[key]
-	if !ok {
-		index[key] = len(n.Fields)
-		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`""`)})
-		return ""
-	}
-	v := n.Fields[i].Value
-	var s string
-	if bytes.Equal(v, []byte("null")) {
-		s = ""
-	} else if json.Unmarshal(v, &s) == nil {
-		return s
-	} else {
-		s = string(v) // a number, bool or object keeps its literal text
-	}
-	n.Fields[i].Value, _ = json.Marshal(s)
-	return s
-}
-
-// setNumber makes key a JSON number (0 when missing or not a number).
-func (n *Node) setNumber(index map[string]int, key string) float64 {
-	i, ok := index[key]
-	if !ok {
-		index[key] = len(n.Fields)
-		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`0`)})
-		return 0
-	}
-	f, ok := numberOf(n.Fields[i].Value)
-	if !ok {
-		n.Fields[i].Value = json.RawMessage(`0`)
-	}
-	return f
-}
-
-// setNullableNumber makes key a number or null; it reports whether it is a number.
-func (n *Node) setNullableNumber(index map[string]int, key string) bool {
-	i, ok := index[key]
-	if !ok {
-		index[key] = len(n.Fields)
-		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`null`)})
-		return false
-	}
-	v := n.Fields[i].Value
-	if bytes.Equal(v, []byte("null")) {
-		return false
-	}
-	if f, ok := numberOf(v); ok {
-		n.Fields[i].Value = json.RawMessage(strconv.FormatFloat(f, 'f', -1, 64))
-		return true
-	}
-	n.Fields[i].Value = json.RawMessage(`null`)
-	return false
-}
-
-// numberOf reads a JSON number, or a string holding one.
-func numberOf(v json.RawMessage) (float64, bool) {
-	if bytes.Equal(v, []byte("null")) {
-		return 0, false
-	}
-	var f float64
-	if json.Unmarshal(v, &f) == nil {
-		return f, true
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, true
-		}
-	}
-	return 0, false
 }

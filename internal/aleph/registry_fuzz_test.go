@@ -53,3 +53,30 @@ func FuzzParseRegistry(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseNode holds ParseNode to the token-stream parser it replaced:
+// on any valid JSON the two agree field for field, byte for byte.
+func FuzzParseNode(f *testing.F) {
+	for _, s := range []string{goodEntry(1), `{"hash":"a","hash":"b","name":null,"address":7,"score":"1e3"}`,
+		`{"h\u0061sh":"\u00e9","name":{"a":[1, 2.0]},"score":1e400,"inactive_since":"12"}`,
+		`{"hash":"x","score":-0,"inactive_since":-1.5e-7,"address":true}`, `{"hash":"\ud800"}`, `{}`, `[]`,
+		"{\"hash\":\"\xff\",\"\xfe\":1}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			_, _ = ParseNode(raw)
+			return
+		}
+		w, werr := referenceParseNode(raw)
+		g, gerr := ParseNode(raw)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("ParseNode error %v, reference %v", gerr, werr)
+		}
+		if werr == nil {
+			if d := nodeDiff(g, w); d != "" {
+				t.Fatal(d)
+			}
+		}
+	})
+}
