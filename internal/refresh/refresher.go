@@ -100,6 +100,7 @@ type Refresher struct {
 	lastRefresh time.Time
 	dirty       bool
 	status      Status
+	scratch     []byte // where stale CRNs are rendered before being cached
 
 	roundMu sync.Mutex // guards current, closed and base
 	current *inflight

@@ -205,7 +205,7 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
-		crns[i] = s.crn()
+		crns[i] = s.crn(&r.scratch)
 	}
 	last := r.lastRefresh
 	r.dirty = false

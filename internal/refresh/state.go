@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -109,7 +110,10 @@ func (s *nodeState) renormalise(settings *aleph.Settings) {
 	s.rendered = nil
 }
 
-func (s *nodeState) crn() snapshot.CRN {
+// crn returns the node's rendered CRN, rendering it in scratch when stale;
+// the cached copy is cut to its size, since at 100 000 nodes the cache is
+// one of the largest things the service holds.
+func (s *nodeState) crn(scratch *[]byte) snapshot.CRN {
 	if s.rendered == nil {
 		e := snapshot.Entry{
 			Node:     &s.node,
@@ -127,7 +131,8 @@ func (s *nodeState) crn() snapshot.CRN {
 				e.ConfigErr = s.configNote
 			}
 		}
-		s.rendered = snapshot.Render(make([]byte, 0, 2048), &e)
+		*scratch = snapshot.Render((*scratch)[:0], &e)
+		s.rendered = bytes.Clone(*scratch)
 	}
 	return snapshot.CRN{Hash: s.node.Hash, Score: s.node.Score, Inactive: s.node.Inactive, JSON: s.rendered}
 }
