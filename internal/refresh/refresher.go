@@ -36,7 +36,11 @@ type Options struct {
 	PublishEvery    time.Duration // snapshot publication while a round runs (250 ms)
 	SettingsTTL     time.Duration // settings refetched at most this often (5 min)
 	RoundTimeout    time.Duration // a round is cut off after this (max(interval, 3×probe timeout + 5 s))
-	MaxUpstream     int64         // cap on an aggregate's size (64 MiB)
+	// ShortTimeout is the first attempt's timeout for a node that timed
+	// out last round or was never probed to the end (a fifth of the probe
+	// timeout: 2 s at the default 10 s). See schedule.go.
+	ShortTimeout time.Duration
+	MaxUpstream  int64 // cap on an aggregate's size (64 MiB)
 	// On-demand mode: data older than StaleAfter starts a round in the
 	// background; older than WaitAfter, the request waits up to MaxWait.
 	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
@@ -69,6 +73,7 @@ func (o *Options) setDefaults() {
 	def(&o.PublishEvery, 250*time.Millisecond)
 	def(&o.SettingsTTL, 5*time.Minute)
 	def(&o.RoundTimeout, max(o.Interval, 3*o.Client.Options().Timeout+5*time.Second))
+	def(&o.ShortTimeout, o.Client.Options().Timeout/5)
 	def(&o.StaleAfter, 31*time.Second)
 	def(&o.WaitAfter, 120*time.Second)
 	def(&o.MaxWait, 10*time.Second)
@@ -86,8 +91,9 @@ func (o *Options) setDefaults() {
 // Refresher owns the live state of every node and runs the rounds that
 // update it.
 type Refresher struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	short *probe.Client // Client with ShortTimeout; nil when that is no shorter
 
 	mu          sync.Mutex // guards the live state below
 	nodes       map[string]*nodeState
@@ -120,6 +126,9 @@ func New(opts Options) *Refresher {
 	opts.setDefaults()
 	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background()}
 	r.status.Mode = string(opts.Mode)
+	if opts.ShortTimeout < opts.Client.Options().Timeout {
+		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
+	}
 	if opts.Holder.Load() == nil {
 		opts.Holder.Store(snapshot.Build(time.Time{}, nil).Compress(snapshot.Best, nil))
 	}

@@ -46,6 +46,7 @@ type nodeState struct {
 	ipv6Body   []byte
 
 	rendered []byte // nil when stale
+	pace     pace   // how its probes went, for the next round's order
 }
 
 // update is one round's result for one node, decoded and normalised
