@@ -167,12 +167,15 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		r.mu.Unlock()
 		return rep, false
 	}
-	client := r.opts.Client
-	if short {
-		client = r.short
-	}
-	probeNode := client.Node
+	client, probeNode := r.opts.Client, r.opts.Client.Node
 	if sequential {
+		probeNode = client.NodeSequential
+	}
+	if short {
+		// One request at a time: a hung node then holds one request
+		// slot, not two, and is not asked for usage once config timed
+		// out.
+		client = r.short
 		probeNode = client.NodeSequential
 	}
 	res := probeNode(ctx, st.addr)
