@@ -60,12 +60,12 @@ func (n *Node) Field(key string) json.RawMessage {
 
 // Bounds on one registry entry. Anyone who registers a node writes one,
 // and every field of it is passed on in crns.json, so it is measured
-// before it is decoded. A real resource node entry is about 1 KiB (some
-// 24 fields, the longest a free-text description, two picture hashes and
-// a terms URL) and nests two levels: the bounds leave some 60 times that
-// room, yet keep an entry small next to the whole list and far below the
-// nesting clients' decoders refuse (Python's json.loads recurses once per
-// level, and gives up near 1000).
+// before it is decoded. A real resource node entry has some 24 fields
+// (hashes, addresses, scores, a free-text description, picture and banner
+// hashes, URLs), typically under 1 KiB, and nests two levels: the bounds
+// leave over 60 times that room, yet keep an entry small next to the list
+// and far below the nesting clients' decoders refuse (Python's json.loads
+// recurses once per level, and gives up near 1000).
 const (
 	MaxEntryBytes = 64 << 10
 	MaxEntryDepth = 32

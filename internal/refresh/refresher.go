@@ -40,7 +40,10 @@ type Options struct {
 	// out last round or was never probed to the end (a fifth of the probe
 	// timeout: 2 s at the default 10 s). See schedule.go.
 	ShortTimeout time.Duration
-	MaxUpstream  int64 // cap on an aggregate's size (64 MiB)
+	// MaxUpstream caps an aggregate's size (64 MiB): some 60 000 registry
+	// entries of real size, while bounding what one fetch holds, since the
+	// body is kept whole for /debug/nodes_aggregate.
+	MaxUpstream int64
 	// On-demand mode: data older than StaleAfter starts a round in the
 	// background; older than WaitAfter, the request waits up to MaxWait.
 	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
