@@ -153,9 +153,10 @@ func TestHugeRegistryFieldCostsLittle(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	alloc := after.TotalAlloc - before.TotalAlloc
 	t.Logf("a round with a 20 MB registry field allocated %.1f MiB", float64(alloc)/(1<<20))
-	// Reading the 20 MB body costs about twice its size (the buffer
-	// grows as it fills); anything near a copy per stage is far more.
-	if alloc > 96<<20 {
+	// Reading the 20 MB body costs a few times its size (the buffer grows
+	// as it fills: 49 MiB in all, 97 MiB under the race detector); a copy
+	// per stage, as before entries were bounded, cost 275 MiB.
+	if alloc > 160<<20 {
 		t.Errorf("a round allocated %.1f MiB for a 20 MB field", float64(alloc)/(1<<20))
 	}
 	if n := r.Holder().Load().Count; n != 4 {
