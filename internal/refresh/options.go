@@ -32,7 +32,14 @@ type Options struct {
 	PublishEvery    time.Duration // snapshot publication while a round runs (250 ms)
 	SettingsTTL     time.Duration // settings refetched at most this often (5 min)
 	RoundTimeout    time.Duration // a round is cut off after this (max(interval, 3×probe timeout + 5 s))
-	MaxUpstream     int64         // cap on an aggregate's size (64 MiB)
+	// ShortTimeout is the first attempt's timeout for a node that timed
+	// out last round or was never probed to the end (a fifth of the probe
+	// timeout: 2 s at the default 10 s). See schedule.go.
+	ShortTimeout time.Duration
+	// MaxUpstream caps an aggregate's size (64 MiB): some 60 000 registry
+	// entries of real size, while bounding what one fetch holds, since the
+	// body is kept whole for /debug/nodes_aggregate.
+	MaxUpstream int64
 	// On-demand mode: data older than StaleAfter starts a round in the
 	// background; older than WaitAfter, the request waits up to MaxWait.
 	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
@@ -62,6 +69,7 @@ func (o *Options) setDefaults() {
 	def(&o.PublishEvery, 250*time.Millisecond)
 	def(&o.SettingsTTL, 5*time.Minute)
 	def(&o.RoundTimeout, max(o.Interval, 3*o.Client.Options().Timeout+5*time.Second))
+	def(&o.ShortTimeout, o.Client.Options().Timeout/5)
 	def(&o.StaleAfter, 31*time.Second)
 	def(&o.WaitAfter, 120*time.Second)
 	def(&o.MaxWait, 10*time.Second)

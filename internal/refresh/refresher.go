@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"nodelist/internal/aleph"
+	"nodelist/internal/probe"
 	"nodelist/internal/snapshot"
 )
 
 // Refresher owns the live state of every node and runs the rounds that
 // update it.
 type Refresher struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	short *probe.Client // Client with ShortTimeout; nil when that is no shorter
 
 	mu          sync.Mutex // guards the live state below
 	nodes       map[string]*nodeState
@@ -29,6 +31,7 @@ type Refresher struct {
 	lastRefresh time.Time
 	dirty       bool
 	status      Status
+	scratch     []byte // where stale CRNs are rendered before being cached
 
 	roundMu sync.Mutex // guards current, closed and base
 	current *inflight
@@ -48,6 +51,9 @@ func New(opts Options) *Refresher {
 	opts.setDefaults()
 	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background()}
 	r.status.Mode = string(opts.Mode)
+	if opts.ShortTimeout < opts.Client.Options().Timeout {
+		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
+	}
 	if opts.Holder.Load() == nil {
 		opts.Holder.Store(snapshot.Build(time.Time{}, nil).Compress(snapshot.Best, nil))
 	}

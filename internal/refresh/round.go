@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -71,12 +72,13 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.mu.Lock()
 	targets := make([]*nodeState, len(r.order))
 	copy(targets, r.order)
+	first := schedule(targets, r.short != nil)
 	settings := r.settings
 	r.status.Probed, r.status.Targets = 0, len(targets)
 	r.mu.Unlock()
 
 	stopPublisher := r.publishWhileRunning()
-	rep.Nodes = r.probeAll(ctx, targets, settings)
+	rep.Nodes = r.probeAll(ctx, targets, first, settings)
 	stopPublisher()
 
 	r.mu.Lock()
@@ -113,35 +115,53 @@ func (r *Refresher) round(ctx context.Context) error {
 }
 
 // probeAll probes targets with as many workers as the client allows
-// requests in flight, and applies each result as soon as it arrives.
-func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, settings *aleph.Settings) []NodeReport {
+// requests in flight, first attempts in the order given, then the nodes
+// whose short first attempt timed out, with the full timeout (see
+// schedule.go). Each result is applied as soon as it is final.
+func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings) []NodeReport {
 	reports := make([]NodeReport, len(targets))
 	// Two connections per node (config and usage at once) must fit the
 	// idle pool, or steady rounds redial; past that, one per node.
 	sequential := 2*len(targets) > r.opts.Client.Options().MaxIdleConns
-	jobs := make(chan int)
+	// Room for every first attempt and one retry each: sends never block.
+	queue := make(chan job, 2*len(targets))
+	for _, j := range first {
+		queue <- j
+	}
+	var left atomic.Int64 // nodes without a final result
+	left.Store(int64(len(targets)))
+	if len(targets) == 0 {
+		close(queue)
+	}
 	var wg sync.WaitGroup
 	workers := min(r.opts.Client.Options().Concurrency, len(targets))
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				reports[i] = r.probeOne(ctx, targets[i], settings, sequential)
+			for j := range queue {
+				rep, again := r.probeOne(ctx, targets[j.i], settings, sequential, j.short)
+				if again {
+					queue <- job{i: j.i} // after every first attempt
+					continue
+				}
+				reports[j.i] = rep
+				if left.Add(-1) == 0 {
+					close(queue)
+				}
 			}
 		}()
 	}
-	for i := range targets {
-		jobs <- i
-	}
-	close(jobs)
 	wg.Wait()
 	return reports
 }
 
-func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential bool) NodeReport {
+// probeOne probes one node and applies the result, unless a short first
+// attempt timed out while the round still runs: it then reports again,
+// and the node is probed once more with the full timeout.
+func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential, short bool) (rep NodeReport, again bool) {
 	// st.node, st.addr and st.addrErr change only between rounds.
-	rep := NodeReport{Hash: st.node.Hash, Outcomes: make([]Outcome, len(probe.All))}
+	rep = NodeReport{Hash: st.node.Hash, Outcomes: make([]Outcome, len(probe.All))}
 	if st.addrErr != nil {
 		o := Outcome{At: time.Now(), Class: st.addrErr.Class, Msg: st.addrErr.Msg}
 		for i := range rep.Outcomes {
@@ -150,22 +170,39 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		r.mu.Lock()
 		r.status.Probed++
 		r.mu.Unlock()
-		return rep
+		return rep, false
 	}
-	probeNode := r.opts.Client.Node
+	client, probeNode := r.opts.Client, r.opts.Client.Node
 	if sequential {
-		probeNode = r.opts.Client.NodeSequential
+		probeNode = client.NodeSequential
+	}
+	if short {
+		// One request at a time: a hung node then holds one request
+		// slot, not two, and is not asked for usage once config timed
+		// out.
+		client = r.short
+		probeNode = client.NodeSequential
 	}
 	res := probeNode(ctx, st.addr, settings)
+	slow := timedOut(&res)
+	// Once the round is over, what its deadline cut says nothing of
+	// the node: the result stands, the node's pace is kept.
+	live := ctx.Err() == nil
+	if short && slow && live {
+		return rep, true
+	}
 	for i := range res.Answers {
 		rep.Outcomes[i] = outcome(res.Answers[i].Response)
 	}
 	r.mu.Lock()
 	st.apply(&res)
+	if live {
+		st.pace.record(slow)
+	}
 	r.dirty = true
 	r.status.Probed++
 	r.mu.Unlock()
-	return rep
+	return rep, false
 }
 
 // publishWhileRunning publishes a snapshot every PublishEvery while results
@@ -212,7 +249,7 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
-		crns[i] = s.crn()
+		crns[i] = s.crn(&r.scratch)
 	}
 	last := r.lastRefresh
 	r.dirty = false
@@ -243,6 +280,10 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 	if skipped > 0 {
 		r.log.Warn("registry entries skipped", "skipped", skipped)
 	}
+	if refused := countRefused(nodes); refused > 0 {
+		r.log.Warn("registry entries refused; listed with their error", "refused", refused,
+			"max_bytes", aleph.MaxEntryBytes, "max_depth", aleph.MaxEntryDepth)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.registryRaw, r.registrySum = resp.Body, sum
@@ -257,8 +298,11 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 			st.node = n
 			st.rendered = nil
 			st.addr, st.addrErr = "", nil
-			addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden)
-			if err != nil {
+			if n.Err != nil {
+				// Listed like a node with an invalid address: its
+				// error, and no probe.
+				st.addrErr = probe.Errorf(probe.ClassInvalidData, "%v", n.Err)
+			} else if addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden); err != nil {
 				st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
 			} else {
 				st.addr = addr
@@ -272,8 +316,19 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 	return nil
 }
 
+func countRefused(nodes []aleph.Node) int {
+	n := 0
+	for i := range nodes {
+		if nodes[i].Err != nil {
+			n++
+		}
+	}
+	return n
+}
+
 func sameNode(a, b *aleph.Node) bool {
-	if a.Hash != b.Hash || len(a.Fields) != len(b.Fields) {
+	if a.Hash != b.Hash || len(a.Fields) != len(b.Fields) || (a.Err == nil) != (b.Err == nil) ||
+		a.Err != nil && a.Err.Error() != b.Err.Error() {
 		return false
 	}
 	for i := range a.Fields {

@@ -1,0 +1,220 @@
+package aleph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ParseNode parses one registry entry, keeping every field as received
+// (compacted). It reads the entry with the span scanner: the values are
+// compacted into one buffer per entry and the fields point into it, so a
+// node costs about its own size, and well-known keys are not allocated
+// again for every node.
+func ParseNode(raw json.RawMessage) (Node, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
+		return Node{}, errors.New("registry entry is not a JSON object")
+	}
+	members := 0
+	if err := eachMember(raw, func(_, _ []byte) error { members++; return nil }); err != nil {
+		return Node{}, err
+	}
+	var values bytes.Buffer
+	values.Grow(len(raw)) // compacted values never exceed the entry: no regrowth below
+	type span struct{ start, end int }
+	spans := make([]span, 0, members)
+	n := Node{Fields: make([]Field, 0, members+5)} // room for the typed fields setTyped may add
+	var index map[string]int                       // only for entries with many fields
+	err := eachMember(raw, func(k, v []byte) error {
+		key, err := keyString(k)
+		if err != nil {
+			return err
+		}
+		start := values.Len()
+		if err := json.Compact(&values, v); err != nil {
+			return err
+		}
+		if i := n.find(key, index); i >= 0 {
+			spans[i] = span{start, values.Len()} // the last duplicate wins, as in most decoders
+			return nil
+		}
+		n.Fields = append(n.Fields, Field{Key: key})
+		spans = append(spans, span{start, values.Len()})
+		if len(n.Fields) > smallEntry {
+			if index == nil {
+				index = make(map[string]int, 2*len(n.Fields))
+				for i, f := range n.Fields[:len(n.Fields)-1] {
+					index[f.Key] = i
+				}
+			}
+			index[key] = len(n.Fields) - 1
+		}
+		return nil
+	})
+	if err != nil {
+		return Node{}, err
+	}
+	b := values.Bytes()
+	for i, s := range spans {
+		n.Fields[i].Value = b[s.start:s.end:s.end]
+	}
+	n.setTyped()
+	if n.Hash == "" {
+		return Node{}, errors.New("registry entry has no hash")
+	}
+	return n, nil
+}
+
+// smallEntry is the number of fields up to which keys are found by a scan
+// rather than a map; a real entry has about 24.
+const smallEntry = 32
+
+// find returns the position of key in n.Fields, or -1.
+func (n *Node) find(key string, index map[string]int) int {
+	if index != nil {
+		if i, ok := index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range n.Fields {
+		if n.Fields[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// knownKeys are the registry's own keys and the service's computed ones:
+// read back from the body, they share one string instead of one per node.
+var knownKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"hash", "name", "time", "type", "owner", "score", "banner", "locked", "parent",
+		"reward", "status", "address", "manager", "picture", "authorized", "description", "performance",
+		"multiaddress", "score_updated", "stream_reward", "inactive_since", "decentralization",
+		"registration_url", "terms_and_conditions", "config_from_crn", "debug_config_from_crn_at",
+		"debug_config_from_crn_error", "debug_usage_from_crn_at", "usage_from_crn_error", "version",
+		"payment_receiver_address", "gpu_support", "confidential_support", "qemu_support", "system_usage",
+		"compatible_gpus", "compatible_available_gpus", "ipv6_check"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// keyString decodes a raw JSON string key.
+func keyString(k []byte) (string, error) {
+	if s, ok := plainString(k); ok {
+		if known, ok := knownKeys[string(s)]; ok {
+			return known, nil
+		}
+		return string(s), nil
+	}
+	var s string
+	if err := json.Unmarshal(k, &s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// plainString returns the contents of a raw JSON string that needs no
+// decoding: no escape, valid UTF-8.
+func plainString(v []byte) ([]byte, bool) {
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return nil, false
+	}
+	s := v[1 : len(v)-1]
+	return s, utf8.Valid(s)
+}
+
+// decodeString decodes a raw JSON value that is a string.
+func decodeString(v []byte) (string, bool) {
+	if s, ok := plainString(v); ok {
+		return string(s), true
+	}
+	var s string
+	return s, len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) == nil
+}
+
+// setTyped reads the typed fields and rewrites them in Fields to the types
+// strict clients expect, adding the missing ones.
+func (n *Node) setTyped() {
+	n.Hash = n.setString("hash")
+	n.Name = n.setString("name")
+	n.Address = n.setString("address")
+	n.Score = n.setNumber("score")
+	n.Inactive = n.setNullableNumber("inactive_since")
+}
+
+// setString makes key a JSON string field (added when missing) and returns it.
+func (n *Node) setString(key string) string {
+	i := n.find(key, nil)
+	if i < 0 {
+		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`""`)})
+		return ""
+	}
+	v := n.Fields[i].Value
+	s, ok := decodeString(v)
+	if ok {
+		return s
+	}
+	if !bytes.Equal(v, []byte("null")) {
+		s = string(v) // a number, bool or object keeps its literal text
+	}
+	n.Fields[i].Value, _ = json.Marshal(s)
+	return s
+}
+
+// setNumber makes key a JSON number (0 when missing or not a number).
+func (n *Node) setNumber(key string) float64 {
+	i := n.find(key, nil)
+	if i < 0 {
+		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`0`)})
+		return 0
+	}
+	f, ok := numberOf(n.Fields[i].Value)
+	if !ok {
+		n.Fields[i].Value = json.RawMessage(`0`)
+	}
+	return f
+}
+
+// setNullableNumber makes key a number or null; it reports whether it is a number.
+func (n *Node) setNullableNumber(key string) bool {
+	i := n.find(key, nil)
+	if i < 0 {
+		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`null`)})
+		return false
+	}
+	v := n.Fields[i].Value
+	if bytes.Equal(v, []byte("null")) {
+		return false
+	}
+	if f, ok := numberOf(v); ok {
+		n.Fields[i].Value = json.RawMessage(strconv.FormatFloat(f, 'f', -1, 64))
+		return true
+	}
+	n.Fields[i].Value = json.RawMessage(`null`)
+	return false
+}
+
+// numberOf reads a JSON number, or a string holding one.
+func numberOf(v json.RawMessage) (float64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	if c := v[0]; c == '-' || c >= '0' && c <= '9' {
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+			return f, true
+		}
+		return 0, false
+	}
+	if s, ok := decodeString(v); ok {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f, true
+		}
+	}
+	return 0, false
+}
