@@ -16,6 +16,9 @@ const state = {
   uptime: null, // uptime.json, or null when the service keeps no history
   history: undefined, // whether the service keeps history; undefined: not known yet
   uptimeAt: 0,
+  lastCrnVersion: null, // the settings' last_crn_version, from /debug/task
+  taskAt: 0,
+  taskOff: false, // the service has no debug endpoints
   models: [],
   byHash: new Map(), // hash → {model, key, tr}
   sort: { key: 'score', dir: -1 },
@@ -249,6 +252,27 @@ async function fetchUptime(force) {
   }
 }
 
+// fetchReference reads the network's last_crn_version from /debug/task,
+// at most once a minute: the settings aggregate changes rarely, and
+// crns.json (whose shape strict clients fix) does not carry it. Without
+// debug endpoints the summary falls back to the newest version seen.
+async function fetchReference() {
+  if (state.taskOff || Date.now() - state.taskAt < 60_000) return;
+  state.taskAt = Date.now();
+  try {
+    const resp = await fetch('debug/task', { cache: 'no-cache' });
+    if (resp.status === 404) {
+      state.taskOff = true;
+      return;
+    }
+    if (!resp.ok) return;
+    const task = await resp.json();
+    state.lastCrnVersion = typeof task.last_crn_version === 'string' ? task.last_crn_version : null;
+  } catch (e) {
+    // keep the last known reference
+  }
+}
+
 // load fetches crns.json, conditionally on the ETag it has, and rebuilds
 // only the rows whose CRN changed. Calls while one runs fold into one
 // more run after it.
@@ -275,7 +299,7 @@ function load(opts) {
 }
 
 async function loadOnce(opts) {
-  const uptimeChanged = await fetchUptime(opts.forceUptime);
+  const [uptimeChanged] = await Promise.all([fetchUptime(opts.forceUptime), fetchReference()]);
   const headers = { Accept: 'application/json' };
   if (state.etag && !uptimeChanged) headers['If-None-Match'] = state.etag;
   const resp = await fetch('crns.json', { cache: 'no-store', headers });
@@ -306,7 +330,7 @@ function apply(doc) {
   const last = doc ? doc.last_refresh : null;
   $('last-refresh').textContent = typeof last === 'string' ? last.replace('T', ' ').slice(0, 19) + ' UTC' : 'never';
   if (typeof last === 'string') $('last-refresh').dateTime = last;
-  renderSummary(doc ? doc.last_crn_version : null);
+  renderSummary((doc && doc.last_crn_version) || state.lastCrnVersion || null);
   render();
   nodeChanged(state);
 }

@@ -102,6 +102,11 @@ test('summary counts equal what crns.json says', { timeout: 60_000 }, async () =
   const vrows = await page.locator('#versions tbody tr').evaluateAll((trs) =>
     trs.map((tr) => [tr.cells[0].firstChild.textContent, Number(tr.cells[1].textContent)]));
   assert.deepEqual(new Map(vrows), versions);
+  // "Behind" is judged against the network's last_crn_version, as the
+  // settings aggregate publishes it (the demo's: see /debug/task).
+  const task = await (await fetch(`${server.base}/debug/task`)).json();
+  assert.equal(typeof task.last_crn_version, 'string');
+  assert.match(await page.locator('#behind').textContent(), new RegExp(`older than ${task.last_crn_version.replaceAll('.', '\\.')} \\(last_crn_version\\)`));
 
   // GPUs: compatible and free per model, as listed.
   const gpus = new Map();
