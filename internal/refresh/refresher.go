@@ -206,6 +206,12 @@ type Status struct {
 	// one. nodelist_nodes_behind_last_crn_version compares each node's
 	// version with it.
 	LastCRNVersion string `json:"-"`
+
+	// MaxAge is how old the published data may grow before it is stale,
+	// for readiness: three intervals and a round's timeout in background
+	// mode (two rounds may fail before it matters); 0 in on-demand mode,
+	// where data ages between requests by design.
+	MaxAge time.Duration `json:"-"`
 }
 
 // Status returns the current round status.
@@ -213,6 +219,9 @@ func (r *Refresher) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.status
+	if r.opts.Mode == Background {
+		st.MaxAge = 3*r.opts.Interval + r.opts.RoundTimeout
+	}
 	if r.settings != nil {
 		st.LastCRNVersion = r.settings.LastCRNVersion
 	}

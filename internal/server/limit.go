@@ -14,9 +14,9 @@ import (
 type class int
 
 const (
-	// classCheap answers small bodies from memory: /healthz, /metrics,
-	// the pages, one CRN, /debug/task, 404s. Its writes fit in the socket
-	// buffers.
+	// classCheap answers small bodies from memory: /healthz, /readyz,
+	// /metrics, the pages, one CRN, /debug/task, 404s. Its writes fit in
+	// the socket buffers.
 	classCheap class = iota
 	// classSnapshot writes large prebuilt bytes (crns.json, uptime.json,
 	// the raw registry): it costs nothing to compute, but a slow reader

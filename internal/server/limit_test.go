@@ -153,6 +153,7 @@ func TestRouteClasses(t *testing.T) {
 		{"GET", "/crns/abc/events", classCostly},
 		{"GET", "/crns/abc.json", classCheap},
 		{"GET", "/healthz", classCheap},
+		{"GET", "/readyz", classCheap},
 		{"GET", "/metrics", classCheap},
 		{"GET", "/debug/task", classCheap},
 		{"GET", "/", classCheap},

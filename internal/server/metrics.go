@@ -10,7 +10,7 @@ import (
 )
 
 // metrics are the server's: requests by route and code, their latency,
-// what the budgets and the change stream hold. A nil
+// what the budgets and the change stream hold, and readiness. A nil
 // *metrics records nothing (a server built without a registerer).
 type metrics struct {
 	requests *prometheus.CounterVec
@@ -43,6 +43,15 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 			Name: "nodelist_change_stream_subscribers",
 			Help: "Clients following /crns/changes.",
 		}, func() float64 { return float64(s.feed.subs.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "nodelist_ready",
+			Help: "1 when /readyz answers 200, else 0.",
+		}, func() float64 {
+			if s.readiness(time.Now()).Ready {
+				return 1
+			}
+			return 0
+		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nodelist_http_connections_open",
 			Help: "Client connections open.",

@@ -222,6 +222,9 @@ func TestMetricsAfterRounds(t *testing.T) {
 			t.Fatalf("%s: %d", path, resp.StatusCode)
 		}
 	}
+	if resp, body := get(t, "GET", s.srv.URL+"/readyz", nil); resp.StatusCode != 200 {
+		t.Fatalf("/readyz after two rounds: %d %s", resp.StatusCode, body)
+	}
 	stream := subscribe(t, s.srv.URL, "")
 	if ev := stream.nextEvent(t); ev.event != "current" {
 		t.Fatalf("first event %q, want current", ev.event)
@@ -305,6 +308,7 @@ func TestMetricsAfterRounds(t *testing.T) {
 	eq("store capacity", m.get(t, "nodelist_store_queue_capacity_rounds", nil), 10)
 	eq("store writes ok", m.get(t, "nodelist_store_write_duration_seconds", l{"result": "ok"}), 2)
 
+	eq("ready", m.get(t, "nodelist_ready", nil), 1)
 	eq("stream subscribers", m.get(t, "nodelist_change_stream_subscribers", nil), 1)
 	eq("snapshot budget in flight", m.get(t, "nodelist_http_requests_in_flight", l{"budget": "snapshot"}), 0)
 
@@ -312,7 +316,7 @@ func TestMetricsAfterRounds(t *testing.T) {
 	// series, and no label holds a path asked.
 	routes := m.labelValues("nodelist_http_requests_total", "route")
 	wantRoutes := []string{"/", "GET /crns.json", "GET /crns/{file}", "GET /crns/{hash}/badge.svg", "GET /metrics",
-		"GET /{$}"}
+		"GET /readyz", "GET /{$}"}
 	if !slices.Equal(routes, wantRoutes) {
 		t.Errorf("route labels %q, want %q", routes, wantRoutes)
 	}

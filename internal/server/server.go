@@ -50,6 +50,10 @@ type Options struct {
 	// Heartbeat is the time between two comment lines on an idle change
 	// stream, which keep proxies from closing it (15 s).
 	Heartbeat time.Duration
+	// ReadyMaxAge is how old the served data may grow before /readyz
+	// answers 503, in background mode; 0 takes the refresher's bound
+	// (three intervals and a round's timeout), negative never.
+	ReadyMaxAge time.Duration
 	// Registerer, when set, receives the server's metrics (see
 	// metrics.go); nil keeps none.
 	Registerer prometheus.Registerer
@@ -105,6 +109,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns.json", s.crns)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if s.opts.Gatherer != nil {
 		s.mux.Handle("GET /metrics", metricsHandler(s.opts.Gatherer, s))
 	}
