@@ -11,8 +11,14 @@ E2E_DIR ?= /tmp/nodelist-e2e
 
 all: build
 
+# What `nodelist version` and nodelist_build_info report; empty values
+# (no git) fall back to what go build records.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS = -X main.version=$(VERSION) -X main.revision=$(REVISION)
+
 build:
-	$(GO) build -o bin/nodelist ./cmd/nodelist
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/nodelist ./cmd/nodelist
 
 run-demo:
 	$(GO) run ./cmd/nodelist demo

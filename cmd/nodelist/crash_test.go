@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +85,26 @@ func TestCrashRestartServesPersistedSnapshot(t *testing.T) {
 	}
 	if doc.LastRefresh == nil {
 		t.Error("last_refresh is null after a warm restart")
+	}
+	// Restored data is data to serve: ready at once, registry or not.
+	var ready struct {
+		Ready   bool     `json:"ready"`
+		Reasons []string `json:"reasons"`
+	}
+	if err := getJSON("http://"+addr+"/readyz", &ready); err != nil || !ready.Ready {
+		t.Errorf("/readyz after a warm restart: %+v (%v)", ready, err)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metrics, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"nodelist_build_info{", "nodelist_last_refresh_timestamp_seconds ", "nodelist_store_queue_rounds ",
+		"nodelist_upstream_connections_total{", "nodelist_http_requests_total{", "go_goroutines ", "process_open_fds "} {
+		if !strings.Contains(string(metrics), "\n"+want) {
+			t.Errorf("/metrics of the service lacks %q", want)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ Usage:
   nodelist snapshot  [flags]   run one refresh round and print crns.json
   nodelist simfleet  [flags]   run a simulated Aleph fleet on loopback
   nodelist demo      [flags]   run the simulated fleet and the service together, offline
+  nodelist version             print the version, source revision and Go release
 
 Run "nodelist COMMAND --help" for a command's flags. Every flag can also be
 set in the environment as NODELIST_<FLAG>, e.g. NODELIST_REFRESH_INTERVAL=1m.
@@ -30,6 +31,7 @@ var commands = map[string]command{
 	"snapshot": snapshotCmd,
 	"simfleet": simfleetCmd,
 	"demo":     demoCmd,
+	"version":  versionCmd,
 }
 
 func main() {
@@ -46,6 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

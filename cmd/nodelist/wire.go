@@ -6,6 +6,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"nodelist/internal/buildinfo"
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
@@ -23,20 +27,32 @@ func checkConfig(cfg *config.Config) error {
 }
 
 // newRefresher builds the prober and the refresher of cfg; sink takes
-// finished rounds (nil for none). The caller closes the client's idle
-// connections when done.
-func newRefresher(cfg *config.Config, sink refresh.Sink, log *slog.Logger) (*refresh.Refresher, *probe.Client, error) {
+// finished rounds (nil for none), reg their metrics (nil for none). The
+// caller closes the client's idle connections when done.
+func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Registerer, log *slog.Logger) (*refresh.Refresher, *probe.Client, error) {
 	popts, err := probe.FromConfig(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	popts.Registerer = reg
 	client := probe.NewClient(popts)
 	ropts, err := refresh.FromConfig(cfg, client, sink, log)
 	if err != nil {
 		client.CloseIdleConnections()
 		return nil, nil, err
 	}
+	ropts.Registerer = reg
 	return refresh.New(ropts), client, nil
+}
+
+// newRegistry is where every part registers its metrics; the server
+// serves it at /metrics. Beside the parts' own: the Go runtime's, the
+// process's, and which build this is.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildinfo.Register(reg, buildinfo.Read(version, revision))
+	return reg
 }
 
 // openRecorder opens the configured history store (nil for --db none).
@@ -62,12 +78,15 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		return err
 	}
 	var sink refresh.Sink
-	sopts := server.Options{DebugEndpoints: cfg.DebugEndpoints, Logger: log}
+	reg := newRegistry()
+	sopts := server.Options{DebugEndpoints: cfg.DebugEndpoints, Logger: log, ReadyMaxAge: cfg.ReadyMaxAge,
+		Registerer: reg, Gatherer: reg}
 	if rec != nil {
 		sink, sopts.History, sopts.Writer = rec, rec.Store(), rec.Writer()
+		rec.RegisterMetrics(reg)
 		defer rec.Stop(5 * time.Second)
 	}
-	ref, client, err := newRefresher(&cfg, sink, log)
+	ref, client, err := newRefresher(&cfg, sink, reg, log)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,7 @@ type Config struct {
 	MinReadRate         int
 	TLSCert             string
 	TLSKey              string
+	ReadyMaxAge         time.Duration
 	LogLevel            string
 	LogFormat           string
 }
@@ -131,6 +132,7 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 	fs.IntVar(&c.MinReadRate, "min-read-rate", c.MinReadRate, "slowest a client may read an answer, in bytes/s, after a 5 s grace; slower is cut off (0: only the 60 s write timeout)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file: serve HTTPS (with --tls-key); reloaded when the file changes")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file of --tls-cert")
+	fs.DurationVar(&c.ReadyMaxAge, "ready-max-age", c.ReadyMaxAge, "how old the data may grow before /readyz answers 503, in background mode (0: three refresh intervals plus a round's timeout)")
 	c.RegisterLog(fs)
 }
 
@@ -197,6 +199,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinReadRate < 0 || c.MinReadRate > 1<<30 {
 		bad("--min-read-rate %d: want 0 (none) to 1073741824 bytes/s", c.MinReadRate)
+	}
+	if c.ReadyMaxAge < 0 {
+		bad("--ready-max-age %s: want 0 (derived) or more", c.ReadyMaxAge)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("--tls-cert and --tls-key: set both or neither")

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configure the shared transport. Zero values take the defaults
@@ -34,6 +36,9 @@ type Options struct {
 	// request, addresses included; the published message has none
 	// (slog.Default()).
 	Logger *slog.Logger
+	// Registerer, when set, receives the transport's metrics (see
+	// metrics.go); nil keeps none.
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) setDefaults() {
@@ -79,6 +84,7 @@ type Client struct {
 	hc      *http.Client // node probes
 	large   *http.Client // upstream aggregates: same transport, longer timeout
 	sem     chan struct{}
+	metrics *metrics // nil without a registerer
 }
 
 // NewTransport builds the pooled transport: keep-alive per host with room
@@ -128,7 +134,8 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, trusted: apiHosts(o.APIURL), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	c := &Client{opts: o, trusted: apiHosts(o.APIURL), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency),
+		metrics: newMetrics(o.Registerer)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
@@ -230,7 +237,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		now := time.Now()
 		return Response{Latency: now.Sub(start), At: now, Err: e}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	req, err := http.NewRequestWithContext(c.metrics.trace(ctx, isAPIRequest(ctx)), http.MethodGet, rawURL, nil)
 	if err != nil {
 		return fail(Errorf(ClassInvalidAddress, "%v", err))
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
 	"nodelist/internal/snapshot"
@@ -48,6 +50,9 @@ type Options struct {
 	// Sink, when set, receives each finished round's report (the history
 	// store's recorder).
 	Sink Sink
+	// Registerer, when set, receives the rounds' metrics (see
+	// metrics.go); nil keeps none.
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) setDefaults() {

@@ -19,6 +19,7 @@ type Refresher struct {
 	opts  Options
 	log   *slog.Logger
 	short *probe.Client // Client with ShortTimeout; nil when that is no shorter
+	met   *metrics      // nil without a registerer
 
 	mu          sync.Mutex // guards the live state below
 	nodes       map[string]*nodeState
@@ -49,7 +50,8 @@ type inflight struct {
 // answers from its first moment.
 func New(opts Options) *Refresher {
 	opts.setDefaults()
-	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background()}
+	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background(),
+		met: newMetrics(opts.Registerer)}
 	r.status.Mode = string(opts.Mode)
 	if opts.ShortTimeout < opts.Client.Options().Timeout {
 		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
@@ -201,8 +203,15 @@ type Status struct {
 
 	// LastCRNVersion is the settings aggregate's last_crn_version, the
 	// release the network expects nodes to run; "" until settings name
-	// one. Later work compares each node's version with it.
+	// one. nodelist_nodes_behind_last_crn_version compares each node's
+	// version with it.
 	LastCRNVersion string `json:"-"`
+
+	// MaxAge is how old the published data may grow before it is stale,
+	// for readiness: three intervals and a round's timeout in background
+	// mode (two rounds may fail before it matters); 0 in on-demand mode,
+	// where data ages between requests by design.
+	MaxAge time.Duration `json:"-"`
 }
 
 // Status returns the current round status.
@@ -210,6 +219,9 @@ func (r *Refresher) Status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.status
+	if r.opts.Mode == Background {
+		st.MaxAge = 3*r.opts.Interval + r.opts.RoundTimeout
+	}
 	if r.settings != nil {
 		st.LastCRNVersion = r.settings.LastCRNVersion
 	}

@@ -99,8 +99,10 @@ func (r *Refresher) round(ctx context.Context) error {
 	if rep.Err != nil {
 		r.status.LastError = rep.Err.Error()
 	}
+	r.met.fleet(r.order, r.settings, r.lastRefresh)
 	r.mu.Unlock()
 	rep.Snapshot = r.publish(snapshot.Best)
+	r.met.round(rep)
 	// The round is over once its last snapshot is out: a client that sees
 	// it finished reads that snapshot.
 	r.mu.Lock()
@@ -167,6 +169,7 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		for i := range rep.Outcomes {
 			rep.Outcomes[i] = o
 		}
+		r.met.node(&rep)
 		r.mu.Lock()
 		r.status.Probed++
 		r.mu.Unlock()
@@ -194,6 +197,7 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 	for i := range res.Answers {
 		rep.Outcomes[i] = outcome(res.Answers[i].Response)
 	}
+	r.met.node(&rep)
 	r.mu.Lock()
 	st.apply(&res)
 	if live {
@@ -254,8 +258,10 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	last := r.lastRefresh
 	r.dirty = false
 	r.mu.Unlock()
+	start := time.Now()
 	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
+	r.met.published(level, s, time.Since(start))
 	return s
 }
 

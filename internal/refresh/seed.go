@@ -38,6 +38,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		r.nodes, r.order = states, order
 		r.lastRefresh = lastRefresh
 		r.dirty = true
+		r.met.fleet(r.order, r.settings, r.lastRefresh)
 	}
 	r.mu.Unlock()
 	r.publish(snapshot.Best)

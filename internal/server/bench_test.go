@@ -7,12 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/aleph"
 	"nodelist/internal/snapshot"
 )
 
-// benchServer serves a compressed snapshot of n CRNs of about 1.6 KB.
-func benchServer(b *testing.B, n int) *Server {
+// benchServer serves a compressed snapshot of n CRNs of about 1.6 KB,
+// with its metrics on reg (nil: none).
+func benchServer(b *testing.B, n int, reg prometheus.Registerer) *Server {
 	b.Helper()
 	var raws []byte
 	for i := range n {
@@ -32,7 +35,7 @@ func benchServer(b *testing.B, n int) *Server {
 	}
 	f := &fakeRefresher{}
 	f.holder.Store(snapshot.Build(time.Now(), crns).Compress(snapshot.Best, nil))
-	s, err := New(Options{Refresher: f})
+	s, err := New(Options{Refresher: f, Registerer: reg})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,16 +54,26 @@ func (d *discard) WriteHeader(int)             {}
 func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
 
 // BenchmarkCRNsHandler is one crns.json request through the whole
-// handler (CORS, routing, negotiation, validators, write), in-process.
+// handler (CORS, routing, negotiation, validators, write), in-process,
+// without metrics and with them (as the service runs).
 func BenchmarkCRNsHandler(b *testing.B) {
-	s := benchServer(b, 1000)
+	for _, m := range []string{"", "metrics-"} {
+		var reg prometheus.Registerer
+		if m != "" {
+			reg = prometheus.NewRegistry()
+		}
+		benchCRNs(b, m, benchServer(b, 1000, reg))
+	}
+}
+
+func benchCRNs(b *testing.B, prefix string, s *Server) {
 	for _, c := range []struct{ name, accept, inm string }{
 		{"identity", "", ""},
 		{"gzip", "gzip", ""},
 		{"browser", "gzip, deflate, br, zstd", ""},
 		{"304", "gzip", s.opts.Refresher.Holder().Load().All.Gzip.ETag},
 	} {
-		b.Run(c.name, func(b *testing.B) {
+		b.Run(prefix+c.name, func(b *testing.B) {
 			req := httptest.NewRequest("GET", "/crns.json", nil)
 			if c.accept != "" {
 				req.Header.Set("Accept-Encoding", c.accept)

@@ -14,8 +14,9 @@ import (
 type class int
 
 const (
-	// classCheap answers small bodies from memory: /healthz, the pages,
-	// one CRN, /debug/task, 404s. Its writes fit in the socket buffers.
+	// classCheap answers small bodies from memory: /healthz, /readyz,
+	// /metrics, the pages, one CRN, /debug/task, 404s. Its writes fit in
+	// the socket buffers.
 	classCheap class = iota
 	// classSnapshot writes large prebuilt bytes (crns.json, uptime.json,
 	// the raw registry): it costs nothing to compute, but a slow reader
@@ -112,6 +113,11 @@ func (b *budgets) counts() map[string]int {
 func (s *Server) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := s.mux.Handler(r)
+		if s.metrics != nil {
+			sw := &statusWriter{ResponseWriter: w, start: time.Now()}
+			defer s.metrics.end(sw, pattern)
+			w = sw
+		}
 		if unbudgeted[pattern] {
 			next.ServeHTTP(w, r)
 			return

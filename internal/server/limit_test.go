@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/aleph"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
@@ -134,7 +136,7 @@ func TestClassBudgets(t *testing.T) {
 // TestRouteClasses pins each route's class, so that renaming a route
 // cannot silently move it into the cheap budget.
 func TestRouteClasses(t *testing.T) {
-	s, err := New(Options{Refresher: newCountingRefresher(), DebugEndpoints: true})
+	s, err := New(Options{Refresher: newCountingRefresher(), DebugEndpoints: true, Gatherer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +153,8 @@ func TestRouteClasses(t *testing.T) {
 		{"GET", "/crns/abc/events", classCostly},
 		{"GET", "/crns/abc.json", classCheap},
 		{"GET", "/healthz", classCheap},
+		{"GET", "/readyz", classCheap},
+		{"GET", "/metrics", classCheap},
 		{"GET", "/debug/task", classCheap},
 		{"GET", "/", classCheap},
 		{"GET", "/debug.html", classCheap},

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/aleph"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
@@ -48,6 +50,16 @@ type Options struct {
 	// Heartbeat is the time between two comment lines on an idle change
 	// stream, which keep proxies from closing it (15 s).
 	Heartbeat time.Duration
+	// ReadyMaxAge is how old the served data may grow before /readyz
+	// answers 503, in background mode; 0 takes the refresher's bound
+	// (three intervals and a round's timeout), negative never.
+	ReadyMaxAge time.Duration
+	// Registerer, when set, receives the server's metrics (see
+	// metrics.go); nil keeps none.
+	Registerer prometheus.Registerer
+	// Gatherer, when set, is served at /metrics: the registry every part
+	// registered on.
+	Gatherer prometheus.Gatherer
 }
 
 // Server is the service's http.Handler.
@@ -62,6 +74,7 @@ type Server struct {
 	uptimes uptimeCache
 	feed    *feed
 	badges  badgeCache
+	metrics *metrics // nil without a registerer
 }
 
 // New builds the handler and reads the pages once.
@@ -85,6 +98,7 @@ func New(opts Options) (*Server, error) {
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(opts.Registerer, s)
 	s.routes()
 	// cors is outermost, so that every answer carries its header: the
 	// 503 of a full budget and the 500 of a panic too.
@@ -95,6 +109,10 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns.json", s.crns)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if s.opts.Gatherer != nil {
+		s.mux.Handle("GET /metrics", metricsHandler(s.opts.Gatherer, s))
+	}
 	s.historyRoutes()
 	s.mux.HandleFunc("GET /crns/changes", s.changes)
 	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
@@ -141,3 +143,7 @@ func gunzip(b []byte) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }
+
+// RegisterMetrics registers the history's metrics on reg (nil: none).
+// Call it before Start.
+func (h *Recorder) RegisterMetrics(reg prometheus.Registerer) { h.writer.RegisterMetrics(reg) }

@@ -24,11 +24,14 @@ type Writer struct {
 	written int64
 	lastErr string
 	busy    bool // a round is being written
+
+	metrics *metrics // nil until RegisterMetrics
 }
 
 // WriterStatus is what /healthz reports of the writer.
 type WriterStatus struct {
 	Backlog   int    `json:"backlog"` // rounds waiting, the one being written included
+	Max       int    `json:"max"`     // rounds held at most; at it, the oldest is dropped
 	Written   int64  `json:"written"`
 	Dropped   int64  `json:"dropped"`
 	LastError string `json:"last_error,omitempty"`
@@ -69,7 +72,7 @@ func (w *Writer) Status() WriterStatus {
 	if w.busy {
 		n++
 	}
-	return WriterStatus{Backlog: n, Written: w.written, Dropped: w.dropped, LastError: w.lastErr}
+	return WriterStatus{Backlog: n, Max: w.max, Written: w.written, Dropped: w.dropped, LastError: w.lastErr}
 }
 
 // Run writes rounds until ctx ends. Call Flush afterwards to write what
@@ -108,7 +111,9 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 
 	backoff := 100 * time.Millisecond
 	for {
+		start := time.Now()
 		err := w.st.WriteRound(ctx, r)
+		w.metrics.wrote(time.Since(start), err)
 		w.mu.Lock()
 		if err == nil {
 			w.written++
