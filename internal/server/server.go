@@ -54,7 +54,7 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *routeMux
 	pages   map[string]page
 	handler http.Handler
 	gate    *roundGate
@@ -79,7 +79,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery},
+	s := &Server{opts: opts, log: opts.Logger, mux: newRouteMux(), gate: &roundGate{every: opts.DebugRoundEvery},
 		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -106,7 +106,7 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET /debug/node", s.debugNode)
 		s.mux.HandleFunc("GET /debug/nodes_aggregate", s.debugAggregate)
 	}
-	s.mux.HandleFunc("/", s.noRoute)
+	s.mux.HandleFunc(catchAll, s.noRoute)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
