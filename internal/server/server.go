@@ -62,6 +62,7 @@ type Server struct {
 	uptimes uptimeCache
 	feed    *feed
 	badges  badgeCache
+	apiDoc  []byte // openapi.json as served: the routes this server has
 }
 
 // New builds the handler and reads the pages once.
@@ -86,6 +87,9 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.routes()
+	if s.apiDoc, err = s.describeAPI(); err != nil {
+		return nil, err
+	}
 	// cors is outermost, so that every answer carries its header: the
 	// 503 of a full budget and the 500 of a panic too.
 	s.handler = cors(s.limit(recoverPanics(s.log, s.mux)))
@@ -95,6 +99,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns.json", s.crns)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
 	s.historyRoutes()
 	s.mux.HandleFunc("GET /crns/changes", s.changes)
 	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
