@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,8 +21,10 @@ import (
 //go:embed openapi.json
 var apiJSON []byte
 
-// apiDescription is the whole description, parsed and merged once.
-var apiDescription = sync.OnceValues(func() (map[string]any, error) {
+// apiDescription is the whole description, merged once. Only the parts
+// the merge changes are decoded; the rest, examples included, keeps its
+// bytes and so the order of its keys.
+var apiDescription = sync.OnceValues(func() ([]byte, error) {
 	return mergeContract(apiJSON, contract.Schema())
 })
 
@@ -41,18 +42,20 @@ func contractName(def string) string {
 
 // mergeContract puts the contract's schemas into doc's components,
 // carrying over doc's annotations of them.
-func mergeContract(docJSON, schemaJSON []byte) (map[string]any, error) {
-	var doc, top map[string]any
+func mergeContract(docJSON, schemaJSON []byte) ([]byte, error) {
+	var doc, components map[string]json.RawMessage
+	var schemas, top map[string]any
 	if err := json.Unmarshal(docJSON, &doc); err != nil {
 		return nil, fmt.Errorf("read openapi.json: %w", err)
 	}
+	if err := json.Unmarshal(doc["components"], &components); err != nil {
+		return nil, fmt.Errorf("read openapi.json's components: %w", err)
+	}
+	if err := json.Unmarshal(components["schemas"], &schemas); err != nil || schemas == nil {
+		return nil, fmt.Errorf("read openapi.json's components.schemas: %v", err)
+	}
 	if err := json.Unmarshal(schemaJSON, &top); err != nil {
 		return nil, fmt.Errorf("read the contract: %w", err)
-	}
-	components, _ := doc["components"].(map[string]any)
-	schemas, _ := components["schemas"].(map[string]any)
-	if schemas == nil {
-		return nil, fmt.Errorf("openapi.json has no components.schemas")
 	}
 	defs, _ := top["$defs"].(map[string]any)
 	// $id would make the component a resource of its own, against which
@@ -65,14 +68,20 @@ func mergeContract(docJSON, schemaJSON []byte) (map[string]any, error) {
 		from[contractName(name)] = def
 	}
 	for name, s := range from {
-		s = rewriteRefs(s)
-		merged, err := annotate(s, schemas[name], name)
+		merged, err := annotate(rewriteRefs(s), schemas[name], name)
 		if err != nil {
 			return nil, err
 		}
 		schemas[name] = merged
 	}
-	return doc, nil
+	var err error
+	if components["schemas"], err = json.Marshal(schemas); err != nil {
+		return nil, err
+	}
+	if doc["components"], err = json.Marshal(components); err != nil {
+		return nil, err
+	}
+	return json.Marshal(doc)
 }
 
 // rewriteRefs points the contract's references to its $defs at the
@@ -146,34 +155,38 @@ var pathParam = regexp.MustCompile(`\{[^}/]+\}`)
 // it, less the operations its mux would not route (debug endpoints turned
 // off, say).
 func (s *Server) describeAPI() ([]byte, error) {
-	doc, err := apiDescription()
+	whole, err := apiDescription()
 	if err != nil {
 		return nil, err
 	}
-	paths := map[string]any{}
-	for p, item := range doc["paths"].(map[string]any) {
-		kept := map[string]any{}
+	var doc map[string]json.RawMessage
+	var paths map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(whole, &doc); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(doc["paths"], &paths); err != nil {
+		return nil, fmt.Errorf("read openapi.json's paths: %w", err)
+	}
+	for p, item := range paths {
 		served := false
-		for k, op := range item.(map[string]any) {
+		for k := range item {
 			if !operations[k] {
-				kept[k] = op
 				continue
 			}
 			if r, err := sampleRequest(k, p); err == nil && s.mux.serves(r) {
-				kept[k], served = op, true
+				served = true
+			} else {
+				delete(item, k)
 			}
 		}
-		if served {
-			paths[p] = kept
+		if !served {
+			delete(paths, p)
 		}
 	}
-	out := maps.Clone(doc)
-	out["paths"] = paths
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode the API description: %w", err)
+	if doc["paths"], err = json.Marshal(paths); err != nil {
+		return nil, err
 	}
-	return b, nil
+	return json.Marshal(doc)
 }
 
 // sampleRequest is a request for an operation of a described path, its
