@@ -34,7 +34,7 @@ lint: fmt-check vet staticcheck
 test:
 	$(GO) test -race ./...
 
-# The browser tests (debug page and dashboard) drive Debian's
+# The browser tests (debug page, dashboard, API docs) drive Debian's
 # /usr/bin/chromium (apt-get install chromium) against the demo built here,
 # and leave their screenshots in E2E_DIR.
 e2e:
