@@ -158,7 +158,34 @@ func TestOpenAPIIsValid(t *testing.T) {
 			t.Errorf("schema %s: %v", name, err)
 		}
 	}
-	t.Logf("%d paths, %d schemas, %d references", len(a.doc["paths"].(map[string]any)), len(schemas), refs)
+	// What the schema cannot see: operation ids are unique, and each
+	// templated path parameter is declared by every operation of its path.
+	ids := map[string]string{}
+	for p, item := range a.doc["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			if !operations[method] {
+				continue
+			}
+			id, _ := op.(map[string]any)["operationId"].(string)
+			if prev, dup := ids[id]; dup || id == "" {
+				t.Errorf("%s %s: operationId %q missing or already used by %s", method, p, id, prev)
+			}
+			ids[id] = method + " " + p
+			declared := map[string]bool{}
+			params, _ := op.(map[string]any)["parameters"].([]any)
+			for _, prm := range params {
+				if m, _ := a.resolve(prm).(map[string]any); m["in"] == "path" {
+					declared[m["name"].(string)] = true
+				}
+			}
+			for _, tmpl := range pathParam.FindAllString(p, -1) {
+				if !declared[strings.Trim(tmpl, "{}")] {
+					t.Errorf("%s %s: path parameter %s is not declared", method, p, tmpl)
+				}
+			}
+		}
+	}
+	t.Logf("%d paths, %d operations, %d schemas, %d references", len(a.doc["paths"].(map[string]any)), len(ids), len(schemas), refs)
 }
 
 // walk calls f on every object in v, with its JSON pointer.
