@@ -7,7 +7,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # Where the browser test puts its binary and screenshots.
 E2E_DIR ?= /tmp/nodelist-e2e
 
-.PHONY: all build run-demo fmt-check vet staticcheck lint test e2e bench ci ci-checks
+.PHONY: all build run-demo fmt-check vet staticcheck lint test e2e bench image ci ci-checks
 
 all: build
 
@@ -40,7 +40,7 @@ lint: fmt-check vet staticcheck
 test:
 	$(GO) test -race ./...
 
-# The browser tests (debug page and dashboard) drive Debian's
+# The browser tests (debug page, dashboard, API docs) drive Debian's
 # /usr/bin/chromium (apt-get install chromium) against the demo built here,
 # and leave their screenshots in E2E_DIR.
 e2e:
@@ -52,6 +52,18 @@ e2e:
 
 bench:
 	$(GO) run ./bench
+
+# A FROM scratch container image (deploy/Containerfile): a static binary
+# (CGO is not needed: SQLite is pure Go), the host's CA bundle and a /data
+# folder owned by nobody. No base image, so no registry is contacted.
+CONTAINER ?= podman
+IMAGE ?= nodelist
+IMAGE_CTX ?= /tmp/nodelist-image
+image:
+	rm -rf $(IMAGE_CTX) && mkdir -p $(IMAGE_CTX)/data
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(IMAGE_CTX)/nodelist ./cmd/nodelist
+	cp /etc/ssl/certs/ca-certificates.crt $(IMAGE_CTX)/
+	$(CONTAINER) build -f deploy/Containerfile -t $(IMAGE) $(IMAGE_CTX)
 
 # What CI checks once the machine is ready.
 ci-checks: lint test e2e

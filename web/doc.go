@@ -1,6 +1,8 @@
 // Package web holds the service's pages: the dashboard (index.html and its
-// modules), and a plain debug table of every CRN (debug.html), both built
-// in the browser from the JSON any client reads.
+// modules), a plain debug table of every CRN (debug.html), both built in
+// the browser from the JSON any client reads, and the API docs page
+// (docs.html), which draws openapi.json with the Swagger UI vendored in
+// vendor/swagger-ui (see its README for where it comes from).
 //
 // The files are embedded so the binary serves them without a build step or
 // a directory beside it. Pages use only relative URLs, so they work behind a

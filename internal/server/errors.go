@@ -40,7 +40,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		get := r.Clone(r.Context())
 		get.Method = http.MethodGet
-		if _, pattern := s.mux.Handler(get); pattern != "/" && pattern != "" {
+		if s.mux.serves(get) {
 			w.Header().Set("Allow", allowed)
 			writeErrorDetail(w, http.StatusMethodNotAllowed,
 				"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use GET", "Method Not Allowed")

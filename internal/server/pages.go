@@ -29,7 +29,15 @@ func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// loadPages reads every embedded web file; index.html is also served at /.
+// pagePaths are the paths of the web files not served at their own
+// name alone: the dashboard is also /, the API docs page is /docs.
+var pagePaths = map[string][]string{
+	"index.html": {"/index.html", "/{$}"},
+	"docs.html":  {"/docs"},
+}
+
+// loadPages reads every embedded web file, keyed by the path it is served
+// at (its name, or its pagePaths).
 func loadPages() (map[string]page, error) {
 	pages := map[string]page{}
 	err := fs.WalkDir(web.Files, ".", func(name string, d fs.DirEntry, err error) error {
@@ -42,12 +50,16 @@ func loadPages() (map[string]page, error) {
 		}
 		ct := mime.TypeByExtension(path.Ext(name))
 		if ct == "" {
-			ct = "application/octet-stream"
+			// Licence and notice files of vendored code have no extension.
+			ct = "text/plain; charset=utf-8"
 		}
 		p := page{body: b, contentType: ct}
-		pages["/"+name] = p
-		if name == "index.html" {
-			pages["/{$}"] = p
+		paths, ok := pagePaths[name]
+		if !ok {
+			paths = []string{"/" + name}
+		}
+		for _, at := range paths {
+			pages[at] = p
 		}
 		return nil
 	})

@@ -66,7 +66,7 @@ type Options struct {
 type Server struct {
 	opts    Options
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *routeMux
 	pages   map[string]page
 	handler http.Handler
 	gate    *roundGate
@@ -75,6 +75,7 @@ type Server struct {
 	feed    *feed
 	badges  badgeCache
 	metrics *metrics // nil without a registerer
+	apiDoc  []byte   // openapi.json as served: the routes this server has
 }
 
 // New builds the handler and reads the pages once.
@@ -92,7 +93,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	s := &Server{opts: opts, log: opts.Logger, mux: http.NewServeMux(), gate: &roundGate{every: opts.DebugRoundEvery},
+	s := &Server{opts: opts, log: opts.Logger, mux: newRouteMux(), gate: &roundGate{every: opts.DebugRoundEvery},
 		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -100,6 +101,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics(opts.Registerer, s)
 	s.routes()
+	if s.apiDoc, err = s.describeAPI(); err != nil {
+		return nil, err
+	}
 	// cors is outermost, so that every answer carries its header: the
 	// 503 of a full budget and the 500 of a panic too.
 	s.handler = cors(s.limit(recoverPanics(s.log, s.mux)))
@@ -113,6 +117,7 @@ func (s *Server) routes() {
 	if s.opts.Gatherer != nil {
 		s.mux.Handle("GET /metrics", metricsHandler(s.opts.Gatherer, s))
 	}
+	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
 	s.historyRoutes()
 	s.mux.HandleFunc("GET /crns/changes", s.changes)
 	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
@@ -124,7 +129,7 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET /debug/node", s.debugNode)
 		s.mux.HandleFunc("GET /debug/nodes_aggregate", s.debugAggregate)
 	}
-	s.mux.HandleFunc("/", s.noRoute)
+	s.mux.HandleFunc(catchAll, s.noRoute)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -185,3 +185,32 @@ func TestPagesAndDebug(t *testing.T) {
 		t.Errorf("404: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestDocsPage checks that the API docs page is served at /docs only, and
+// the vendored renderer and its licences beside it, from the binary.
+func TestDocsPage(t *testing.T) {
+	srv, _ := newTestServer(t)
+	for path, want := range map[string]struct {
+		status      int
+		ctype, body string
+	}{
+		"/docs":      {200, "text/html", "swagger-ui-bundle.js"},
+		"/docs.html": {404, "application/json", "no such endpoint"},
+		"/docs.js":   {200, "text/javascript", "openapi.json"},
+		"/vendor/swagger-ui/swagger-ui-bundle.js":             {200, "text/javascript", "SwaggerUIBundle"},
+		"/vendor/swagger-ui/swagger-ui.css":                   {200, "text/css", ".swagger-ui"},
+		"/vendor/swagger-ui/LICENSE":                          {200, "text/plain", "Apache License"},
+		"/vendor/swagger-ui/NOTICE":                           {200, "text/plain", "SmartBear"},
+		"/vendor/swagger-ui/swagger-ui-bundle.js.LICENSE.txt": {200, "text/plain", "MIT"},
+		"/vendor/swagger-ui/README.md":                        {404, "application/json", "no such endpoint"},
+	} {
+		resp, body := get(t, "GET", srv.URL+path, nil)
+		if resp.StatusCode != want.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), want.ctype) || !strings.Contains(body, want.body) {
+			t.Errorf("%s: %d %s %.80q", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	_, body := get(t, "GET", srv.URL+"/", nil)
+	if !strings.Contains(body, `href="docs"`) || !strings.Contains(body, `href="openapi.json"`) {
+		t.Error("the dashboard's footer does not link the API docs")
+	}
+}
