@@ -58,7 +58,7 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	defer f.Close()
 	cfg.APIURL = f.APIURL()
-	log := cfg.Logger()
+	log, _ := cfg.NewLogger(stderr)
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
 	return runService(ctx, cfg, hist, log)
 }

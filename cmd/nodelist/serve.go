@@ -22,5 +22,6 @@ func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return usageError{err}
 	}
 	config.RaiseFileLimit()
-	return runService(ctx, cfg, hist, cfg.Logger())
+	log, _ := cfg.NewLogger(stderr)
+	return runService(ctx, cfg, hist, log)
 }

@@ -25,7 +25,8 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	config.RaiseFileLimit()
-	ref, client, err := newRefresher(&cfg, nil, cfg.Logger())
+	log, _ := cfg.NewLogger(stderr)
+	ref, client, err := newRefresher(&cfg, nil, log)
 	if err != nil {
 		return err
 	}

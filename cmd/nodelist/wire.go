@@ -30,6 +30,7 @@ func newRefresher(cfg *config.Config, sink refresh.Sink, log *slog.Logger) (*ref
 	if err != nil {
 		return nil, nil, err
 	}
+	popts.Logger = log
 	client := probe.NewClient(popts)
 	ropts, err := refresh.FromConfig(cfg, client, sink, log)
 	if err != nil {

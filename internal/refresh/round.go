@@ -107,7 +107,7 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.status.Running = false
 	r.mu.Unlock()
 	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
-		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+		"duration", rep.Finished.Sub(rep.Started))
 	if r.opts.Sink != nil {
 		r.opts.Sink.Record(rep)
 	}
