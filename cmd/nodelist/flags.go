@@ -9,30 +9,36 @@ import (
 	"nodelist/internal/config"
 )
 
-// parseFlags parses args into fs, then the environment, then validates
-// cfg; every failure is a usageError.
-func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: nodelist %s [flags]\n\nFlags (each also as NODELIST_<FLAG>):\n", fs.Name())
-		fs.PrintDefaults()
+// parseFlags reads args into fs, then the environment, then the file
+// named by --config when fs has it, then asks every part to check cfg
+// (nil: nothing to check); every failure is a usageError. --help prints
+// the flags on stdout and returns flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer) (config.Sources, error) {
+	fs.SetOutput(io.Discard) // a mistake is said once, by run, on stderr
+	fs.Usage = func() {}
+	src, err := config.Parse(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: nodelist %s [flags]\n\n%s\n\nFlags, each also settable in the environment variable shown:\n",
+			fs.Name(), about[fs.Name()])
+		config.PrintFlags(stdout, fs)
+		return nil, err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
-	}
-	if err := config.ApplyEnv(fs); err != nil {
-		return usageError{err}
+	if err != nil {
+		return nil, usageError{err}
 	}
 	if cfg != nil {
 		if err := checkConfig(cfg); err != nil {
-			return usageError{err}
+			return nil, usageError{err}
 		}
 	}
-	return nil
+	return src, nil
+}
+
+// about is each command's line in --help.
+var about = map[string]string{
+	"serve":    "Serve crns.json, the pages and the debug endpoints; refresh in the background.",
+	"snapshot": "Run one refresh round and print crns.json.",
+	"probe":    "Probe one node as the service does and print what crns.json would list for it.",
+	"simfleet": "Run a simulated Aleph fleet on loopback: an API host and its nodes.",
+	"demo":     "Run a simulated fleet and the service together, offline.",
 }

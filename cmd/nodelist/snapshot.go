@@ -21,7 +21,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	out := fs.String("o", "", "write crns.json to this file instead of stdout")
 	filter := fs.Bool("filter-inactive", false, "leave out CRNs whose inactive_since is set")
 	validate := fs.Bool("validate", false, "check the output against the crns.json contract; exit 1 if it breaks it")
-	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+	if _, err := parseFlags(fs, args, &cfg, stdout); err != nil {
 		return err
 	}
 	config.RaiseFileLimit()

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"nodelist/internal/config"
@@ -20,6 +22,27 @@ func checkConfig(cfg *config.Config) error {
 	_, probeErr := probe.FromConfig(cfg)
 	_, modeErr := refresh.ParseMode(cfg.Mode)
 	return errors.Join(cfg.Validate(), probeErr, modeErr)
+}
+
+// checkHistory asks the store to check its configuration: a malformed
+// --db is a usage error (exit status 2), before any connection is tried.
+func checkHistory(h *config.History) error {
+	err := h.Validate()
+	if err == nil && strings.HasPrefix(h.DB, "mysql://") {
+		if _, derr := mysql.ParseDSN(h.DB); derr != nil {
+			err = fmt.Errorf("--db: %w", derr)
+		}
+	}
+	return err
+}
+
+// checkTLS loads the certificate pair, as the server will at start.
+func checkTLS(cfg *config.Config) error {
+	if cfg.TLSCert == "" {
+		return nil
+	}
+	_, err := server.LoadCertFiles(cfg.TLSCert, cfg.TLSKey, slog.New(slog.DiscardHandler))
+	return err
 }
 
 // newRefresher builds the prober and the refresher of cfg; sink takes

@@ -115,7 +115,7 @@ func (c *Config) RegisterUpstream(fs *flag.FlagSet) {
 
 // RegisterProbe adds the flags of the prober alone.
 func (c *Config) RegisterProbe(fs *flag.FlagSet) {
-	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once (default derived from the open-file limit)")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once; the default is derived from the open-file limit")
 	DurationVar(fs, &c.Timeout, "timeout", c.Timeout, "timeout of one upstream request, body included")
 	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest node response read, in bytes; larger is an error on that node")
 	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.AllowPrivateTargets, "let the prober reach loopback, private and other non-public addresses")

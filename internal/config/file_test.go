@@ -174,3 +174,28 @@ func TestPrintFlagsNamesTypesDefaultsAndEnv(t *testing.T) {
 		t.Error("help offers NODELIST_CHECK_CONFIG, which is not read")
 	}
 }
+
+// What --check-config prints is a file the service reads back to the
+// same settings.
+func TestDescribeReadsBack(t *testing.T) {
+	t.Setenv("NODELIST_MODE", "on-demand")
+	c, _, fs := serveFlags()
+	src, err := Parse(fs, []string{"--forbidden-hosts", "a.example,b.example", "--api-url", "http://x.example:8000/#frag", "--timeout", "3s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Describe(&b, fs, src); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "mode: on-demand # from env NODELIST_MODE") {
+		t.Errorf("sources not shown:\n%s", b.String())
+	}
+	back, _, fs := serveFlags()
+	if _, err := Parse(fs, []string{"--config", writeFile(t, b.String())}); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if back.Mode != c.Mode || back.APIURL != c.APIURL || back.Timeout != c.Timeout || strings.Join(back.ForbiddenHosts, ",") != "a.example,b.example" {
+		t.Errorf("read back %+v\nfrom\n%s", back, b.String())
+	}
+}
