@@ -74,6 +74,7 @@ func (o *Options) setDefaults() {
 // timeout and a cap on the bytes read.
 type Client struct {
 	opts    Options
+	pol     *policyHolder // the guard and forbidden names in force
 	trusted map[string]bool
 	tr      *http.Transport
 	hc      *http.Client // node probes
@@ -86,11 +87,13 @@ type Client struct {
 // resumption, no proxy (a proxy would bypass the dial guard), and the guard
 // on every dial.
 func NewTransport(o Options) *http.Transport {
+	return newTransport(o, newPolicyHolder(o))
+}
+
+// newTransport is NewTransport with the guard read from pol on each dial.
+func newTransport(o Options, pol *policyHolder) *http.Transport {
 	o.setDefaults()
-	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if o.Guard != nil {
-		guarded.Control = o.Guard.control
-	}
+	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: pol.control}
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	trusted := apiHosts(o.APIURL)
 	return &http.Transport{
@@ -128,7 +131,8 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, trusted: apiHosts(o.APIURL), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency)}
+	pol := newPolicyHolder(o)
+	c := &Client{opts: o, pol: pol, trusted: apiHosts(o.APIURL), tr: newTransport(o, pol), sem: make(chan struct{}, o.Concurrency)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
@@ -139,7 +143,11 @@ func NewClient(o Options) *Client {
 }
 
 // Options returns the options in force, defaults applied.
-func (c *Client) Options() Options { return c.opts }
+func (c *Client) Options() Options {
+	o, p := c.opts, c.pol.load()
+	o.Guard, o.Forbidden = p.guard, p.forbidden
+	return o
+}
 
 // Files is how many descriptors the client may hold at once: its idle
 // pool and its requests in flight.
@@ -163,7 +171,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.User != nil {
 		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
 	}
-	if err := validateRedirect(req.URL, c.opts.Forbidden); err != nil {
+	if err := validateRedirect(req.URL, c.pol.load().forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
 	return nil
