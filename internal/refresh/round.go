@@ -56,22 +56,23 @@ func outcome(r probe.Response) Outcome {
 // publishes snapshots as results arrive. Every log line about the round
 // carries its number, the one /debug/task shows.
 func (r *Refresher) round(parent context.Context) error {
-	ctx, cancel := context.WithTimeout(parent, r.opts.RoundTimeout)
-	defer cancel()
 	rep := &Round{Started: time.Now()}
 	r.mu.Lock()
+	p := r.beginRound()
 	r.status.Round++
 	rep.N = r.status.Round
 	r.status.Running, r.status.Started = true, rep.Started
 	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(parent, p.roundTimeout)
+	defer cancel()
 	log := r.log.With("round", rep.N)
 	log.Debug("round started")
 
-	if err := r.fetchRegistry(ctx, log); err != nil {
+	if err := r.fetchRegistry(ctx, log, &p); err != nil {
 		rep.Err = err
 		log.Warn("registry fetch failed; probing the last known nodes", "err", err)
 	}
-	r.fetchSettings(ctx, log)
+	r.fetchSettings(ctx, log, &p)
 
 	r.mu.Lock()
 	targets := make([]*nodeState, len(r.order))
@@ -293,8 +294,8 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 
 // fetchRegistry refreshes the node list. On failure the last list stays.
 // An unchanged aggregate (same content hash) is not parsed again.
-func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger) error {
-	resp := r.opts.Client.API(ctx, aleph.RegistryPath(r.opts.RegistryAddress), r.opts.MaxUpstream)
+func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger, p *plan) error {
+	resp := r.opts.Client.API(ctx, aleph.RegistryPath(p.registry), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		return fmt.Errorf("fetch registry: %w", resp.Err)
 	}
@@ -329,16 +330,7 @@ func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger) error {
 		if !sameNode(&st.node, &n) {
 			st.node = n
 			st.rendered = nil
-			st.addr, st.addrErr = "", nil
-			if n.Err != nil {
-				// Listed like a node with an invalid address: its
-				// error, and no probe.
-				st.addrErr = probe.Errorf(probe.ClassInvalidData, "%v", n.Err)
-			} else if addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden); err != nil {
-				st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
-			} else {
-				st.addr = addr
-			}
+			st.judge(p.forbidden)
 		}
 		next[n.Hash] = st
 		order = append(order, st)
@@ -373,14 +365,14 @@ func sameNode(a, b *aleph.Node) bool {
 
 // fetchSettings refreshes the compatible GPU list when it is due. On
 // failure the last good list stays and the next round tries again.
-func (r *Refresher) fetchSettings(ctx context.Context, log *slog.Logger) {
+func (r *Refresher) fetchSettings(ctx context.Context, log *slog.Logger, p *plan) {
 	r.mu.Lock()
 	due := r.settings == nil || time.Since(r.settingsAt) >= r.opts.SettingsTTL
 	r.mu.Unlock()
 	if !due {
 		return
 	}
-	resp := r.opts.Client.API(ctx, aleph.SettingsPath(r.opts.SettingsAddress), r.opts.MaxUpstream)
+	resp := r.opts.Client.API(ctx, aleph.SettingsPath(p.settings), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
 		r.settingsFailed("fetch settings: " + resp.Err.Error())
