@@ -48,6 +48,9 @@ type Options struct {
 	// Heartbeat is the time between two comment lines on an idle change
 	// stream, which keep proxies from closing it (15 s).
 	Heartbeat time.Duration
+	// Reload, when set, serves POST /-/reload: it reloads the
+	// configuration and returns what changed, or why it refused to.
+	Reload func() (any, error)
 }
 
 // Server is the service's http.Handler.
@@ -100,6 +103,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
 	for path, p := range s.pages {
 		s.mux.Handle("GET "+path, p)
+	}
+	if s.opts.Reload != nil {
+		s.mux.HandleFunc("POST /-/reload", s.reload)
 	}
 	if s.opts.DebugEndpoints {
 		s.mux.HandleFunc("GET /debug/task", s.debugTask)
