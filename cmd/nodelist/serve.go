@@ -51,6 +51,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return config.Describe(stdout, fs, src)
 	}
 	config.RaiseFileLimit()
-	log, _ := sc.cfg.NewLogger(stderr)
-	return runService(ctx, sc.cfg, sc.hist, log)
+	log, level := sc.cfg.NewLogger(stderr)
+	reload := func() (*serveConfig, *flag.FlagSet, error) {
+		next, fs, _, err := loadServe(args, io.Discard)
+		return next, fs, err
+	}
+	return runService(ctx, sc.cfg, sc.hist, log, &reloading{flags: fs, load: reload, level: level})
 }

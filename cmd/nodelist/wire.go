@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"nodelist/internal/config"
@@ -78,9 +82,28 @@ func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*s
 	return store.NewRecorder(st, cfg, log), nil
 }
 
+// reloading is how serve reloads its configuration: the flags read at
+// start, the function reading them again, and the logger's level.
+type reloading struct {
+	flags *flag.FlagSet
+	load  func() (*serveConfig, *flag.FlagSet, error)
+	level *slog.LevelVar
+}
+
+// reconfigure puts a reloaded configuration in force: each part takes
+// what it may change, and rebuilds only what changed.
+func reconfigure(cfg *config.Config, client *probe.Client, ref *refresh.Refresher, level *slog.LevelVar) {
+	popts, _ := probe.FromConfig(cfg) // checked by the load
+	client.Reconfigure(popts)
+	ropts, _ := refresh.FromConfig(cfg, client, nil, nil)
+	ref.Reconfigure(ropts)
+	level.Set(cfg.Level())
+}
+
 // runService wires history, prober, refresher and server, and runs them
-// until ctx ends; then it shuts down gracefully.
-func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger) error {
+// until ctx ends; then it shuts down gracefully. With rl set, SIGHUP (and
+// POST /-/reload when enabled) reloads the configuration.
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger, rl *reloading) error {
 	rec, err := openRecorder(ctx, histCfg, log)
 	if err != nil {
 		return err
@@ -100,6 +123,22 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rec.Seed(ctx, ref)
 		rec.Start()
 	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if rl != nil {
+		r := config.NewReloader(rl.flags, rl.load, func(next *serveConfig) {
+			reconfigure(&next.cfg, client, ref, rl.level)
+		}, log)
+		if cfg.ReloadEndpoint {
+			sopts.Reload = func() (any, error) { rep, err := r.Reload(); return rep, err }
+		}
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		watching := make(chan struct{})
+		go func() { defer close(watching); r.Watch(runCtx, hup) }()
+		defer func() { cancel(); <-watching }()
+	}
 	sopts.Refresher = ref
 	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
 	sopts.Limits, listen.Conns = server.LimitsFromConfig(&cfg, client.Files())
@@ -108,7 +147,6 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		return err
 	}
 	log.Info("starting", "mode", cfg.Mode, "api", cfg.APIURL)
-	runCtx, cancel := context.WithCancel(ctx)
 	refDone := make(chan struct{})
 	go func() {
 		defer close(refDone)
