@@ -14,25 +14,41 @@ import (
 // (nil: nothing to check); every failure is a usageError. --help prints
 // the flags on stdout and returns flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer) (config.Sources, error) {
+	src, _, err := parseCommand(fs, args, cfg, stdout, 0)
+	return src, err
+}
+
+// parseCommand is parseFlags for a command taking n arguments besides
+// its flags (before, between or after them).
+func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer, n int) (config.Sources, []string, error) {
 	fs.SetOutput(io.Discard) // a mistake is said once, by run, on stderr
 	fs.Usage = func() {}
-	src, err := config.Parse(fs, args)
+	src, rest, err := config.ParseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stdout, "Usage: nodelist %s [flags]\n\n%s\n\nFlags, each also settable in the environment variable shown:\n",
-			fs.Name(), about[fs.Name()])
+		fmt.Fprintf(stdout, "Usage: nodelist %s [flags]%s\n\n%s\n\nFlags, each also settable in the environment variable shown:\n",
+			fs.Name(), operands[fs.Name()], about[fs.Name()])
 		config.PrintFlags(stdout, fs)
-		return nil, err
+		return nil, nil, err
 	}
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
+	}
+	if len(rest) > n {
+		return nil, nil, usageError{fmt.Errorf("unexpected argument %q", rest[n])}
+	}
+	if len(rest) < n {
+		return nil, nil, usageError{fmt.Errorf("want%s", operands[fs.Name()])}
 	}
 	if cfg != nil {
 		if err := checkConfig(cfg); err != nil {
-			return nil, usageError{err}
+			return nil, nil, usageError{err}
 		}
 	}
-	return src, nil
+	return src, rest, nil
 }
+
+// operands are the arguments a command takes besides its flags.
+var operands = map[string]string{"probe": " URL"}
 
 // about is each command's line in --help.
 var about = map[string]string{

@@ -16,6 +16,7 @@ const usage = `nodelist serves crns.json, the list of Aleph Cloud compute resour
 Usage:
   nodelist serve     [flags]   serve crns.json, the pages and the debug endpoints
   nodelist snapshot  [flags]   run one refresh round and print crns.json
+  nodelist probe URL [flags]   probe one node and print what crns.json would list for it
   nodelist simfleet  [flags]   run a simulated Aleph fleet on loopback
   nodelist demo      [flags]   run the simulated fleet and the service together, offline
 
@@ -30,6 +31,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var commands = map[string]command{
 	"serve":    serveCmd,
 	"snapshot": snapshotCmd,
+	"probe":    probeCmd,
 	"simfleet": simfleetCmd,
 	"demo":     demoCmd,
 }

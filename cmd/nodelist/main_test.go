@@ -31,7 +31,7 @@ func TestBadFlagsExitTwoWithAMessage(t *testing.T) {
 // Help asked for is an answer: on stdout, exit status 0. A mistake is
 // said on stderr, with exit status 2.
 func TestHelpOnStdout(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"snapshot", "-h"}, {"demo", "--help"}, {"simfleet", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"snapshot", "-h"}, {"demo", "--help"}, {"simfleet", "--help"}, {"probe", "--help"}} {
 		var out, errOut bytes.Buffer
 		code := run(context.Background(), args, &out, &errOut)
 		if code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), "Usage") || !strings.Contains(out.String(), "nodelist") {

@@ -107,10 +107,16 @@ func DefaultConcurrency() int {
 
 // RegisterUpstream adds the flags of the upstream API and the prober.
 func (c *Config) RegisterUpstream(fs *flag.FlagSet) {
-	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "base URL of the Aleph API host")
 	fs.StringVar(&c.RegistryAddress, "registry-address", c.RegistryAddress, "owner of the corechannel aggregate (the node registry)")
-	fs.StringVar(&c.SettingsAddress, "settings-address", c.SettingsAddress, "owner of the settings aggregate (compatible GPUs)")
+	c.RegisterSettings(fs)
 	c.RegisterProbe(fs)
+}
+
+// RegisterSettings adds the flags saying where the GPU settings come
+// from: the API host and the settings aggregate's owner.
+func (c *Config) RegisterSettings(fs *flag.FlagSet) {
+	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "base URL of the Aleph API host")
+	fs.StringVar(&c.SettingsAddress, "settings-address", c.SettingsAddress, "owner of the settings aggregate (compatible GPUs)")
 }
 
 // RegisterProbe adds the flags of the prober alone.

@@ -199,3 +199,25 @@ func TestDescribeReadsBack(t *testing.T) {
 		t.Errorf("read back %+v\nfrom\n%s", back, b.String())
 	}
 }
+
+func TestParseArgsAroundFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		rest string
+	}{
+		{[]string{"http://a", "--timeout", "3s"}, "http://a"},
+		{[]string{"--timeout", "3s", "http://a"}, "http://a"},
+		{[]string{"http://a", "--timeout", "3s", "http://b"}, "http://a|http://b"},
+		{[]string{"--timeout", "3s", "--", "--not-a-flag"}, "--not-a-flag"},
+	} {
+		c, _, fs := serveFlags()
+		_, rest, err := ParseArgs(fs, tc.args)
+		if err != nil || strings.Join(rest, "|") != tc.rest || c.Timeout != 3*time.Second {
+			t.Errorf("%v: %v %v, timeout %s", tc.args, rest, err, c.Timeout)
+		}
+	}
+	_, _, fs := serveFlags()
+	if _, err := Parse(fs, []string{"--timeout", "3s", "extra"}); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("Parse took an argument: %v", err)
+	}
+}

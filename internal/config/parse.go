@@ -35,12 +35,40 @@ type Sources map[string]string
 // flag > environment > file > default. A bad value names where it came
 // from; every mistake of the environment and the file is said at once.
 func Parse(fs *flag.FlagSet, args []string) (Sources, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	src, rest, err := ParseArgs(fs, args)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	return src, err
+}
+
+// ParseArgs is Parse for a command that takes arguments besides its
+// flags: they may come before, between or after the flags (as in
+// "nodelist probe URL --allow-private-targets"), and are returned in
+// order. "--" ends the flags.
+func ParseArgs(fs *flag.FlagSet, args []string) (Sources, []string, error) {
+	var rest []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, nil, err
+		}
+		left := fs.Args()
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			rest = append(rest, left...) // after "--", nothing is a flag
+			break
+		}
+		if len(left) > 0 {
+			rest, left = append(rest, left[0]), left[1:]
+		}
+		args = left
 	}
+	src, err := applySources(fs)
+	return src, rest, err
+}
+
+// applySources notes the flags the command line set, then reads the
+// environment and the file for the others.
+func applySources(fs *flag.FlagSet) (Sources, error) {
 	src := Sources{}
 	fs.Visit(func(f *flag.Flag) { src[f.Name] = "flag" })
 	if err := applyEnv(fs, src); err != nil {
