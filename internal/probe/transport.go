@@ -255,7 +255,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(c.failed(rawURL, err, hc))
+		return fail(c.failed(ctx, rawURL, err, hc))
 	}
 	defer resp.Body.Close()
 	// Reading to EOF hands the connection back to the pool for reuse.
@@ -264,7 +264,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	r.Status = resp.StatusCode
 	switch {
 	case err != nil:
-		r.Err = c.failed(rawURL, err, hc)
+		r.Err = c.failed(ctx, rawURL, err, hc)
 	case int64(len(body)) > max:
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
@@ -278,10 +278,22 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 
 // failed classifies a transport error for publication, and logs its full
 // text, which may name this side's addresses and resolver, at debug level.
-func (c *Client) failed(rawURL string, err error, hc *http.Client) *Error {
+func (c *Client) failed(ctx context.Context, rawURL string, err error, hc *http.Client) *Error {
 	e := describe(classify(err), hc)
-	c.opts.Logger.Debug("probe request failed", "url", rawURL, "class", e.Class, "err", err)
+	log := c.opts.Logger
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		log = l
+	}
+	log.Debug("probe request failed", "url", rawURL, "class", e.Class, "err", err)
 	return e
+}
+
+type loggerKey struct{}
+
+// WithLogger makes the requests made with ctx log through l rather than
+// the client's logger: a round hands its own, which names the round.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
 }
 
 // describe replaces the wording of a timeout with what happened.

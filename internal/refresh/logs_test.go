@@ -53,9 +53,9 @@ func jsonLogger(w *logBuffer) *slog.Logger {
 // every line about the round carries the number /debug/task shows.
 func TestCancelledRoundIsLoggedWithItsNumber(t *testing.T) {
 	f := startFleet(t, simfleet.Options{Nodes: 20, Seed: 5, Hung: 0.05})
-	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: time.Minute, Concurrency: 32})
-	t.Cleanup(c.CloseIdleConnections)
 	var logs logBuffer
+	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: time.Minute, Concurrency: 32, Logger: jsonLogger(&logs)})
+	t.Cleanup(c.CloseIdleConnections)
 	r := New(Options{Client: c, Forbidden: config.DefaultForbiddenHosts, Logger: jsonLogger(&logs)})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -89,6 +89,17 @@ func TestCancelledRoundIsLoggedWithItsNumber(t *testing.T) {
 		recs := logs.lines(t, msg)
 		if len(recs) != 1 || recs[0]["round"] != float64(round) {
 			t.Errorf("%q: %v, want one line of round %d", msg, recs, round)
+		}
+	}
+	// The prober's own lines of the round's requests too: the hung
+	// node's, cancelled.
+	failed := logs.lines(t, "probe request failed")
+	if len(failed) == 0 {
+		t.Error("no line of the cancelled request")
+	}
+	for _, rec := range failed {
+		if rec["round"] != float64(round) {
+			t.Errorf("a request's line without its round: %v", rec)
 		}
 	}
 }

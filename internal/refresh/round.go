@@ -67,6 +67,7 @@ func (r *Refresher) round(parent context.Context) error {
 	defer cancel()
 	log := r.log.With("round", rep.N)
 	log.Debug("round started")
+	ctx = probe.WithLogger(ctx, log)
 
 	if err := r.fetchRegistry(ctx, log, &p); err != nil {
 		rep.Err = err
