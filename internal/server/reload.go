@@ -16,11 +16,21 @@ import (
 // could post to a service on loopback without asking (a form's POST needs
 // no preflight). Browsers send Origin with such a request; curl and
 // deployment tools do not. So a request with an Origin is refused.
+//
+// Reloads run one at a time; a request arriving during one is answered
+// 429 at once rather than queued, so that a client in a loop holds one
+// slot of the costly budget, not all of them.
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "" {
 		writeError(w, http.StatusForbidden, "a reload is not asked from a web page")
 		return
 	}
+	if !s.reloading.TryLock() {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "a reload is under way; retry shortly")
+		return
+	}
+	defer s.reloading.Unlock()
 	rep, err := s.opts.Reload()
 	if err != nil {
 		b, _ := json.Marshal(struct {

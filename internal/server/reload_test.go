@@ -65,3 +65,38 @@ func (s *Server) budgetOf(t *testing.T, method, path string) class {
 	_, pattern := s.mux.Handler(r)
 	return routeClasses[pattern]
 }
+
+// A reload under way answers the next at once with 429: a client in a
+// loop holds one slot of the costly budget.
+func TestReloadOneAtATime(t *testing.T) {
+	_, f := newTestServer(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	s, err := New(Options{Refresher: f, Reload: func() (any, error) {
+		entered <- struct{}{}
+		<-release
+		return map[string]any{}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	first := make(chan int)
+	go func() {
+		resp, err := http.Post(srv.URL+"/-/reload", "", nil)
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	<-entered
+	if resp, _ := get(t, "POST", srv.URL+"/-/reload", nil); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a reload during another: %d", resp.StatusCode)
+	}
+	close(release)
+	if code := <-first; code != http.StatusOK {
+		t.Errorf("the first reload: %d", code)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -65,6 +66,8 @@ type Server struct {
 	uptimes uptimeCache
 	feed    *feed
 	badges  badgeCache
+	// reloading is held while POST /-/reload runs.
+	reloading sync.Mutex
 }
 
 // New builds the handler and reads the pages once.
