@@ -17,7 +17,7 @@ import (
 const demoTempDB = "sqlite:(a temporary folder)"
 
 // demoCmd runs a simulated fleet and the service against it, offline.
-func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := config.Default()
 	cfg.AllowPrivateTargets = true
 	cfg.RefreshInterval = 10 * time.Second
@@ -37,7 +37,7 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	// exit; --db none turns it off, --db sqlite:demo.db keeps it.
 	hist.DB = demoTempDB
 	hist.RegisterHistory(fs)
-	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+	if _, err := parseFlags(fs, args, &cfg, stdout); err != nil {
 		return err
 	}
 	if hist.DB == demoTempDB {
@@ -48,7 +48,7 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 		hist.DB = "sqlite:" + filepath.Join(dir, "history.db")
 	}
-	if err := hist.Validate(); err != nil {
+	if err := checkHistory(&hist); err != nil {
 		return usageError{err}
 	}
 	config.RaiseFileLimit()
@@ -58,7 +58,7 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	defer f.Close()
 	cfg.APIURL = f.APIURL()
-	log := cfg.Logger()
+	log, _ := cfg.NewLogger(stderr)
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
-	return runService(ctx, cfg, hist, log)
+	return runService(ctx, cfg, hist, log, nil) // the fleet's address is no setting to reload
 }

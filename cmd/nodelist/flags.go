@@ -9,30 +9,52 @@ import (
 	"nodelist/internal/config"
 )
 
-// parseFlags parses args into fs, then the environment, then validates
-// cfg; every failure is a usageError.
-func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: nodelist %s [flags]\n\nFlags (each also as NODELIST_<FLAG>):\n", fs.Name())
-		fs.PrintDefaults()
+// parseFlags reads args into fs, then the environment, then the file
+// named by --config when fs has it, then asks every part to check cfg
+// (nil: nothing to check); every failure is a usageError. --help prints
+// the flags on stdout and returns flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer) (config.Sources, error) {
+	src, _, err := parseCommand(fs, args, cfg, stdout, 0)
+	return src, err
+}
+
+// parseCommand is parseFlags for a command taking n arguments besides
+// its flags (before, between or after them).
+func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer, n int) (config.Sources, []string, error) {
+	fs.SetOutput(io.Discard) // a mistake is said once, by run, on stderr
+	fs.Usage = func() {}
+	src, rest, err := config.ParseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: nodelist %s [flags]%s\n\n%s\n\nFlags, each also settable in the environment variable shown:\n",
+			fs.Name(), operands[fs.Name()], about[fs.Name()])
+		config.PrintFlags(stdout, fs)
+		return nil, nil, err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err}
+	if err != nil {
+		return nil, nil, usageError{err}
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if len(rest) > n {
+		return nil, nil, usageError{fmt.Errorf("unexpected argument %q", rest[n])}
 	}
-	if err := config.ApplyEnv(fs); err != nil {
-		return usageError{err}
+	if len(rest) < n {
+		return nil, nil, usageError{fmt.Errorf("want%s", operands[fs.Name()])}
 	}
 	if cfg != nil {
 		if err := checkConfig(cfg); err != nil {
-			return usageError{err}
+			return nil, nil, usageError{err}
 		}
 	}
-	return nil
+	return src, rest, nil
+}
+
+// operands are the arguments a command takes besides its flags.
+var operands = map[string]string{"probe": " URL"}
+
+// about is each command's line in --help.
+var about = map[string]string{
+	"serve":    "Serve crns.json, the pages and the debug endpoints; refresh in the background.",
+	"snapshot": "Run one refresh round and print crns.json.",
+	"probe":    "Probe one node as the service does and print what crns.json would list for it.",
+	"simfleet": "Run a simulated Aleph fleet on loopback: an API host and its nodes.",
+	"demo":     "Run a simulated fleet and the service together, offline.",
 }

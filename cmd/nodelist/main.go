@@ -16,12 +16,15 @@ const usage = `nodelist serves crns.json, the list of Aleph Cloud compute resour
 Usage:
   nodelist serve     [flags]   serve crns.json, the pages and the debug endpoints
   nodelist snapshot  [flags]   run one refresh round and print crns.json
+  nodelist probe URL [flags]   probe one node and print what crns.json would list for it
   nodelist simfleet  [flags]   run a simulated Aleph fleet on loopback
   nodelist demo      [flags]   run the simulated fleet and the service together, offline
   nodelist version             print the version, source revision and Go release
 
 Run "nodelist COMMAND --help" for a command's flags. Every flag can also be
-set in the environment as NODELIST_<FLAG>, e.g. NODELIST_REFRESH_INTERVAL=1m.
+set in the environment as NODELIST_<FLAG>, e.g. NODELIST_REFRESH_INTERVAL=1m,
+and serve's in a YAML file (--config FILE); a flag wins over the environment,
+which wins over the file.
 `
 
 type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -29,6 +32,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var commands = map[string]command{
 	"serve":    serveCmd,
 	"snapshot": snapshotCmd,
+	"probe":    probeCmd,
 	"simfleet": simfleetCmd,
 	"demo":     demoCmd,
 	"version":  versionCmd,
@@ -42,11 +46,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage) // a mistake: on stderr, exit status 2
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	if args[0] == "--version" || args[0] == "-version" {
@@ -64,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "nodelist %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "nodelist %s: %v\n(nodelist %s --help lists the flags)\n", args[0], err, args[0])
 		return 2
 	default:
 		fmt.Fprintf(stderr, "nodelist %s: %v\n", args[0], err)

@@ -26,9 +26,36 @@ func TestBadFlagsExitTwoWithAMessage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut.String())
 		}
 	}
+}
+
+// Help asked for is an answer: on stdout, exit status 0. A mistake is
+// said on stderr, with exit status 2.
+func TestHelpOnStdout(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"serve", "--help"}, {"snapshot", "-h"}, {"demo", "--help"}, {"simfleet", "--help"}, {"probe", "--help"}} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		if code != 0 || errOut.Len() != 0 || !strings.Contains(out.String(), "Usage") || !strings.Contains(out.String(), "nodelist") {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, code, out.Len(), errOut.String())
+		}
+	}
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "NODELIST_") {
-		t.Errorf("--help: exit %d, %q", code, errOut.String())
+	run(context.Background(), []string{"serve", "--help"}, &out, &errOut)
+	for _, want := range []string{"--refresh-interval duration", "(default 30s) [NODELIST_REFRESH_INTERVAL]", "--config string", "--check-config"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), nil, &out, &errOut); code != 2 || out.Len() != 0 || errOut.Len() == 0 {
+		t.Errorf("no command: exit %d, stdout %q", code, out.String())
+	}
+}
+
+func TestDurationWithoutUnitHint(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--refresh-interval", "30"}, &out, &errOut)
+	if code != 2 || !strings.Contains(errOut.String(), "use 30s") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }
 

@@ -3,24 +3,58 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 
 	"nodelist/internal/config"
 )
 
-func serveCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
-	cfg := config.Default()
-	hist := config.DefaultHistory()
+// serveConfig is everything serve reads: the service, its history store,
+// and whether to check them and exit.
+type serveConfig struct {
+	cfg   config.Config
+	hist  config.History
+	check bool
+}
+
+// loadServe reads serve's configuration from args, the environment and
+// the file, and has every part check it. A reload calls it again with the
+// same args.
+func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, config.Sources, error) {
+	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory()}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg.RegisterServe(fs)
-	cfg.RegisterUpstream(fs)
-	hist.RegisterHistory(fs)
-	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+	sc.cfg.RegisterServe(fs)
+	sc.cfg.RegisterUpstream(fs)
+	sc.cfg.RegisterReload(fs)
+	sc.hist.RegisterHistory(fs)
+	fs.BoolVar(&sc.check, config.CheckFlag, false, "check the configuration (flags, environment, file, TLS files) and exit: 0 and the settings when good, 2 and the reasons when not")
+	src, err := parseFlags(fs, args, &sc.cfg, stdout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := checkHistory(&sc.hist); err != nil {
+		return nil, nil, nil, usageError{err}
+	}
+	return sc, fs, src, nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	sc, fs, src, err := loadServe(args, stdout)
+	if err != nil {
 		return err
 	}
-	if err := hist.Validate(); err != nil {
-		return usageError{err}
+	if sc.check {
+		if err := checkTLS(&sc.cfg); err != nil {
+			return usageError{err}
+		}
+		fmt.Fprintln(stdout, "# configuration OK; the settings not at their default:")
+		return config.Describe(stdout, fs, src)
 	}
 	config.RaiseFileLimit()
-	return runService(ctx, cfg, hist, cfg.Logger())
+	log, level := sc.cfg.NewLogger(stderr)
+	reload := func() (*serveConfig, *flag.FlagSet, error) {
+		next, fs, _, err := loadServe(args, io.Discard)
+		return next, fs, err
+	}
+	return runService(ctx, sc.cfg, sc.hist, log, &reloading{flags: fs, load: reload, level: level})
 }

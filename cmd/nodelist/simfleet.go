@@ -10,11 +10,11 @@ import (
 	"nodelist/internal/simfleet"
 )
 
-func simfleetCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func simfleetCmd(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	opts := simfleet.Options{Nodes: 100, Seed: 1}
 	fs := flag.NewFlagSet("simfleet", flag.ContinueOnError)
 	opts.RegisterFlags(fs)
-	if err := parseFlags(fs, args, nil, stderr); err != nil {
+	if _, err := parseFlags(fs, args, nil, stdout); err != nil {
 		return err
 	}
 	config.RaiseFileLimit()

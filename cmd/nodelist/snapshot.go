@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
-	"nodelist/internal/refresh"
 )
 
 func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -21,20 +19,32 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	out := fs.String("o", "", "write crns.json to this file instead of stdout")
 	filter := fs.Bool("filter-inactive", false, "leave out CRNs whose inactive_since is set")
 	validate := fs.Bool("validate", false, "check the output against the crns.json contract; exit 1 if it breaks it")
-	if err := parseFlags(fs, args, &cfg, stderr); err != nil {
+	if _, err := parseFlags(fs, args, &cfg, stdout); err != nil {
 		return err
 	}
 	config.RaiseFileLimit()
-	ref, client, err := newRefresher(&cfg, nil, nil, cfg.Logger())
+	// On a terminal, the round's progress shows on one line below the
+	// logs, and ends before anything else is written.
+	var sl *statusLine
+	logTo := stderr
+	if isTerminal(stderr) {
+		sl = &statusLine{w: stderr}
+		logTo = sl
+	}
+	log, _ := cfg.NewLogger(logTo)
+	ref, client, err := newRefresher(&cfg, nil, nil, log)
 	if err != nil {
 		return err
 	}
 	defer client.CloseIdleConnections()
-	if isTerminal(stderr) {
-		stop := progress(ref, stderr)
+	stop := func() {}
+	if sl != nil {
+		stop = progress(ref, sl)
 		defer stop()
 	}
-	if err := ref.Refresh(ctx); err != nil {
+	err = ref.Refresh(ctx)
+	stop() // its last line is out before the error or crns.json
+	if err != nil {
 		return err
 	}
 	snap := ref.Holder().Load()
@@ -55,24 +65,4 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
 	return nil
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// progress prints the round's progress on one terminal line until stopped.
-func progress(ref *refresh.Refresher, w io.Writer) (stop func()) {
-	return ref.Watch(200*time.Millisecond, func(st refresh.Status, final bool) {
-		if final {
-			fmt.Fprintf(w, "\rprobed %d/%d nodes, %d responsive\n", st.Probed, st.Targets, st.Responsive)
-			return
-		}
-		fmt.Fprintf(w, "\rprobed %d/%d nodes", st.Probed, st.Targets)
-	})
 }

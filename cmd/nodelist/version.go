@@ -15,9 +15,9 @@ import (
 var version, revision string
 
 // versionCmd prints the build: version, source revision, Go release.
-func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func versionCmd(_ context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	if err := parseFlags(fs, args, nil, stderr); err != nil {
+	if _, err := parseFlags(fs, args, nil, stdout); err != nil {
 		return err
 	}
 	_, err := fmt.Fprint(stdout, buildinfo.Read(version, revision))

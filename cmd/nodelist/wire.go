@@ -3,7 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +32,27 @@ func checkConfig(cfg *config.Config) error {
 	return errors.Join(cfg.Validate(), probeErr, modeErr)
 }
 
+// checkHistory asks the store to check its configuration: a malformed
+// --db is a usage error (exit status 2), before any connection is tried.
+func checkHistory(h *config.History) error {
+	err := h.Validate()
+	if err == nil && strings.HasPrefix(h.DB, "mysql://") {
+		if _, derr := mysql.ParseDSN(h.DB); derr != nil {
+			err = fmt.Errorf("--db: %w", derr)
+		}
+	}
+	return err
+}
+
+// checkTLS loads the certificate pair, as the server will at start.
+func checkTLS(cfg *config.Config) error {
+	if cfg.TLSCert == "" {
+		return nil
+	}
+	_, err := server.LoadCertFiles(cfg.TLSCert, cfg.TLSKey, slog.New(slog.DiscardHandler))
+	return err
+}
+
 // newRefresher builds the prober and the refresher of cfg; sink takes
 // finished rounds (nil for none), reg their metrics (nil for none). The
 // caller closes the client's idle connections when done.
@@ -35,6 +62,7 @@ func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Register
 		return nil, nil, err
 	}
 	popts.Registerer = reg
+	popts.Logger = log
 	client := probe.NewClient(popts)
 	ropts, err := refresh.FromConfig(cfg, client, sink, log)
 	if err != nil {
@@ -70,9 +98,28 @@ func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*s
 	return store.NewRecorder(st, cfg, log), nil
 }
 
+// reloading is how serve reloads its configuration: the flags read at
+// start, the function reading them again, and the logger's level.
+type reloading struct {
+	flags *flag.FlagSet
+	load  func() (*serveConfig, *flag.FlagSet, error)
+	level *slog.LevelVar
+}
+
+// reconfigure puts a reloaded configuration in force: each part takes
+// what it may change, and rebuilds only what changed.
+func reconfigure(cfg *config.Config, client *probe.Client, ref *refresh.Refresher, level *slog.LevelVar) {
+	popts, _ := probe.FromConfig(cfg) // checked by the load
+	client.Reconfigure(popts)
+	ropts, _ := refresh.FromConfig(cfg, client, nil, nil)
+	ref.Reconfigure(ropts)
+	level.Set(cfg.Level())
+}
+
 // runService wires history, prober, refresher and server, and runs them
-// until ctx ends; then it shuts down gracefully.
-func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger) error {
+// until ctx ends; then it shuts down gracefully. With rl set, SIGHUP (and
+// POST /-/reload when enabled) reloads the configuration.
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger, rl *reloading) error {
 	rec, err := openRecorder(ctx, histCfg, log)
 	if err != nil {
 		return err
@@ -95,6 +142,22 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rec.Seed(ctx, ref)
 		rec.Start()
 	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if rl != nil {
+		r := config.NewReloader(rl.flags, rl.load, func(next *serveConfig) {
+			reconfigure(&next.cfg, client, ref, rl.level)
+		}, log)
+		if cfg.ReloadEndpoint {
+			sopts.Reload = func() (any, error) { rep, err := r.Reload(); return rep, err }
+		}
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		watching := make(chan struct{})
+		go func() { defer close(watching); r.Watch(runCtx, hup) }()
+		defer func() { cancel(); <-watching }()
+	}
 	sopts.Refresher = ref
 	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
 	sopts.Limits, listen.Conns = server.LimitsFromConfig(&cfg, client.Files())
@@ -103,7 +166,6 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		return err
 	}
 	log.Info("starting", "mode", cfg.Mode, "api", cfg.APIURL)
-	runCtx, cancel := context.WithCancel(ctx)
 	refDone := make(chan struct{})
 	go func() {
 		defer close(refDone)

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -51,6 +50,10 @@ type Config struct {
 	ReadyMaxAge         time.Duration
 	LogLevel            string
 	LogFormat           string
+	// File is the YAML file the settings were read from, "" for none.
+	File string
+	// ReloadEndpoint serves POST /-/reload.
+	ReloadEndpoint bool
 }
 
 // Default returns the configuration used when nothing is set.
@@ -105,16 +108,22 @@ func DefaultConcurrency() int {
 
 // RegisterUpstream adds the flags of the upstream API and the prober.
 func (c *Config) RegisterUpstream(fs *flag.FlagSet) {
-	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "base URL of the Aleph API host")
 	fs.StringVar(&c.RegistryAddress, "registry-address", c.RegistryAddress, "owner of the corechannel aggregate (the node registry)")
-	fs.StringVar(&c.SettingsAddress, "settings-address", c.SettingsAddress, "owner of the settings aggregate (compatible GPUs)")
+	c.RegisterSettings(fs)
 	c.RegisterProbe(fs)
+}
+
+// RegisterSettings adds the flags saying where the GPU settings come
+// from: the API host and the settings aggregate's owner.
+func (c *Config) RegisterSettings(fs *flag.FlagSet) {
+	fs.StringVar(&c.APIURL, "api-url", c.APIURL, "base URL of the Aleph API host")
+	fs.StringVar(&c.SettingsAddress, "settings-address", c.SettingsAddress, "owner of the settings aggregate (compatible GPUs)")
 }
 
 // RegisterProbe adds the flags of the prober alone.
 func (c *Config) RegisterProbe(fs *flag.FlagSet) {
-	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once (default derived from the open-file limit)")
-	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "timeout of one upstream request, body included")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once; the default is derived from the open-file limit")
+	DurationVar(fs, &c.Timeout, "timeout", c.Timeout, "timeout of one upstream request, body included")
 	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest node response read, in bytes; larger is an error on that node")
 	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.AllowPrivateTargets, "let the prober reach loopback, private and other non-public addresses")
 	fs.Var(&c.AllowCIDRs, "allow-cidr", "comma-separated CIDRs the prober may reach even though they are not public")
@@ -124,7 +133,7 @@ func (c *Config) RegisterProbe(fs *flag.FlagSet) {
 // RegisterServe adds the flags of the server and the refresh loop.
 func (c *Config) RegisterServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address to serve on")
-	fs.DurationVar(&c.RefreshInterval, "refresh-interval", c.RefreshInterval, "time between round starts in background mode")
+	DurationVar(fs, &c.RefreshInterval, "refresh-interval", c.RefreshInterval, "time between round starts in background mode")
 	fs.StringVar(&c.Mode, "mode", c.Mode, "when rounds run: background or on-demand")
 	fs.BoolVar(&c.DebugEndpoints, "debug-endpoints", c.DebugEndpoints, "serve /debug/task, /debug/node and /debug/nodes_aggregate")
 	fs.IntVar(&c.MaxConns, "max-conns", c.MaxConns, "most client connections open at once (0: the open-file limit less the prober's and the store's share, at most 16384)")
@@ -136,36 +145,17 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 	c.RegisterLog(fs)
 }
 
+// RegisterReload adds the flags of reloading: the file reread and the
+// endpoint that asks for it.
+func (c *Config) RegisterReload(fs *flag.FlagSet) {
+	c.RegisterFile(fs)
+	fs.BoolVar(&c.ReloadEndpoint, "reload-endpoint", c.ReloadEndpoint, "serve POST /-/reload, which reloads the configuration as SIGHUP does")
+}
+
 // RegisterLog adds the logging flags.
 func (c *Config) RegisterLog(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
-}
-
-// ApplyEnv sets every flag of fs that has not been set on the command line
-// from NODELIST_<FLAG> (upper case, dashes as underscores). Call it after
-// fs.Parse, so that flags win over the environment.
-func ApplyEnv(fs *flag.FlagSet) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] {
-			return
-		}
-		name := EnvName(f.Name)
-		if v, ok := os.LookupEnv(name); ok {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
-}
-
-// EnvName is the environment variable of a flag.
-func EnvName(flagName string) string {
-	return "NODELIST_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // Validate checks the values that need no part's knowledge and says

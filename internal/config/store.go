@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -23,22 +24,34 @@ func DefaultHistory() History {
 // RegisterHistory adds the store's flags.
 func (h *History) RegisterHistory(fs *flag.FlagSet) {
 	fs.StringVar(&h.DB, "db", h.DB, "history store: none, sqlite:PATH or mysql://user:pass@host:port/db?params")
-	fs.DurationVar(&h.RetentionRaw, "retention-raw", h.RetentionRaw, "how long per-minute history is kept")
-	fs.DurationVar(&h.RetentionLong, "retention-long", h.RetentionLong, "how long hourly history and events are kept")
+	DurationVar(fs, &h.RetentionRaw, "retention-raw", h.RetentionRaw, "how long per-minute history is kept")
+	DurationVar(fs, &h.RetentionLong, "retention-long", h.RetentionLong, "how long hourly history and events are kept")
 	fs.IntVar(&h.Queue, "history-queue", h.Queue, "rounds kept in memory while the database is unavailable; past it the oldest is dropped")
 }
 
-// Validate checks the store configuration.
+// Validate checks the store configuration and says everything wrong at
+// once. Whether a mysql:// address is well formed is the store's to say
+// (mysql.ParseDSN).
 func (h *History) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	switch {
-	case h.DB != "none" && !strings.HasPrefix(h.DB, "sqlite:") && !strings.HasPrefix(h.DB, "mysql://"):
-		return fmt.Errorf("--db: want none, sqlite:PATH or mysql://user:pass@host:port/db")
-	case h.RetentionRaw < time.Hour:
-		return fmt.Errorf("--retention-raw %s: want at least 1h", h.RetentionRaw)
-	case h.RetentionLong < h.RetentionRaw:
-		return fmt.Errorf("--retention-long %s: want at least --retention-raw", h.RetentionLong)
-	case h.Queue < 1:
-		return fmt.Errorf("--history-queue %d: want at least 1", h.Queue)
+	case h.DB == "none", strings.HasPrefix(h.DB, "mysql://"):
+	case strings.HasPrefix(h.DB, "sqlite:"):
+		if h.DB == "sqlite:" {
+			bad("--db %q: want sqlite:PATH", h.DB)
+		}
+	default:
+		bad("--db: want none, sqlite:PATH or mysql://user:pass@host:port/db")
 	}
-	return nil
+	if h.RetentionRaw < time.Hour {
+		bad("--retention-raw %s: want at least 1h", h.RetentionRaw)
+	}
+	if h.RetentionLong < h.RetentionRaw {
+		bad("--retention-long %s: want at least --retention-raw", h.RetentionLong)
+	}
+	if h.Queue < 1 {
+		bad("--history-queue %d: want at least 1", h.Queue)
+	}
+	return errors.Join(errs...)
 }

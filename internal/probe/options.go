@@ -12,7 +12,8 @@ import (
 // configuration and checks the part of it that is the prober's: the API
 // URL and the ranges allowed through the guard. The idle pool is sized
 // from the open-file limit; idle connections outlive two refresh
-// intervals so that steady rounds reuse every one of them.
+// intervals so that steady rounds reuse every one of them. The logger is
+// the command's to set: it owns the one whose level a reload changes.
 func FromConfig(c *config.Config) (Options, error) {
 	var errs []error
 	if _, err := parseAPI(c.APIURL); err != nil {
@@ -30,7 +31,6 @@ func FromConfig(c *config.Config) (Options, error) {
 		MaxIdleConns:    max(64, config.OpenFileLimit()*3/4),
 		IdleConnTimeout: 2*c.RefreshInterval + 15*c.RefreshInterval/30,
 		Forbidden:       c.ForbiddenHosts,
-		Logger:          c.Logger(),
 	}
 	if !c.AllowPrivateTargets {
 		o.Guard = &Guard{Allow: prefixes}

@@ -79,6 +79,7 @@ func (o *Options) setDefaults() {
 // timeout and a cap on the bytes read.
 type Client struct {
 	opts    Options
+	pol     *policyHolder // the guard and forbidden names in force
 	trusted map[string]bool
 	tr      *http.Transport
 	hc      *http.Client // node probes
@@ -92,11 +93,13 @@ type Client struct {
 // resumption, no proxy (a proxy would bypass the dial guard), and the guard
 // on every dial.
 func NewTransport(o Options) *http.Transport {
+	return newTransport(o, newPolicyHolder(o))
+}
+
+// newTransport is NewTransport with the guard read from pol on each dial.
+func newTransport(o Options, pol *policyHolder) *http.Transport {
 	o.setDefaults()
-	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if o.Guard != nil {
-		guarded.Control = o.Guard.control
-	}
+	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: pol.control}
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	trusted := apiHosts(o.APIURL)
 	return &http.Transport{
@@ -134,7 +137,8 @@ func NewTransport(o Options) *http.Transport {
 // NewClient builds a Client on a new transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
-	c := &Client{opts: o, trusted: apiHosts(o.APIURL), tr: NewTransport(o), sem: make(chan struct{}, o.Concurrency),
+	pol := newPolicyHolder(o)
+	c := &Client{opts: o, pol: pol, trusted: apiHosts(o.APIURL), tr: newTransport(o, pol), sem: make(chan struct{}, o.Concurrency),
 		metrics: newMetrics(o.Registerer)}
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
@@ -146,7 +150,11 @@ func NewClient(o Options) *Client {
 }
 
 // Options returns the options in force, defaults applied.
-func (c *Client) Options() Options { return c.opts }
+func (c *Client) Options() Options {
+	o, p := c.opts, c.pol.load()
+	o.Guard, o.Forbidden = p.guard, p.forbidden
+	return o
+}
 
 // Files is how many descriptors the client may hold at once: its idle
 // pool and its requests in flight.
@@ -170,7 +178,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.User != nil {
 		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
 	}
-	if err := validateRedirect(req.URL, c.opts.Forbidden); err != nil {
+	if err := validateRedirect(req.URL, c.pol.load().forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
 	return nil
@@ -254,7 +262,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(c.failed(rawURL, err, hc))
+		return fail(c.failed(ctx, rawURL, err, hc))
 	}
 	defer resp.Body.Close()
 	// Reading to EOF hands the connection back to the pool for reuse.
@@ -263,7 +271,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 	r.Status = resp.StatusCode
 	switch {
 	case err != nil:
-		r.Err = c.failed(rawURL, err, hc)
+		r.Err = c.failed(ctx, rawURL, err, hc)
 	case int64(len(body)) > max:
 		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case resp.StatusCode != http.StatusOK:
@@ -277,10 +285,22 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 
 // failed classifies a transport error for publication, and logs its full
 // text, which may name this side's addresses and resolver, at debug level.
-func (c *Client) failed(rawURL string, err error, hc *http.Client) *Error {
+func (c *Client) failed(ctx context.Context, rawURL string, err error, hc *http.Client) *Error {
 	e := describe(classify(err), hc)
-	c.opts.Logger.Debug("probe request failed", "url", rawURL, "class", e.Class, "err", err)
+	log := c.opts.Logger
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		log = l
+	}
+	log.Debug("probe request failed", "url", rawURL, "class", e.Class, "err", err)
 	return e
+}
+
+type loggerKey struct{}
+
+// WithLogger makes the requests made with ctx log through l rather than
+// the client's logger: a round hands its own, which names the round.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
 }
 
 // describe replaces the wording of a timeout with what happened.

@@ -22,6 +22,8 @@ type Refresher struct {
 	met   *metrics      // nil without a registerer
 
 	mu          sync.Mutex // guards the live state below
+	plan        plan       // what the next round does; see Reconfigure
+	rejudge     bool       // the forbidden names changed: judge every address again
 	nodes       map[string]*nodeState
 	order       []*nodeState // registry order
 	registryRaw []byte
@@ -39,6 +41,7 @@ type Refresher struct {
 	closed  bool
 	base    context.Context
 	rounds  sync.WaitGroup
+	replan  chan struct{} // the mode or the interval changed: Run schedules anew
 }
 
 type inflight struct {
@@ -50,8 +53,8 @@ type inflight struct {
 // answers from its first moment.
 func New(opts Options) *Refresher {
 	opts.setDefaults()
-	r := &Refresher{opts: opts, log: opts.Logger, nodes: map[string]*nodeState{}, base: context.Background(),
-		met: newMetrics(opts.Registerer)}
+	r := &Refresher{opts: opts, log: opts.Logger, plan: planOf(&opts), nodes: map[string]*nodeState{},
+		base: context.Background(), replan: make(chan struct{}, 1), met: newMetrics(opts.Registerer)}
 	r.status.Mode = string(opts.Mode)
 	if opts.ShortTimeout < opts.Client.Options().Timeout {
 		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
@@ -66,32 +69,40 @@ func New(opts Options) *Refresher {
 func (r *Refresher) Holder() *snapshot.Holder { return r.opts.Holder }
 
 // Run runs rounds until ctx ends, then waits for the round in flight.
-// In on-demand mode it only waits: requests start rounds through Fresh.
+// In background mode a round starts every interval; in on-demand mode Run
+// only waits, and requests start rounds through Fresh. A change of mode
+// or interval (Reconfigure) takes effect in the current wait.
 func (r *Refresher) Run(ctx context.Context) error {
 	r.roundMu.Lock()
 	r.base = ctx
 	r.roundMu.Unlock()
 	defer r.stop()
-	if r.opts.Mode == OnDemand {
-		<-ctx.Done()
-		return nil
-	}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	var last time.Time // start of the last round Run started
 	for {
+		r.mu.Lock()
+		mode, interval := r.plan.mode, r.plan.interval
+		r.mu.Unlock()
+		var due <-chan time.Time // never, in on-demand mode
+		timer := time.NewTimer(time.Until(last.Add(interval)))
+		if mode == Background {
+			due = timer.C
+		}
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return nil
-		case <-timer.C:
+		case <-r.replan:
+			timer.Stop()
+			continue
+		case <-due:
 		}
-		started := time.Now()
+		last = time.Now()
 		h := r.start()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-h.done:
 		}
-		timer.Reset(time.Until(started.Add(r.opts.Interval)))
 	}
 }
 
@@ -145,12 +156,12 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 // Fresh is called before serving in on-demand mode: stale data starts a
 // round in the background, very stale data waits a bounded time for it.
 func (r *Refresher) Fresh(ctx context.Context) {
-	if r.opts.Mode != OnDemand {
+	r.mu.Lock()
+	last, mode := r.lastRefresh, r.plan.mode
+	r.mu.Unlock()
+	if mode != OnDemand {
 		return
 	}
-	r.mu.Lock()
-	last := r.lastRefresh
-	r.mu.Unlock()
 	age := time.Since(last)
 	if !last.IsZero() && age <= r.opts.StaleAfter {
 		return
@@ -229,5 +240,7 @@ func (r *Refresher) Status() Status {
 }
 
 func (r *Refresher) String() string {
-	return fmt.Sprintf("refresher(%s, every %s)", r.opts.Mode, r.opts.Interval)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fmt.Sprintf("refresher(%s, every %s)", r.plan.mode, r.plan.interval)
 }

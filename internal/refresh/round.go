@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,22 +53,27 @@ func outcome(r probe.Response) Outcome {
 }
 
 // round fetches the registry and settings, probes every node and
-// publishes snapshots as results arrive.
-func (r *Refresher) round(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.RoundTimeout)
-	defer cancel()
+// publishes snapshots as results arrive. Every log line about the round
+// carries its number, the one /debug/task shows.
+func (r *Refresher) round(parent context.Context) error {
 	rep := &Round{Started: time.Now()}
 	r.mu.Lock()
+	p := r.beginRound()
 	r.status.Round++
 	rep.N = r.status.Round
 	r.status.Running, r.status.Started = true, rep.Started
 	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(parent, p.roundTimeout)
+	defer cancel()
+	log := r.log.With("round", rep.N)
+	log.Debug("round started")
+	ctx = probe.WithLogger(ctx, log)
 
-	if err := r.fetchRegistry(ctx); err != nil {
+	if err := r.fetchRegistry(ctx, log, &p); err != nil {
 		rep.Err = err
-		r.log.Warn("registry fetch failed; probing the last known nodes", "err", err)
+		log.Warn("registry fetch failed; probing the last known nodes", "err", err)
 	}
-	r.fetchSettings(ctx)
+	r.fetchSettings(ctx, log, &p)
 
 	r.mu.Lock()
 	targets := make([]*nodeState, len(r.order))
@@ -78,8 +84,17 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.mu.Unlock()
 
 	stopPublisher := r.publishWhileRunning()
-	rep.Nodes = r.probeAll(ctx, targets, first, settings)
+	var finished int
+	rep.Nodes, finished = r.probeAll(ctx, targets, first, settings)
 	stopPublisher()
+	if ctx.Err() != nil && finished < len(targets) {
+		reason := "deadline"
+		if parent.Err() != nil {
+			reason = "canceled"
+		}
+		log.Warn("round stopped before every node was probed", "reason", reason,
+			"probed", finished, "targets", len(targets), "after", time.Since(rep.Started))
+	}
 
 	r.mu.Lock()
 	rep.Finished = time.Now()
@@ -108,20 +123,36 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.mu.Lock()
 	r.status.Running = false
 	r.mu.Unlock()
-	r.log.Info("round finished", "round", rep.N, "nodes", len(targets), "responsive", responsive,
-		"duration", rep.Finished.Sub(rep.Started).Round(time.Millisecond))
+	log.Info("round finished", "nodes", len(targets), "responsive", responsive,
+		"duration", rep.Finished.Sub(rep.Started))
+	if n := rep.refused(); n > 0 && n == len(targets) {
+		log.Warn("every node was refused by the SSRF guard: for a private test fleet use --allow-private-targets", "nodes", n)
+	}
 	if r.opts.Sink != nil {
 		r.opts.Sink.Record(rep)
 	}
 	return rep.Err
 }
 
+// refused counts the nodes whose config probe the dial guard refused.
+func (rep *Round) refused() int {
+	n := 0
+	for i := range rep.Nodes {
+		if rep.Nodes[i].Of(probe.Config).Class == probe.ClassForbidden {
+			n++
+		}
+	}
+	return n
+}
+
 // probeAll probes targets with as many workers as the client allows
 // requests in flight, first attempts in the order given, then the nodes
 // whose short first attempt timed out, with the full timeout (see
-// schedule.go). Each result is applied as soon as it is final.
-func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings) []NodeReport {
-	reports := make([]NodeReport, len(targets))
+// schedule.go). Each result is applied as soon as it is final. finished
+// counts the results that came before ctx ended.
+func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings) (reports []NodeReport, finished int) {
+	reports = make([]NodeReport, len(targets))
+	var done atomic.Int64
 	// Two connections per node (config and usage at once) must fit the
 	// idle pool, or steady rounds redial; past that, one per node.
 	sequential := 2*len(targets) > r.opts.Client.Options().MaxIdleConns
@@ -148,6 +179,9 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 					continue
 				}
 				reports[j.i] = rep
+				if ctx.Err() == nil {
+					done.Add(1)
+				}
 				if left.Add(-1) == 0 {
 					close(queue)
 				}
@@ -155,7 +189,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 		}()
 	}
 	wg.Wait()
-	return reports
+	return reports, int(done.Load())
 }
 
 // probeOne probes one node and applies the result, unless a short first
@@ -267,8 +301,8 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 
 // fetchRegistry refreshes the node list. On failure the last list stays.
 // An unchanged aggregate (same content hash) is not parsed again.
-func (r *Refresher) fetchRegistry(ctx context.Context) error {
-	resp := r.opts.Client.API(ctx, aleph.RegistryPath(r.opts.RegistryAddress), r.opts.MaxUpstream)
+func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger, p *plan) error {
+	resp := r.opts.Client.API(ctx, aleph.RegistryPath(p.registry), r.opts.MaxUpstream)
 	if resp.Err != nil {
 		return fmt.Errorf("fetch registry: %w", resp.Err)
 	}
@@ -284,10 +318,10 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 		return fmt.Errorf("fetch registry: %w", err)
 	}
 	if skipped > 0 {
-		r.log.Warn("registry entries skipped", "skipped", skipped)
+		log.Warn("registry entries skipped", "skipped", skipped)
 	}
 	if refused := countRefused(nodes); refused > 0 {
-		r.log.Warn("registry entries refused; listed with their error", "refused", refused,
+		log.Warn("registry entries refused; listed with their error", "refused", refused,
 			"max_bytes", aleph.MaxEntryBytes, "max_depth", aleph.MaxEntryDepth)
 	}
 	r.mu.Lock()
@@ -303,16 +337,7 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 		if !sameNode(&st.node, &n) {
 			st.node = n
 			st.rendered = nil
-			st.addr, st.addrErr = "", nil
-			if n.Err != nil {
-				// Listed like a node with an invalid address: its
-				// error, and no probe.
-				st.addrErr = probe.Errorf(probe.ClassInvalidData, "%v", n.Err)
-			} else if addr, err := probe.ValidateAddress(n.Address, r.opts.Forbidden); err != nil {
-				st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
-			} else {
-				st.addr = addr
-			}
+			st.judge(p.forbidden)
 		}
 		next[n.Hash] = st
 		order = append(order, st)
@@ -347,16 +372,16 @@ func sameNode(a, b *aleph.Node) bool {
 
 // fetchSettings refreshes the compatible GPU list when it is due. On
 // failure the last good list stays and the next round tries again.
-func (r *Refresher) fetchSettings(ctx context.Context) {
+func (r *Refresher) fetchSettings(ctx context.Context, log *slog.Logger, p *plan) {
 	r.mu.Lock()
 	due := r.settings == nil || time.Since(r.settingsAt) >= r.opts.SettingsTTL
 	r.mu.Unlock()
 	if !due {
 		return
 	}
-	resp := r.opts.Client.API(ctx, aleph.SettingsPath(r.opts.SettingsAddress), r.opts.MaxUpstream)
+	resp := r.opts.Client.API(ctx, aleph.SettingsPath(p.settings), r.opts.MaxUpstream)
 	if resp.Err != nil {
-		r.log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
+		log.Warn("settings fetch failed; keeping the last good GPU list", "err", resp.Err)
 		r.settingsFailed("fetch settings: " + resp.Err.Error())
 		return
 	}
@@ -365,7 +390,7 @@ func (r *Refresher) fetchSettings(ctx context.Context) {
 	if sum != r.settingsSum {
 		var err error
 		if settings, err = aleph.ParseSettings(resp.Body); err != nil {
-			r.log.Warn("settings unusable; keeping the last good GPU list", "err", err)
+			log.Warn("settings unusable; keeping the last good GPU list", "err", err)
 			r.settingsFailed(err.Error())
 			return
 		}

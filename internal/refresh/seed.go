@@ -19,16 +19,15 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	r.mu.Lock()
+	forbidden := r.plan.forbidden
+	r.mu.Unlock()
 	states := make(map[string]*nodeState, len(entries))
 	order := make([]*nodeState, 0, len(entries))
 	for _, e := range entries {
 		st := newNodeState()
 		st.node = *e.Node
-		if addr, err := probe.ValidateAddress(st.node.Address, r.opts.Forbidden); err != nil {
-			st.addrErr = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
-		} else {
-			st.addr = addr
-		}
+		st.judge(forbidden)
 		st.seed(e.Probes)
 		states[st.node.Hash] = st
 		order = append(order, st)

@@ -38,6 +38,35 @@ func newNodeState() *nodeState {
 	return &nodeState{probes: make([]probeState, len(probe.All))}
 }
 
+// judge sets the node's address, or why it is never probed: a registry
+// entry refused as unreadable, or an address that is invalid or uses a
+// forbidden host name. It reports whether the verdict changed.
+func (s *nodeState) judge(forbidden []string) bool {
+	addr, why := "", (*probe.Error)(nil)
+	if s.node.Err != nil {
+		// Listed like a node with an invalid address: its error, and no
+		// probe.
+		why = probe.Errorf(probe.ClassInvalidData, "%v", s.node.Err)
+	} else if a, err := probe.ValidateAddress(s.node.Address, forbidden); err != nil {
+		why = probe.Errorf(probe.ClassInvalidAddress, "%v", err)
+	} else {
+		addr = a
+	}
+	changed := addr != s.addr || errText(why) != errText(s.addrErr)
+	s.addr, s.addrErr = addr, why
+	if changed {
+		s.rendered = nil
+	}
+	return changed
+}
+
+func errText(e *probe.Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Error()
+}
+
 // apply merges one round's result into the state.
 func (s *nodeState) apply(r *probe.Result) {
 	for _, p := range probe.All {

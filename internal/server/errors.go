@@ -31,23 +31,30 @@ func writeErrorDetail(w http.ResponseWriter, status int, msg string, detail any)
 	writeRawJSON(w, status, b)
 }
 
-// allowed is every route's methods: all of them are GET (HEAD follows).
+// allowed is the methods of every route but /-/reload: GET (HEAD follows).
 const allowed = "GET, HEAD, OPTIONS"
 
 // noRoute answers what no route took: 405 with Allow when the path has a
 // route for another method, as FastAPI does, else 404.
 func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		get := r.Clone(r.Context())
-		get.Method = http.MethodGet
-		if s.mux.serves(get) {
-			w.Header().Set("Allow", allowed)
-			writeErrorDetail(w, http.StatusMethodNotAllowed,
-				"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use GET", "Method Not Allowed")
-			return
-		}
+	has := func(method string) bool {
+		other := r.Clone(r.Context())
+		other.Method = method
+		_, pattern := s.mux.Handler(other)
+		return pattern != "/" && pattern != ""
 	}
-	writeErrorDetail(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, "Not Found")
+	switch {
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && has(http.MethodGet):
+		w.Header().Set("Allow", allowed)
+		writeErrorDetail(w, http.StatusMethodNotAllowed,
+			"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use GET", "Method Not Allowed")
+	case r.Method != http.MethodPost && has(http.MethodPost):
+		w.Header().Set("Allow", "POST")
+		writeErrorDetail(w, http.StatusMethodNotAllowed,
+			"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use POST", "Method Not Allowed")
+	default:
+		writeErrorDetail(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, "Not Found")
+	}
 }
 
 // boolDetail is FastAPI's (pydantic 2's) detail for a query parameter

@@ -22,7 +22,8 @@ const (
 	// the raw registry): it costs nothing to compute, but a slow reader
 	// holds its slot for as long as the write lasts.
 	classSnapshot
-	// classCostly computes or waits: forced rounds and history queries.
+	// classCostly computes or waits: forced rounds, history queries and
+	// reloads (a file read, every part's checks, one reload at a time).
 	classCostly
 	numClasses
 )
@@ -40,6 +41,7 @@ var routeClasses = map[string]class{
 	"GET /debug/node":            classCostly,
 	"GET /crns/{hash}/history":   classCostly,
 	"GET /crns/{hash}/events":    classCostly,
+	"POST /-/reload":             classCostly,
 }
 
 // unbudgeted routes have a bound of their own and last as long as their

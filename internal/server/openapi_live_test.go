@@ -60,7 +60,7 @@ func liveService(t *testing.T) (*httptest.Server, *refresh.Refresher) {
 	}
 	reg := prometheus.NewRegistry()
 	s, err := New(Options{Refresher: ref, DebugEndpoints: true, History: st, Writer: rec.Writer(), Logger: log,
-		DebugRoundEvery: time.Hour, Registerer: reg, Gatherer: reg})
+		DebugRoundEvery: time.Hour, Registerer: reg, Gatherer: reg, Reload: noReload})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,7 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{"GET", "/healthz", "/healthz", 200},
 		{"GET", "/readyz", "/readyz", 200},
 		{"GET", "/metrics", "/metrics", 200},
+		{"POST", "/-/reload", "/-/reload", 200},
 		{"GET", "/debug/task", "/debug/task", 200},
 		{"GET", "/debug/node", "/debug/node", 200},
 		{"GET", "/debug/node", "/debug/node", 429},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +61,9 @@ type Options struct {
 	// Gatherer, when set, is served at /metrics: the registry every part
 	// registered on.
 	Gatherer prometheus.Gatherer
+	// Reload, when set, serves POST /-/reload: it reloads the
+	// configuration and returns what changed, or why it refused to.
+	Reload func() (any, error)
 }
 
 // Server is the service's http.Handler.
@@ -76,6 +80,8 @@ type Server struct {
 	badges  badgeCache
 	metrics *metrics // nil without a registerer
 	apiDoc  []byte   // openapi.json as served: the routes this server has
+	// reloading is held while POST /-/reload runs.
+	reloading sync.Mutex
 }
 
 // New builds the handler and reads the pages once.
@@ -123,6 +129,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
 	for path, p := range s.pages {
 		s.mux.Handle("GET "+path, p)
+	}
+	if s.opts.Reload != nil {
+		s.mux.HandleFunc("POST /-/reload", s.reload)
 	}
 	if s.opts.DebugEndpoints {
 		s.mux.HandleFunc("GET /debug/task", s.debugTask)

@@ -85,7 +85,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		}
 	}
 	var lc net.ListenConfig
-	apiLn, err := lc.Listen(ctx, "tcp", net.JoinHostPort(o.Host, "0"))
+	apiLn, err := lc.Listen(ctx, "tcp", o.APIListen)
 	if err != nil {
 		return nil, fmt.Errorf("simfleet: listen for the API host: %w", err)
 	}

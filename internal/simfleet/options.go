@@ -3,6 +3,7 @@ package simfleet
 import (
 	"errors"
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	Eras bool
 
 	Host string // listen host, default "127.0.0.1"; ignored by nodes when SharedListener
+	// APIListen is the API host's address (host:port); default Host on a
+	// port the kernel picks. The nodes' ports are always picked.
+	APIListen string
 
 	// SharedListener serves every node from one listener on 0.0.0.0,
 	// node i at its own loopback address 127.20.x.y, so that a fleet of
@@ -48,6 +52,11 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Host == "" {
 		o.Host = "127.0.0.1"
+	}
+	if o.APIListen == "" {
+		o.APIListen = net.JoinHostPort(o.Host, "0")
+	} else if _, _, err := net.SplitHostPort(o.APIListen); err != nil {
+		return o, fmt.Errorf("API address %q: want host:port", o.APIListen)
 	}
 	if o.Latency < 0 || o.Jitter < 0 {
 		return o, errors.New("latency and jitter must not be negative")

@@ -71,7 +71,7 @@ func (h *Recorder) Seed(ctx context.Context, s Seeder) {
 
 // Record hands a round's report to the writer; it never blocks.
 func (h *Recorder) Record(r *refresh.Round) {
-	out := &Round{ID: r.Started.UnixMilli(), Started: r.Started, Finished: r.Finished,
+	out := &Round{ID: r.Started.UnixMilli(), N: r.N, Started: r.Started, Finished: r.Finished,
 		Results: make([]Result, 0, len(r.Nodes)*len(probe.All))}
 	for _, n := range r.Nodes {
 		for p, o := range n.Outcomes {

@@ -35,7 +35,8 @@ type Result struct {
 // Round is one refresh round's results, written in one transaction.
 // Writing the same round twice changes nothing.
 type Round struct {
-	ID       int64 // unique per round: its start in Unix milliseconds
+	ID       int64  // unique per round: its start in Unix milliseconds
+	N        uint64 // the refresh round's number since start, as logs and /debug/task say it
 	Started  time.Time
 	Finished time.Time
 	Results  []Result

@@ -23,7 +23,9 @@ type Writer struct {
 	dropped int64
 	written int64
 	lastErr string
-	busy    bool // a round is being written
+	busy    bool      // a round is being written
+	failing time.Time // when writes began to fail; zero while they succeed
+	fails   int       // failed attempts since then
 
 	metrics *metrics // nil until RegisterMetrics
 }
@@ -119,12 +121,22 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 			w.written++
 			w.lastErr = ""
 			w.busy = false
+			since, fails, backlog := w.failing, w.fails, len(w.queue)
+			w.failing, w.fails = time.Time{}, 0
 			w.mu.Unlock()
+			if !since.IsZero() {
+				w.log.Info("history writes recovered", "round", r.N, "failed_attempts", fails,
+					"failing_for", time.Since(since), "backlog", backlog)
+			}
 			return true
 		}
 		w.lastErr = err.Error()
+		if w.failing.IsZero() {
+			w.failing = time.Now()
+		}
+		w.fails++
 		w.mu.Unlock()
-		w.log.Warn("history write failed; retrying", "round", r.ID, "err", err, "retry_in", backoff)
+		w.log.Warn("history write failed; retrying", "round", r.N, "err", err, "retry_in", backoff)
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():

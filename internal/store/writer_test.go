@@ -1,0 +1,53 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// flakyStore fails its first writes, as a database that went away and
+// came back.
+type flakyStore struct {
+	Store // the rest is not called
+	fail  atomic.Int64
+	wrote atomic.Int64
+}
+
+func (f *flakyStore) WriteRound(context.Context, *Round) error {
+	if f.fail.Add(-1) >= 0 {
+		return errors.New("connection refused")
+	}
+	f.wrote.Add(1)
+	return nil
+}
+
+// The writer says when the store comes back, naming the round as the
+// refresher's logs do.
+func TestWriterLogsRecovery(t *testing.T) {
+	var logs bytes.Buffer
+	st := &flakyStore{}
+	st.fail.Store(2)
+	w := NewWriter(st, 10, slog.New(slog.NewTextHandler(&logs, nil)))
+	w.Enqueue(&Round{ID: 1700000000000, N: 7})
+	w.Enqueue(&Round{ID: 1700000001000, N: 8})
+	w.Flush(context.Background())
+	if st.wrote.Load() != 2 {
+		t.Fatalf("%d rounds written, want 2", st.wrote.Load())
+	}
+	out := logs.String()
+	if n := strings.Count(out, `msg="history write failed; retrying" round=7`); n != 2 {
+		t.Errorf("%d failures of round 7 logged, want 2:\n%s", n, out)
+	}
+	if n := strings.Count(out, "history writes recovered"); n != 1 ||
+		!strings.Contains(out, `msg="history writes recovered" round=7 failed_attempts=2`) {
+		t.Errorf("recovery logged %d times:\n%s", n, out)
+	}
+	if strings.Contains(out, "1700000000000") {
+		t.Errorf("a round is named by its storage key:\n%s", out)
+	}
+}
