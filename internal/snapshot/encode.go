@@ -43,6 +43,7 @@ const (
 type Encoded struct {
 	Bytes []byte
 	ETag  string
+	Level Level // how hard Bytes were compressed; meaningless without Bytes
 }
 
 // Variant returns the bytes and ETag of b in e; nil bytes when the
@@ -90,11 +91,16 @@ func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
 			if e == Brotli && level == Fast {
 				continue
 			}
-			dst.Bytes = compress(e, level, pair.b.Identity)
-			dst.ETag = pair.b.ETag[:len(pair.b.ETag)-1] + suffix(e, level) + `"`
+			*dst = encode(e, level, pair.b)
 		}
 	}
 	return s
+}
+
+// encode compresses b's identity bytes in e at level, with the ETag that
+// names exactly those bytes.
+func encode(e Encoding, level Level, b *Body) Encoded {
+	return Encoded{Bytes: compress(e, level, b.Identity), ETag: b.ETag[:len(b.ETag)-1] + suffix(e, level) + `"`, Level: level}
 }
 
 func bodyOf(s *Snapshot, all bool) *Body {
