@@ -74,10 +74,33 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 }
 
 // Open connects, reads the server's wait_timeout to size the pool's idle
-// time below it, applies the migrations and returns the store, recording
+// time below it, applies the migrations (under a lock: several replicas
+// may start together on one database) and returns the store, recording
 // the probes named in the probe table's order (none:
-// store.DefaultProbes()).
+// store.DefaultProbes()). A database whose schema is newer than this
+// binary's is opened read-only: see sqlstore.Store.ReadOnly.
 func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, error) {
+	db, err := Connect(ctx, dsn, MaxOpen)
+	if err != nil {
+		return nil, err
+	}
+	mctx, cancel := context.WithTimeout(ctx, MigrationWait+time.Minute)
+	defer cancel()
+	schema, err := migrate(mctx, db, 0)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes, Schema: schema})
+}
+
+// MigrationWait bounds how long a replica waits for another's migration
+// (the upgrade to schema 6 takes about 10 s per 1000 nodes).
+const MigrationWait = 10 * time.Minute
+
+// Connect opens a pool of at most maxOpen connections to the database of
+// dsn, sized for the server's wait_timeout, and checks that it answers.
+func Connect(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("mysql dsn: %w", err)
@@ -95,11 +118,9 @@ func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, e
 		return nil, fmt.Errorf("connect to mysql at %s: %w", cfg.Addr, err)
 	}
 	ConfigurePool(db, time.Duration(wait)*time.Second)
-	if err := Migrate(ctx, db, 0); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes})
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	return db, nil
 }
 
 // ConfigurePool sizes the pool for a server that drops connections idle
@@ -117,5 +138,14 @@ func ConfigurePool(db *sql.DB, wait time.Duration) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, sqlstore.MySQL, migrations, version)
+	_, err := migrate(ctx, db, version)
+	return err
+}
+
+func migrate(ctx context.Context, db *sql.DB, version int64) (schema sqlstore.Schema, err error) {
+	err = withMigrationLock(ctx, db, MigrationWait, func() error {
+		schema, err = sqlstore.Migrate(ctx, db, sqlstore.MySQL, migrations, version)
+		return err
+	})
+	return schema, err
 }

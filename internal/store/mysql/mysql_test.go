@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -301,5 +302,70 @@ func restartMariaDB(t *testing.T, during func()) {
 			t.Fatal("mariadbd did not come back within 60 s")
 		}
 		time.Sleep(200 * time.Millisecond) // polling for the server with a deadline
+	}
+}
+
+// Replicas starting together on one new database: every one comes up,
+// and each migration is applied once (before the lock, two of three
+// failed with "Table 'nodes' already exists").
+func TestReplicasMigrateOnce(t *testing.T) {
+	dsn := testDSN(t)
+	const replicas = 4
+	errs := make(chan error, replicas)
+	stores := make(chan *sqlstore.Store, replicas)
+	start := make(chan struct{})
+	for range replicas {
+		go func() {
+			<-start
+			st, err := Open(context.Background(), dsn)
+			if err == nil {
+				stores <- st
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range replicas {
+		if err := <-errs; err != nil {
+			t.Errorf("a replica failed to start: %v", err)
+		}
+	}
+	close(stores)
+	var db *sql.DB
+	for st := range stores {
+		if ro := st.ReadOnly(); ro != "" {
+			t.Errorf("a replica of the current version is read-only: %s", ro)
+		}
+		db = st.DB()
+		defer st.Close()
+	}
+	if db == nil {
+		t.Fatal("no replica started")
+	}
+	var applied, distinct int
+	if err := db.QueryRow("SELECT COUNT(*), COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != distinct {
+		t.Errorf("%d migrations recorded for %d versions: some ran twice", applied, distinct)
+	}
+}
+
+// A replica older than the schema opens read-only, says so, and refuses
+// to write.
+func TestOlderReplicaRefusesToWrite(t *testing.T) {
+	dsn := testDSN(t)
+	st := openStore(t, dsn)
+	if _, err := st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = openStore(t, dsn)
+	defer st.Close()
+	if ro := st.ReadOnly(); !strings.Contains(ro, "version 99") {
+		t.Errorf("ReadOnly() = %q, want it to name version 99", ro)
+	}
+	if err := st.WriteRound(context.Background(), storetest.MakeRound(1, 3, nil)); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("a write to a newer schema: %v, want ErrReadOnly", err)
 	}
 }

@@ -24,7 +24,8 @@ func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, 
 		return nil, err
 	}
 	w.SetMaxOpenConns(1) // SQLite has one writer at a time; queueing here beats SQLITE_BUSY
-	if err := Migrate(ctx, w, 0); err != nil {
+	schema, err := sqlstore.Migrate(ctx, w, sqlstore.SQLite, migrations, 0)
+	if err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, 
 		return nil, err
 	}
 	r.SetMaxOpenConns(4)
-	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{Probes: probes})
+	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{Probes: probes, Schema: schema})
 }
 
 func open(path string, readOnly bool) (*sql.DB, error) {
@@ -58,5 +59,6 @@ func open(path string, readOnly bool) (*sql.DB, error) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, sqlstore.SQLite, migrations, version)
+	_, err := sqlstore.Migrate(ctx, db, sqlstore.SQLite, migrations, version)
+	return err
 }
