@@ -75,6 +75,33 @@ func TestProbeNamesChecked(t *testing.T) {
 	}
 }
 
+// SQLite serves one replica: a second store on the same file is refused,
+// saying who holds it and what to use instead, until the first closes.
+func TestSecondOpenRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	first, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), path)
+	if err == nil {
+		t.Fatal("a second store opened the same SQLite file")
+	}
+	for _, want := range []string{"in use by nodelist pid", "single replica", "mysql://"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not say %q", err, want)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening after close: %v", err)
+	}
+	again.Close()
+}
+
 // A database migrated by a newer binary is read, never written.
 func TestNewerSchemaIsReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
