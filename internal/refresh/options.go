@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -48,6 +49,20 @@ type Options struct {
 	// Sink, when set, receives each finished round's report (the history
 	// store's recorder).
 	Sink Sink
+	// Hooks of a replica that leads others (see internal/replica); nil
+	// for a single instance.
+	Hooks Hooks
+}
+
+// Hooks let a replica's leader share its work: it learns of each
+// publication, and may refuse a round before it probes anything.
+type Hooks struct {
+	// BeforeRound runs as a round starts, before any request; an error
+	// skips the round (this replica no longer leads).
+	BeforeRound func(ctx context.Context, started time.Time) error
+	// Published runs after each publication, final at the end of a
+	// round. It runs on the refresher's goroutines: it must not block.
+	Published func(s *snapshot.Snapshot, final bool)
 }
 
 func (o *Options) setDefaults() {

@@ -65,16 +65,23 @@ func (r *Refresher) Holder() *snapshot.Holder { return r.opts.Holder }
 
 // Run runs rounds until ctx ends, then waits for the round in flight.
 // In on-demand mode it only waits: requests start rounds through Fresh.
-func (r *Refresher) Run(ctx context.Context) error {
+func (r *Refresher) Run(ctx context.Context) error { return r.RunFrom(ctx, time.Time{}) }
+
+// RunFrom is Run with the first background round at first (at once if it
+// is past): a replica that takes over the lead keeps the schedule of the
+// leader before it. Rounds run again after a RunFrom that ended, until
+// the next ends too.
+func (r *Refresher) RunFrom(ctx context.Context, first time.Time) error {
 	r.roundMu.Lock()
 	r.base = ctx
+	r.closed = false
 	r.roundMu.Unlock()
 	defer r.stop()
 	if r.opts.Mode == OnDemand {
 		<-ctx.Done()
 		return nil
 	}
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(max(time.Until(first), 0))
 	defer timer.Stop()
 	for {
 		select {

@@ -57,6 +57,11 @@ func (r *Refresher) round(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.RoundTimeout)
 	defer cancel()
 	rep := &Round{Started: time.Now()}
+	if h := r.opts.Hooks.BeforeRound; h != nil {
+		if err := h(ctx, rep.Started); err != nil {
+			return fmt.Errorf("round not started: %w", err)
+		}
+	}
 	r.mu.Lock()
 	r.status.Round++
 	rep.N = r.status.Round
@@ -100,7 +105,7 @@ func (r *Refresher) round(ctx context.Context) error {
 		r.status.LastError = rep.Err.Error()
 	}
 	r.mu.Unlock()
-	rep.Snapshot = r.publish(snapshot.Best)
+	rep.Snapshot = r.publish(snapshot.Best, true)
 	// The round is over once its last snapshot is out: a client that sees
 	// it finished reads that snapshot.
 	r.mu.Lock()
@@ -231,7 +236,7 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 			wait := r.opts.PublishEvery
 			if dirty {
 				start := time.Now()
-				r.publish(snapshot.Fast)
+				r.publish(snapshot.Fast, false)
 				wait = max(wait, publishCostFactor*time.Since(start))
 			}
 			t.Reset(wait)
@@ -243,9 +248,10 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 const publishCostFactor = 4
 
 // publish builds a snapshot of the live state, compresses it at level
-// (fast while a round runs, best at its end; bodies equal to the current
-// snapshot's reuse its compressed bytes) and makes it current.
-func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
+// (fast while a round runs, best at its end, when final is set; bodies
+// equal to the current snapshot's reuse its compressed bytes) and makes
+// it current.
+func (r *Refresher) publish(level snapshot.Level, final bool) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
@@ -256,6 +262,9 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	r.mu.Unlock()
 	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
+	if h := r.opts.Hooks.Published; h != nil {
+		h(s, final)
+	}
 	return s
 }
 
