@@ -96,7 +96,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 	t.Logf("upgrading from versions %v", versions)
 	for _, from := range versions {
 		db := sql.OpenDB(conn)
-		for _, table := range []string{"snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
+		for _, table := range []string{"publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
 			if _, err := db.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 				t.Fatal(err)
 			}
@@ -367,5 +367,26 @@ func TestOlderReplicaRefusesToWrite(t *testing.T) {
 	}
 	if err := st.WriteRound(context.Background(), storetest.MakeRound(1, 3, nil)); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("a write to a newer schema: %v, want ErrReadOnly", err)
+	}
+}
+
+// On MariaDB a connection idle inside a transaction is dropped after a
+// few seconds, so a paused replica cannot hold the lease row's lock.
+func TestIdleTransactionBounded(t *testing.T) {
+	st := openStore(t, testDSN(t))
+	defer st.Close()
+	var version string
+	if err := st.DB().QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(version, "MariaDB") {
+		t.Skipf("%s is not MariaDB", version)
+	}
+	var secs float64
+	if err := st.DB().QueryRow("SELECT @@session.idle_transaction_timeout").Scan(&secs); err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(secs*float64(time.Second)) != idleTransaction {
+		t.Errorf("idle_transaction_timeout = %v s, want %s", secs, idleTransaction)
 	}
 }
