@@ -60,5 +60,5 @@ func demoCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cfg.APIURL = f.APIURL()
 	log := cfg.Logger()
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
-	return runService(ctx, cfg, hist, log)
+	return runService(ctx, cfg, hist, config.DefaultReplica(), log)
 }

@@ -25,7 +25,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	config.RaiseFileLimit()
-	ref, client, err := newRefresher(&cfg, nil, cfg.Logger())
+	ref, client, err := newRefresher(&cfg, nil, refresh.Hooks{}, cfg.Logger())
 	if err != nil {
 		return err
 	}
