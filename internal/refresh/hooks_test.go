@@ -134,3 +134,25 @@ func TestResume(t *testing.T) {
 		t.Errorf("round %d after resuming at %d", got.Round, st.Round)
 	}
 }
+
+// Once Allow says no, the round sends nothing more: a leader resumed
+// after a pause past its lease probes no further node.
+func TestAllowStopsTheRound(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 10, Seed: 5})
+	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: 2 * time.Second, Concurrency: 1})
+	t.Cleanup(c.CloseIdleConnections)
+	var mu sync.Mutex
+	asked := 0
+	r := New(Options{Client: c, Forbidden: config.DefaultForbiddenHosts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Hooks: Hooks{Allow: func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			asked++
+			return asked <= 2
+		}}})
+	before := f.Stats().NodeRequests
+	_ = r.Refresh(context.Background())
+	if sent := f.Stats().NodeRequests - before; sent == 0 || sent > 2*int64(len(probe.All)) {
+		t.Errorf("%d node requests, want those of the 2 nodes allowed (at most %d)", sent, 2*len(probe.All))
+	}
+}

@@ -63,6 +63,11 @@ type Hooks struct {
 	// Published runs after each publication, final at the end of a
 	// round. It runs on the refresher's goroutines: it must not block.
 	Published func(s *snapshot.Snapshot, final bool)
+	// Allow runs before each node is probed; false ends the round at
+	// once, sending nothing more. It reads a clock, not a timer: a
+	// process resumed after a pause must not send one more request
+	// before a timer has had the time to fire.
+	Allow func() bool
 }
 
 func (o *Options) setDefaults() {

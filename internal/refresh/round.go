@@ -138,6 +138,8 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 	if len(targets) == 0 {
 		close(queue)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	workers := min(r.opts.Client.Options().Concurrency, len(targets))
 	for range workers {
@@ -145,6 +147,9 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 		go func() {
 			defer wg.Done()
 			for j := range queue {
+				if allow := r.opts.Hooks.Allow; allow != nil && !allow() {
+					cancel() // every probe from now on fails at once, unsent
+				}
 				rep, again := r.probeOne(ctx, targets[j.i], settings, sequential, j.short)
 				if again {
 					queue <- job{i: j.i} // after every first attempt

@@ -45,6 +45,11 @@ func (t *term) setDeadline(d time.Time) {
 	t.mu.Unlock()
 }
 
+// live reports whether the term may still probe and write: not ended,
+// and short of its deadline by the clock (not by a timer, which a process
+// resumed after a pause may not have run yet).
+func (t *term) live() bool { return t.ctx.Err() == nil && time.Now().Before(t.deadlineAt()) }
+
 func (t *term) poke() {
 	select {
 	case t.kick <- struct{}{}:
@@ -135,12 +140,17 @@ func (r *Replica) watchdog(t *term) {
 // (and refused once the lease is lost), each publication handed to the
 // publisher.
 func (r *Replica) Hooks() refresh.Hooks {
-	return refresh.Hooks{BeforeRound: r.beforeRound, Published: r.published}
+	return refresh.Hooks{BeforeRound: r.beforeRound, Published: r.published, Allow: r.allow}
+}
+
+func (r *Replica) allow() bool {
+	t := r.currentTerm()
+	return t != nil && t.live()
 }
 
 func (r *Replica) beforeRound(ctx context.Context, _ time.Time) error {
 	t := r.currentTerm()
-	if t == nil || t.ctx.Err() != nil {
+	if t == nil || !t.live() {
 		return errors.New("this replica does not lead")
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.opTimeout())
@@ -159,7 +169,7 @@ func (r *Replica) beforeRound(ctx context.Context, _ time.Time) error {
 
 func (r *Replica) published(s *snapshot.Snapshot, final bool) {
 	t := r.currentTerm()
-	if t == nil || t.ctx.Err() != nil {
+	if t == nil || !t.live() {
 		return
 	}
 	t.mu.Lock()
@@ -176,7 +186,7 @@ func (r *Replica) published(s *snapshot.Snapshot, final bool) {
 // short when the lease was lost) is dropped.
 func (r *Replica) Record(round *refresh.Round) {
 	t := r.currentTerm()
-	if t == nil || t.ctx.Err() != nil || r.opts.History == nil {
+	if t == nil || !t.live() || r.opts.History == nil {
 		return
 	}
 	r.opts.History.RecordFenced(round, fence(t.lease))
@@ -196,6 +206,9 @@ func (r *Replica) publisher(t *term) {
 		t.mu.Unlock()
 		if pending {
 			wait := time.Until(lastWrite.Add(r.opts.PublishEvery))
+			if !t.live() {
+				return // past its deadline: the term writes nothing more
+			}
 			if final || wait <= 0 {
 				lastWrite = time.Now()
 				err := r.write(t, snap, final, answered)
