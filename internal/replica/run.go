@@ -159,8 +159,12 @@ func (r *Replica) loadNewer(ctx context.Context) error {
 	r.served.Store(p.Snap)
 	lag := time.Duration(now-p.Published)*time.Microsecond + time.Since(start)
 	r.mu.Lock()
+	if from > 0 {
+		// The first publication a replica loads may be of any age: only
+		// those it follows count as lag.
+		r.lags.add(lag)
+	}
 	r.loaded = loaded{version: p.Version, lease: p.Lease, published: p.Published, answered: p.Answered, status: p.Status, at: time.Now()}
-	r.lags.add(lag)
 	if err != nil {
 		r.digestErr = err.Error()
 		r.log.Warn("publication served with other compressed bytes than the leader's", "err", err)
