@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,7 @@ type proxy struct {
 	wg     sync.WaitGroup
 }
 
-func newProxy(t *testing.T, target string) *proxy {
+func newProxy(t testing.TB, target string) *proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,7 +96,9 @@ type node struct {
 	stop  func()
 }
 
-func startNode(t *testing.T, dsn string, fleet *simfleet.Fleet, id string, tweak func(*Options)) *node {
+// startNode runs a replica named id; its prober has 8 requests in flight
+// (more with conc).
+func startNode(t testing.TB, dsn string, fleet *simfleet.Fleet, id string, tweak func(*Options), conc ...int) *node {
 	t.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -114,7 +117,7 @@ func startNode(t *testing.T, dsn string, fleet *simfleet.Fleet, id string, tweak
 		tweak(&opts)
 	}
 	rep := New(opts)
-	client := probe.NewClient(probe.Options{APIURL: fleet.APIURL(), Timeout: 2 * time.Second, Concurrency: 8})
+	client := probe.NewClient(probe.Options{APIURL: fleet.APIURL(), Timeout: 2 * time.Second, Concurrency: max(8, slices.Max(append(conc, 0)))})
 	t.Cleanup(client.CloseIdleConnections)
 	ref := refresh.New(refresh.Options{Client: client, Mode: opts.Mode, Interval: opts.Interval, StaleAfter: opts.StaleAfter,
 		WaitAfter: opts.WaitAfter, Logger: log, Sink: rep, Hooks: rep.Hooks()})
@@ -128,7 +131,7 @@ func startNode(t *testing.T, dsn string, fleet *simfleet.Fleet, id string, tweak
 }
 
 // waitFor polls cond until it holds, or fails the test after within.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
@@ -139,7 +142,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
-func migrated(t *testing.T) string {
+func migrated(t testing.TB) string {
 	t.Helper()
 	dsn, _ := mysqltest.DSN(t)
 	st, err := mysql.Open(context.Background(), dsn)
