@@ -91,7 +91,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		defer rec.Stop(5 * time.Second)
 	}
 	var rep *replica.Replica
-	if histCfg.Replicated() {
+	if rc.Replicated(histCfg) {
 		var pool *sql.DB
 		if rep, pool, err = newReplica(ctx, &cfg, histCfg, rc, rec, log); err != nil {
 			return err

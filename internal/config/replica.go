@@ -21,13 +21,13 @@ func DefaultReplica() Replica { return Replica{LeaseTTL: 6 * time.Second} }
 // RegisterReplica adds the replica's flags.
 func (r *Replica) RegisterReplica(fs *flag.FlagSet) {
 	fs.StringVar(&r.ID, "replica-id", r.ID, "this replica's name in the leader lease, with --db mysql://… (default: host name and a random suffix)")
-	fs.DurationVar(&r.LeaseTTL, "lease-ttl", r.LeaseTTL, "leader lease's time to live, with --db mysql://…: renewed every third of it; a replica takes over within about 1.3 times it of a leader's loss")
+	fs.DurationVar(&r.LeaseTTL, "lease-ttl", r.LeaseTTL, "leader lease's time to live, with --db mysql://…: renewed every third of it; a replica takes over within about 1.2 times it of a leader's loss (0: no lease, for a single instance only)")
 }
 
 // Validate checks the replica configuration.
 func (r *Replica) Validate() error {
-	if r.LeaseTTL < time.Second || r.LeaseTTL > 5*time.Minute {
-		return fmt.Errorf("--lease-ttl %s: want 1s to 5m", r.LeaseTTL)
+	if r.LeaseTTL != 0 && (r.LeaseTTL < time.Second || r.LeaseTTL > 5*time.Minute) {
+		return fmt.Errorf("--lease-ttl %s: want 1s to 5m, or 0 (no lease)", r.LeaseTTL)
 	}
 	if len(r.ID) > 191 {
 		return fmt.Errorf("--replica-id: at most 191 bytes")
@@ -35,6 +35,9 @@ func (r *Replica) Validate() error {
 	return nil
 }
 
-// Replicated reports whether the history store is one several replicas
-// may share (MySQL or MariaDB): the service then runs as a replica.
-func (h *History) Replicated() bool { return strings.HasPrefix(h.DB, "mysql://") }
+// Replicated reports whether the service runs as one replica among
+// several: its history store is one they may share (MySQL or MariaDB),
+// and the lease is not turned off.
+func (r *Replica) Replicated(h History) bool {
+	return strings.HasPrefix(h.DB, "mysql://") && r.LeaseTTL > 0
+}
