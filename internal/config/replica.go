@@ -20,7 +20,7 @@ func DefaultReplica() Replica { return Replica{LeaseTTL: 6 * time.Second} }
 
 // RegisterReplica adds the replica's flags.
 func (r *Replica) RegisterReplica(fs *flag.FlagSet) {
-	fs.StringVar(&r.ID, "replica-id", r.ID, "this replica's name in the leader lease, with --db mysql://… (default: host name and a random suffix)")
+	fs.StringVar(&r.ID, "replica-id", r.ID, "this replica's name in the leader lease, with --db mysql://…; unique among replicas (default: host name and a random suffix)")
 	fs.DurationVar(&r.LeaseTTL, "lease-ttl", r.LeaseTTL, "leader lease's time to live, with --db mysql://…: renewed every third of it; a replica takes over within about 1.2 times it of a leader's loss (0: no lease, for a single instance only)")
 }
 

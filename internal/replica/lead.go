@@ -104,6 +104,9 @@ func (r *Replica) stopTerm(reason string) (Lease, bool) {
 	r.mu.Lock()
 	t := r.term
 	r.term = nil
+	if t != nil {
+		r.lastHeld = t.lease
+	}
 	r.mu.Unlock()
 	if t == nil {
 		return Lease{}, false
@@ -131,7 +134,7 @@ func (r *Replica) watchdog(t *term) {
 			continue
 		}
 		t.cancel()
-		r.askDemote("the lease could not be renewed in time")
+		r.askDemote(t, "the lease could not be renewed in time")
 		return
 	}
 }
@@ -157,7 +160,7 @@ func (r *Replica) beforeRound(ctx context.Context, _ time.Time) error {
 	defer cancel()
 	if err := markRound(cctx, r.db, t.lease); err != nil {
 		if errors.Is(err, errLost) {
-			r.askDemote("the lease was lost")
+			r.askDemote(t, "the lease was lost")
 		}
 		return err
 	}
@@ -216,7 +219,7 @@ func (r *Replica) publisher(t *term) {
 				case err == nil:
 					continue // a newer one may be waiting
 				case errors.Is(err, store.ErrFenced):
-					r.askDemote("a publication was refused: " + err.Error())
+					r.askDemote(t, "a publication was refused: "+err.Error())
 					return
 				}
 				r.log.Warn("publication not written; retrying", "err", err)

@@ -120,6 +120,7 @@ type Replica struct {
 	mu         sync.Mutex
 	term       *term    // nil while following
 	seen       leaseRow // the lease as last read
+	lastHeld   Lease    // the lease of this process's last term
 	loaded     loaded   // the publication served
 	lags       lagRing
 	dbErr      string // the last database failure, "" after a success
@@ -128,7 +129,7 @@ type Replica struct {
 	lastWant   time.Time
 	loadedWake chan struct{} // closed when a publication is served
 
-	demote chan string // a term's goroutines ask the lease loop to end it
+	demote chan demotion // a term's goroutines ask the lease loop to end it (a few per term at most)
 }
 
 // loaded is what a replica knows of the publication it serves.
@@ -146,7 +147,7 @@ type loaded struct {
 func New(o Options) *Replica {
 	o.setDefaults()
 	return &Replica{opts: o, db: o.DB, log: o.Logger.With("replica", o.ID), served: &snapshot.Holder{},
-		loadedWake: make(chan struct{}), demote: make(chan string, 1)}
+		loadedWake: make(chan struct{}), demote: make(chan demotion, 16)}
 }
 
 // Attach hands the replica the refresher it drives when leading. Call it
@@ -190,10 +191,18 @@ func (r *Replica) dbOK() {
 	r.mu.Unlock()
 }
 
-// askDemote ends the current term from one of its own goroutines.
-func (r *Replica) askDemote(reason string) {
+// demotion asks for the end of one term: a request that comes after its
+// term ended anyway must not end the next.
+type demotion struct {
+	t      *term
+	reason string
+}
+
+// askDemote has the lease loop end t, from one of t's own goroutines
+// (which the end of a term waits for).
+func (r *Replica) askDemote(t *term, reason string) {
 	select {
-	case r.demote <- reason:
+	case r.demote <- demotion{t, reason}:
 	default:
 	}
 }

@@ -41,8 +41,10 @@ func (r *Replica) leaseLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case reason := <-r.demote:
-			r.stopTerm(reason)
+		case d := <-r.demote:
+			if r.currentTerm() == d.t {
+				r.stopTerm(d.reason)
+			}
 		case <-timer.C:
 		}
 		var next time.Duration
@@ -71,6 +73,15 @@ func (r *Replica) campaign(ctx context.Context) {
 	r.noteLease(row, err)
 	if err != nil || !ok {
 		return
+	}
+	r.mu.Lock()
+	mine := row.Lease == r.lastHeld
+	r.mu.Unlock()
+	if row.valid() && row.Holder == r.opts.ID && !mine {
+		// Taken back from a term this process did not end: it restarted,
+		// or another replica uses the same --replica-id (they would take
+		// the lease from each other in turn).
+		r.log.Warn("took over a live lease held under this replica's id: each replica needs its own --replica-id", "epoch", l.Epoch)
 	}
 	if err := r.startTerm(ctx, l, sent, row); err != nil {
 		r.log.Warn("took the lease but could not start leading; releasing it", "epoch", l.Epoch, "err", err)
