@@ -275,3 +275,73 @@ func TestFollowerOnDemand(t *testing.T) {
 		t.Errorf("%d rounds for one stale request, want 1", n)
 	}
 }
+
+// The database away for every replica longer than the lease (a restart):
+// each keeps serving its last publication and says why; none leads. Once
+// it is back, one replica leads again and every one serves its
+// publications.
+func TestDatabaseAwayForAll(t *testing.T) {
+	dsn := migrated(t)
+	fleet, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 5, Seed: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	every := func(o *Options) { o.Interval = time.Second }
+	var nodes []*node
+	for _, id := range []string{"a", "b", "c"} {
+		nodes = append(nodes, startNode(t, dsn, fleet, id, every))
+	}
+	leaders := func() (n int) {
+		for _, x := range nodes {
+			if x.rep.Leading() {
+				n++
+			}
+		}
+		return n
+	}
+	same := func() bool {
+		e := nodes[0].rep.Holder().Load().All.ETag
+		for _, x := range nodes {
+			if s := x.rep.Holder().Load(); s.Count != 5 || s.All.ETag != e {
+				return false
+			}
+		}
+		return true
+	}
+	waitFor(t, 10*time.Second, "one leader, one publication everywhere", func() bool { return leaders() == 1 && same() })
+	for _, x := range nodes {
+		x.proxy.cut()
+	}
+	down := time.Now()
+	waitFor(t, 5*time.Second, "no leader while the database is away", func() bool { return leaders() == 0 })
+	for _, x := range nodes {
+		if s := x.rep.Holder().Load(); s.Count != 5 {
+			t.Errorf("%s serves %d CRNs while the database is away", x.rep.ID(), s.Count)
+		}
+	}
+	waitFor(t, 5*time.Second, "every replica says the database is away", func() bool {
+		for _, x := range nodes {
+			if p := x.rep.Problems(); len(p) == 0 || !strings.Contains(p[0], "database unreachable") {
+				return false
+			}
+		}
+		return true
+	})
+	last := nodes[0].rep.Holder().Load().LastRefresh
+	waitFor(t, 10*time.Second, "the outage outlasts the lease", func() bool { return time.Since(down) > nodes[0].rep.opts.TTL })
+	for _, x := range nodes {
+		x.proxy.restore()
+	}
+	back := time.Now()
+	waitFor(t, 10*time.Second, "a leader again", func() bool { return leaders() == 1 })
+	t.Logf("a leader %s after the database came back", time.Since(back).Round(time.Millisecond))
+	waitFor(t, 10*time.Second, "a new publication everywhere", func() bool {
+		return same() && nodes[0].rep.Holder().Load().LastRefresh.After(last)
+	})
+	for _, x := range nodes {
+		if s := x.rep.State(); s.Database != "ok" {
+			t.Errorf("%s still says the database is %q", x.rep.ID(), s.Database)
+		}
+	}
+}
