@@ -128,7 +128,7 @@ func (r *Replica) keep(ctx context.Context, t *term) time.Duration {
 		r.dbFailed(err)
 		t.nextRenew = time.Now().Add(r.opts.TTL / 12)
 	}
-	return max(earlier(t.nextRenew, t.deadlineAt()).Sub(time.Now()), 0)
+	return max(time.Until(earlier(t.nextRenew, t.deadlineAt())), 0)
 }
 
 // followLoop serves each new publication while following.

@@ -337,7 +337,7 @@ func TestReplicasMigrateOnce(t *testing.T) {
 			t.Errorf("a replica of the current version is read-only: %s", ro)
 		}
 		db = st.DB()
-		defer st.Close()
+		t.Cleanup(func() { st.Close() })
 	}
 	if db == nil {
 		t.Fatal("no replica started")
