@@ -237,6 +237,7 @@ func checkServed(t *testing.T, fetches []fetch, windows []window) {
 		return false
 	}
 	sums := map[string][32]byte{}
+	modified := map[string]string{}
 	firstSeen := map[string]time.Time{}
 	from, to := map[int]time.Time{}, map[int]time.Time{}
 	failed := 0
@@ -255,7 +256,10 @@ func checkServed(t *testing.T, fetches []fetch, windows []window) {
 		if s, ok := sums[key]; ok && s != f.sum {
 			t.Errorf("two bodies for %s: replica %d at %s", key, f.proc, describe(f))
 		}
-		sums[key] = f.sum
+		if m, ok := modified[key]; ok && m != f.lastMod {
+			t.Errorf("two Last-Modified for %s: %s and %s (replica %d)", key, m, f.lastMod, f.proc)
+		}
+		sums[key], modified[key] = f.sum, f.lastMod
 		if at, ok := firstSeen[f.pub]; !ok || f.at.Before(at) {
 			firstSeen[f.pub] = f.at
 		}
@@ -272,7 +276,7 @@ func checkServed(t *testing.T, fetches []fetch, windows []window) {
 		enc, _, _ := strings.Cut(k, " ")
 		encs[cmp.Or(enc, "identity")]++
 	}
-	t.Logf("%d answers, %d publications, variants per encoding %v: one body per ETag on every replica", len(fetches), len(firstSeen), encs)
+	t.Logf("%d answers, %d publications, variants per encoding %v: one body and Last-Modified per ETag on every replica", len(fetches), len(firstSeen), encs)
 
 	// Lags, at the watcher's resolution (every 25 ms per replica).
 	byProc := map[int][]fetch{}
