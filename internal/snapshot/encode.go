@@ -78,9 +78,16 @@ func (b *Body) slot(e Encoding) *Encoded {
 // variant whose identity ETag equals prev's (same bytes) takes prev's
 // compressed bytes instead of compressing again. It returns s.
 //
+// A snapshot whose variants both equal prev's keeps prev's Built: its
+// Last-Modified says when the body last changed, whichever replica serves
+// it and however many times it was published since.
+//
 // The compressions run one after another: publication is off the request
 // path, and one encoder at a time keeps the peak memory low.
 func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
+	if prev != nil && prev.All.ETag == s.All.ETag && prev.Active.ETag == s.Active.ETag {
+		s.Built = prev.Built
+	}
 	for _, pair := range [...]struct{ b, p *Body }{{&s.All, bodyOf(prev, true)}, {&s.Active, bodyOf(prev, false)}} {
 		for _, e := range Encodings[1:] {
 			dst := pair.b.slot(e)

@@ -72,3 +72,20 @@ func TestReplayIsTheLeadersSnapshot(t *testing.T) {
 		t.Error("replay accepted a truncated body")
 	}
 }
+
+// A body published again unchanged keeps the time it was first built:
+// Last-Modified moves only with the bytes.
+func TestUnchangedBodyKeepsItsBuiltTime(t *testing.T) {
+	crns := fleetCRNs(t, 10)
+	at := time.Date(2026, 11, 22, 14, 40, 0, 0, time.UTC)
+	first := Build(at, crns).Compress(Fast, nil)
+	first.Built = first.Built.Add(-time.Hour) // as if an hour ago
+	again := Build(at, crns).Compress(Best, first)
+	if !again.Built.Equal(first.Built) {
+		t.Errorf("an unchanged body was built at %s, then %s", first.Built, again.Built)
+	}
+	other := Build(at.Add(time.Second), crns).Compress(Fast, again)
+	if other.Built.Equal(first.Built) {
+		t.Error("a changed body kept the earlier body's built time")
+	}
+}
