@@ -114,7 +114,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	sopts.Refresher = ref
 	run := ref.Run
 	if rep != nil {
-		rep.Attach(ref)
+		rep.Attach(ctx, ref)
 		sopts.Refresher, run = rep, rep.Run
 	}
 	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}

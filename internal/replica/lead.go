@@ -206,6 +206,10 @@ func (r *Replica) publisher(t *term) {
 		t.mu.Lock()
 		snap, final, answered := t.latest, t.final, t.answered
 		pending := snap != nil && snap != t.written
+		if pending && !final && sameBytes(snap, t.written) {
+			// Published again unchanged: nothing new to share.
+			t.written, pending = snap, false
+		}
 		t.mu.Unlock()
 		if pending {
 			wait := time.Until(lastWrite.Add(r.opts.PublishEvery))
@@ -234,6 +238,11 @@ func (r *Replica) publisher(t *term) {
 		case <-timer.C:
 		}
 	}
+}
+
+// sameBytes reports whether a and b serve the same bytes.
+func sameBytes(a, b *snapshot.Snapshot) bool {
+	return a != nil && b != nil && a.All.ETag == b.All.ETag && a.Active.ETag == b.Active.ETag && a.Levels() == b.Levels()
 }
 
 // write stores one publication and serves it.

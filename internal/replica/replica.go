@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -150,12 +151,20 @@ func New(o Options) *Replica {
 		loadedWake: make(chan struct{}), demote: make(chan demotion, 16)}
 }
 
-// Attach hands the replica the refresher it drives when leading. Call it
-// once, before Run and before serving.
-func (r *Replica) Attach(ref *refresh.Refresher) {
+// Attach hands the replica the refresher it drives when leading, and
+// serves the newest publication in the database; without one (a
+// database no replica has published to yet), what the refresher holds
+// (a warm restart's snapshot). Call it once, before Run and before
+// serving: a replica's warm restart seeds only the refresher, so that it
+// never serves that copy of a publication, with another Last-Modified,
+// while the publication itself is there to load.
+func (r *Replica) Attach(ctx context.Context, ref *refresh.Refresher) {
 	r.ref = ref
-	if s := ref.Holder().Load(); s != nil {
-		r.served.Store(s)
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
+	_ = r.loadNewer(ctx) // a failure is reported in /healthz; Run tries again
+	if r.served.Load() == nil {
+		r.served.Store(ref.Holder().Load())
 	}
 }
 

@@ -121,7 +121,7 @@ func startNode(t testing.TB, dsn string, fleet *simfleet.Fleet, id string, tweak
 	t.Cleanup(client.CloseIdleConnections)
 	ref := refresh.New(refresh.Options{Client: client, Mode: opts.Mode, Interval: opts.Interval, StaleAfter: opts.StaleAfter,
 		WaitAfter: opts.WaitAfter, Logger: log, Sink: rep, Hooks: rep.Hooks()})
-	rep.Attach(ref)
+	rep.Attach(context.Background(), ref)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = rep.Run(ctx) }()
@@ -343,5 +343,35 @@ func TestDatabaseAwayForAll(t *testing.T) {
 		if s := x.rep.State(); s.Database != "ok" {
 			t.Errorf("%s still says the database is %q", x.rep.ID(), s.Database)
 		}
+	}
+}
+
+// A replica starting with a warm restart's snapshot (the history's copy
+// of the last round) serves the publication itself: the copy, rebuilt
+// now, would answer the same ETag with another Last-Modified.
+func TestAttachServesThePublicationNotTheSeed(t *testing.T) {
+	dsn := migrated(t)
+	fleet, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 4, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	a := startNode(t, dsn, fleet, "a", nil)
+	waitFor(t, 10*time.Second, "a publishes a round", func() bool { return a.rep.Holder().Load().Count == 4 && a.rep.State().Version > 0 })
+	pub := a.rep.Holder().Load()
+
+	client := probe.NewClient(probe.Options{APIURL: fleet.APIURL()})
+	defer client.CloseIdleConnections()
+	ref := refresh.New(refresh.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := ref.Seed(pub.LastRefresh, pub.All.Identity); err != nil {
+		t.Fatal(err)
+	}
+	if seed := ref.Holder().Load(); seed.All.ETag != pub.All.ETag || seed.Built.Equal(pub.Built) {
+		t.Fatal("the seed should be the publication's bytes, built later")
+	}
+	b := New(Options{DB: a.rep.db, ID: "b", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	b.Attach(context.Background(), ref)
+	if got := b.Holder().Load(); got.All.ETag != pub.All.ETag || !got.Built.Equal(pub.Built.Truncate(time.Microsecond)) {
+		t.Errorf("b serves %s built %s, want the publication %s built %s", got.All.ETag, got.Built, pub.All.ETag, pub.Built)
 	}
 }

@@ -10,13 +10,10 @@ import (
 // hung database leaves the leader time to give up before its lease ends.
 func (r *Replica) opTimeout() time.Duration { return r.opts.TTL / 4 }
 
-// Run serves the newest publication at once, then follows or leads until
-// ctx ends; a leader then ends its term and releases the lease, so that
-// another replica takes over without waiting for it to expire.
+// Run follows or leads until ctx ends; a leader then ends its term and
+// releases the lease, so that another replica takes over without waiting
+// for it to expire.
 func (r *Replica) Run(ctx context.Context) error {
-	r.loadMu.Lock()
-	r.loadNewer(ctx)
-	r.loadMu.Unlock()
 	done := make(chan struct{})
 	go func() { defer close(done); r.followLoop(ctx) }()
 	r.leaseLoop(ctx)
