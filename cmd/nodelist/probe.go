@@ -11,6 +11,7 @@ import (
 
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
 )
 
 // probeCmd probes one node as the service does and prints the CRN
@@ -27,7 +28,7 @@ func probeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log, _ := cfg.NewLogger(stderr)
-	ref, client, err := newRefresher(&cfg, nil, nil, log)
+	ref, client, err := newRefresher(&cfg, nil, nil, refresh.Hooks{}, log)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"nodelist/internal/config"
+	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
 )
 
@@ -36,7 +37,7 @@ func TestSnapshotProgressOnItsOwnLine(t *testing.T) {
 	var term bytes.Buffer
 	sl := &statusLine{w: &term}
 	log, _ := cfg.NewLogger(sl)
-	ref, client, err := newRefresher(&cfg, nil, nil, log)
+	ref, client, err := newRefresher(&cfg, nil, nil, refresh.Hooks{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 type serveConfig struct {
 	cfg   config.Config
 	hist  config.History
+	rc    config.Replica
 	check bool
 }
 
@@ -21,18 +23,19 @@ type serveConfig struct {
 // the file, and has every part check it. A reload calls it again with the
 // same args.
 func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, config.Sources, error) {
-	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory()}
+	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory(), rc: config.DefaultReplica()}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	sc.cfg.RegisterServe(fs)
 	sc.cfg.RegisterUpstream(fs)
 	sc.cfg.RegisterReload(fs)
 	sc.hist.RegisterHistory(fs)
+	sc.rc.RegisterReplica(fs)
 	fs.BoolVar(&sc.check, config.CheckFlag, false, "check the configuration (flags, environment, file, TLS files) and exit: 0 and the settings when good, 2 and the reasons when not")
 	src, err := parseFlags(fs, args, &sc.cfg, stdout)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := checkHistory(&sc.hist); err != nil {
+	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate()); err != nil {
 		return nil, nil, nil, usageError{err}
 	}
 	return sc, fs, src, nil
@@ -56,5 +59,5 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, log, &reloading{flags: fs, load: reload, level: level})
+	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level})
 }

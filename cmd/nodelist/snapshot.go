@@ -9,6 +9,7 @@ import (
 
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
+	"nodelist/internal/refresh"
 )
 
 func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -32,7 +33,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		logTo = sl
 	}
 	log, _ := cfg.NewLogger(logTo)
-	ref, client, err := newRefresher(&cfg, nil, nil, log)
+	ref, client, err := newRefresher(&cfg, nil, nil, refresh.Hooks{}, log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
+	"nodelist/internal/replica"
 	"nodelist/internal/server"
 	"nodelist/internal/store"
 	"nodelist/internal/store/mysql"
@@ -54,9 +56,10 @@ func checkTLS(cfg *config.Config) error {
 }
 
 // newRefresher builds the prober and the refresher of cfg; sink takes
-// finished rounds (nil for none), reg their metrics (nil for none). The
-// caller closes the client's idle connections when done.
-func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Registerer, log *slog.Logger) (*refresh.Refresher, *probe.Client, error) {
+// finished rounds (nil for none), reg their metrics (nil for none), hooks
+// are a replica's (zero for a single instance). The caller closes the
+// client's idle connections when done.
+func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Registerer, hooks refresh.Hooks, log *slog.Logger) (*refresh.Refresher, *probe.Client, error) {
 	popts, err := probe.FromConfig(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -70,6 +73,7 @@ func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Register
 		return nil, nil, err
 	}
 	ropts.Registerer = reg
+	ropts.Hooks = hooks
 	return refresh.New(ropts), client, nil
 }
 
@@ -116,15 +120,35 @@ func reconfigure(cfg *config.Config, client *probe.Client, ref *refresh.Refreshe
 	level.Set(cfg.Level())
 }
 
+// newReplica makes the service one replica among several on the MySQL
+// database of histCfg, on a pool of its own; the caller closes the pool
+// after the replica's Run.
+func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History, rc config.Replica, rec *store.Recorder, log *slog.Logger) (*replica.Replica, *sql.DB, error) {
+	opts, err := replica.FromConfig(cfg, rc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.DB, err = mysql.Connect(ctx, histCfg.DB, mysql.Pool{MaxOpen: 4, FoundRows: true}); err != nil {
+		return nil, nil, err
+	}
+	opts.Logger = log
+	if rec != nil {
+		opts.History, opts.ReadOnly = rec, store.ReadOnly(rec.Store())
+	}
+	return replica.New(opts), opts.DB, nil
+}
+
 // runService wires history, prober, refresher and server, and runs them
-// until ctx ends; then it shuts down gracefully. With rl set, SIGHUP (and
-// POST /-/reload when enabled) reloads the configuration.
-func runService(ctx context.Context, cfg config.Config, histCfg config.History, log *slog.Logger, rl *reloading) error {
+// until ctx ends; then it shuts down gracefully. With a MySQL history the
+// service is a replica: the refresher runs only while it leads. With rl
+// set, SIGHUP (and POST /-/reload when enabled) reloads the configuration.
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, rc config.Replica, log *slog.Logger, rl *reloading) error {
 	rec, err := openRecorder(ctx, histCfg, log)
 	if err != nil {
 		return err
 	}
 	var sink refresh.Sink
+	var hooks refresh.Hooks
 	reg := newRegistry()
 	sopts := server.Options{DebugEndpoints: cfg.DebugEndpoints, Logger: log, ReadyMaxAge: cfg.ReadyMaxAge,
 		Registerer: reg, Gatherer: reg}
@@ -133,13 +157,25 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rec.RegisterMetrics(reg)
 		defer rec.Stop(5 * time.Second)
 	}
-	ref, client, err := newRefresher(&cfg, sink, reg, log)
+	var rep *replica.Replica
+	if rc.Replicated(histCfg) {
+		var pool *sql.DB
+		if rep, pool, err = newReplica(ctx, &cfg, histCfg, rc, rec, log); err != nil {
+			return err
+		}
+		defer pool.Close()
+		sink, hooks = rep, rep.Hooks()
+	}
+	ref, client, err := newRefresher(&cfg, sink, reg, hooks, log)
 	if err != nil {
 		return err
 	}
 	defer client.CloseIdleConnections()
 	if rec != nil {
 		rec.Seed(ctx, ref)
+		if rep != nil {
+			rec.PruneWhen(rep.Leading)
+		}
 		rec.Start()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
@@ -159,6 +195,11 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		defer func() { cancel(); <-watching }()
 	}
 	sopts.Refresher = ref
+	run := ref.Run
+	if rep != nil {
+		rep.Attach(ctx, ref)
+		sopts.Refresher, run = rep, rep.Run
+	}
 	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
 	sopts.Limits, listen.Conns = server.LimitsFromConfig(&cfg, client.Files())
 	handler, err := server.New(sopts)
@@ -169,7 +210,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	refDone := make(chan struct{})
 	go func() {
 		defer close(refDone)
-		_ = ref.Run(runCtx)
+		_ = run(runCtx)
 	}()
 	err = server.Run(runCtx, listen, handler, log)
 	cancel()

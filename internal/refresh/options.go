@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -53,6 +54,25 @@ type Options struct {
 	// Registerer, when set, receives the rounds' metrics (see
 	// metrics.go); nil keeps none.
 	Registerer prometheus.Registerer
+	// Hooks of a replica that leads others (see internal/replica); nil
+	// for a single instance.
+	Hooks Hooks
+}
+
+// Hooks let a replica's leader share its work: it learns of each
+// publication, and may refuse a round before it probes anything.
+type Hooks struct {
+	// BeforeRound runs as a round starts, before any request; an error
+	// skips the round (this replica no longer leads).
+	BeforeRound func(ctx context.Context, started time.Time) error
+	// Published runs after each publication, final at the end of a
+	// round. It runs on the refresher's goroutines: it must not block.
+	Published func(s *snapshot.Snapshot, final bool)
+	// Allow runs before each node is probed; false ends the round at
+	// once, sending nothing more. It reads a clock, not a timer: a
+	// process resumed after a pause must not send one more request
+	// before a timer has had the time to fire.
+	Allow func() bool
 }
 
 func (o *Options) setDefaults() {

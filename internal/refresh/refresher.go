@@ -72,12 +72,21 @@ func (r *Refresher) Holder() *snapshot.Holder { return r.opts.Holder }
 // In background mode a round starts every interval; in on-demand mode Run
 // only waits, and requests start rounds through Fresh. A change of mode
 // or interval (Reconfigure) takes effect in the current wait.
-func (r *Refresher) Run(ctx context.Context) error {
+func (r *Refresher) Run(ctx context.Context) error { return r.RunFrom(ctx, time.Time{}) }
+
+// RunFrom is Run with the first background round at first (at once if it
+// is past): a replica that takes over the lead keeps the schedule of the
+// leader before it. Rounds run again after a RunFrom that ended, until
+// the next ends too.
+func (r *Refresher) RunFrom(ctx context.Context, first time.Time) error {
 	r.roundMu.Lock()
 	r.base = ctx
+	r.closed = false
 	r.roundMu.Unlock()
 	defer r.stop()
-	var last time.Time // start of the last round Run started
+	r.mu.Lock()
+	last := first.Add(-r.plan.interval) // start of the last round, as if one ran an interval before first
+	r.mu.Unlock()
 	for {
 		r.mu.Lock()
 		mode, interval := r.plan.mode, r.plan.interval

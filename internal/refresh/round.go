@@ -57,6 +57,11 @@ func outcome(r probe.Response) Outcome {
 // carries its number, the one /debug/task shows.
 func (r *Refresher) round(parent context.Context) error {
 	rep := &Round{Started: time.Now()}
+	if h := r.opts.Hooks.BeforeRound; h != nil {
+		if err := h(parent, rep.Started); err != nil {
+			return fmt.Errorf("round not started: %w", err)
+		}
+	}
 	r.mu.Lock()
 	p := r.beginRound()
 	r.status.Round++
@@ -116,7 +121,7 @@ func (r *Refresher) round(parent context.Context) error {
 	}
 	r.met.fleet(r.order, r.settings, r.lastRefresh)
 	r.mu.Unlock()
-	rep.Snapshot = r.publish(snapshot.Best)
+	rep.Snapshot = r.publish(snapshot.Best, true)
 	r.met.round(rep)
 	// The round is over once its last snapshot is out: a client that sees
 	// it finished reads that snapshot.
@@ -166,6 +171,8 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 	if len(targets) == 0 {
 		close(queue)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	workers := min(r.opts.Client.Options().Concurrency, len(targets))
 	for range workers {
@@ -173,6 +180,9 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 		go func() {
 			defer wg.Done()
 			for j := range queue {
+				if allow := r.opts.Hooks.Allow; allow != nil && !allow() {
+					cancel() // every probe from now on fails at once, unsent
+				}
 				rep, again := r.probeOne(ctx, targets[j.i], settings, sequential, j.short)
 				if again {
 					queue <- job{i: j.i} // after every first attempt
@@ -269,7 +279,7 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 			wait := r.opts.PublishEvery
 			if dirty {
 				start := time.Now()
-				r.publish(snapshot.Fast)
+				r.publish(snapshot.Fast, false)
 				wait = max(wait, publishCostFactor*time.Since(start))
 			}
 			t.Reset(wait)
@@ -281,9 +291,10 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 const publishCostFactor = 4
 
 // publish builds a snapshot of the live state, compresses it at level
-// (fast while a round runs, best at its end; bodies equal to the current
-// snapshot's reuse its compressed bytes) and makes it current.
-func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
+// (fast while a round runs, best at its end, when final is set; bodies
+// equal to the current snapshot's reuse its compressed bytes) and makes
+// it current.
+func (r *Refresher) publish(level snapshot.Level, final bool) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
@@ -296,6 +307,9 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
 	r.met.published(level, s, time.Since(start))
+	if h := r.opts.Hooks.Published; h != nil {
+		h(s, final)
+	}
 	return s
 }
 

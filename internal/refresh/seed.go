@@ -15,9 +15,58 @@ import (
 // better, exactly as if the service had never stopped. The snapshot
 // package parses what it rendered, from the same field list.
 func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
-	entries, err := snapshot.Parse(body)
+	states, order, err := r.statesOf(body)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
+	}
+	r.mu.Lock()
+	if r.registryRaw == nil && len(r.order) == 0 {
+		r.nodes, r.order = states, order
+		r.lastRefresh = lastRefresh
+		r.dirty = true
+		r.met.fleet(r.order, r.settings, r.lastRefresh)
+	}
+	r.mu.Unlock()
+	r.publish(snapshot.Best, false)
+	return nil
+}
+
+// Resume replaces the live state with that of snap, the last publication
+// of the replica that led before this one, and of its status st: the next
+// round goes on from there, as if this replica had run the rounds before.
+// snap is made current as it is, not rebuilt. Call it only while no round
+// runs (before RunFrom).
+func (r *Refresher) Resume(snap *snapshot.Snapshot, st Status) error {
+	states, order, err := r.statesOf(snap.All.Identity)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	r.mu.Lock()
+	for hash, s := range states {
+		if old := r.nodes[hash]; old != nil {
+			s.pace = old.pace // how this replica's own rounds found the node
+		}
+	}
+	r.nodes, r.order = states, order
+	r.lastRefresh = snap.LastRefresh
+	// The registry is parsed again next round: its nodes are now the
+	// publication's, whatever this replica fetched when it last led.
+	r.registrySum = [32]byte{}
+	r.dirty = false
+	st.Mode, st.Running = r.status.Mode, false
+	r.status = st
+	r.met.fleet(r.order, r.settings, r.lastRefresh)
+	r.mu.Unlock()
+	r.opts.Holder.Store(snap)
+	return nil
+}
+
+// statesOf reads a crns.json the service rendered back into node states,
+// in its order.
+func (r *Refresher) statesOf(body []byte) (map[string]*nodeState, []*nodeState, error) {
+	entries, err := snapshot.Parse(body)
+	if err != nil {
+		return nil, nil, err
 	}
 	r.mu.Lock()
 	forbidden := r.plan.forbidden
@@ -32,16 +81,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		states[st.node.Hash] = st
 		order = append(order, st)
 	}
-	r.mu.Lock()
-	if r.registryRaw == nil && len(r.order) == 0 {
-		r.nodes, r.order = states, order
-		r.lastRefresh = lastRefresh
-		r.dirty = true
-		r.met.fleet(r.order, r.settings, r.lastRefresh)
-	}
-	r.mu.Unlock()
-	r.publish(snapshot.Best)
-	return nil
+	return states, order, nil
 }
 
 func (s *nodeState) seed(data []snapshot.ProbeData) {

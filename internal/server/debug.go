@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"nodelist/internal/replica"
 	"nodelist/internal/snapshot"
 )
 
@@ -24,6 +25,16 @@ type taskStatus struct {
 	// LastCRNVersion is the settings aggregate's last_crn_version; null
 	// until the settings name one.
 	LastCRNVersion *string `json:"last_crn_version"`
+	// Replica is the replica's role, the lease and the follower lag, when
+	// the service is one of several on a database.
+	Replica *replica.State `json:"replica,omitempty"`
+}
+
+// Replicated is a Refresher that is one replica among several: /debug/task
+// shows its state, /healthz its problems.
+type Replicated interface {
+	State() replica.State
+	Problems() []string
 }
 
 func (s *Server) task() taskStatus {
@@ -40,6 +51,10 @@ func (s *Server) task() taskStatus {
 	}
 	if st.LastCRNVersion != "" {
 		t.LastCRNVersion = &st.LastCRNVersion
+	}
+	if rp, ok := s.opts.Refresher.(Replicated); ok {
+		rs := rp.State()
+		t.Replica = &rs
 	}
 	return t
 }
@@ -98,6 +113,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		problems = append(problems, "no round has completed yet")
 	} else if t.Nodes > 0 && t.Responsive == 0 {
 		problems = append(problems, "no node answered the last round")
+	}
+	if rp, ok := s.opts.Refresher.(Replicated); ok {
+		problems = append(problems, rp.Problems()...)
 	}
 	body := map[string]any{"task": t}
 	if s.opts.Writer != nil {

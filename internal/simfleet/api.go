@@ -24,6 +24,7 @@ func (f *Fleet) apiRoutes() http.Handler {
 		}
 		defer f.inflight.Done()
 		f.stats.apiRequests.Add(1)
+		f.heard(-1, r.URL.Path)
 		mux.ServeHTTP(w, r)
 	})
 }

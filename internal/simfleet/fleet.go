@@ -36,6 +36,7 @@ type Fleet struct {
 
 	registryDown atomic.Bool
 	hungHook     atomic.Pointer[func()] // called as a hung handler starts waiting; for tests
+	requestHook  atomic.Pointer[RequestHook]
 	jitterSeq    atomic.Uint64
 	stats        struct {
 		nodeConns, nodeRequests, apiConns, apiRequests, openNodeConns atomic.Int64

@@ -71,6 +71,7 @@ func (f *Fleet) serveNode(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	f.heard(n.info.Index, r.URL.Path)
 	if !f.wait(r.Context(), f.delay()) {
 		panic(http.ErrAbortHandler) // never answer after Close
 	}

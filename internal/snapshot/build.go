@@ -63,6 +63,11 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 		}
 		return 0
 	})
+	return assemble(lastRefresh, sorted)
+}
+
+// assemble joins CRNs already in score order into a snapshot.
+func assemble(lastRefresh time.Time, sorted []CRN) *Snapshot {
 	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string]CRN, len(sorted))}
 	size := 64
 	for _, c := range sorted {

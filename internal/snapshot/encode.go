@@ -43,6 +43,7 @@ const (
 type Encoded struct {
 	Bytes []byte
 	ETag  string
+	Level Level // how hard Bytes were compressed; meaningless without Bytes
 }
 
 // Variant returns the bytes and ETag of b in e; nil bytes when the
@@ -77,9 +78,16 @@ func (b *Body) slot(e Encoding) *Encoded {
 // variant whose identity ETag equals prev's (same bytes) takes prev's
 // compressed bytes instead of compressing again. It returns s.
 //
+// A snapshot whose variants both equal prev's keeps prev's Built: its
+// Last-Modified says when the body last changed, whichever replica serves
+// it and however many times it was published since.
+//
 // The compressions run one after another: publication is off the request
 // path, and one encoder at a time keeps the peak memory low.
 func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
+	if prev != nil && prev.All.ETag == s.All.ETag && prev.Active.ETag == s.Active.ETag {
+		s.Built = prev.Built
+	}
 	for _, pair := range [...]struct{ b, p *Body }{{&s.All, bodyOf(prev, true)}, {&s.Active, bodyOf(prev, false)}} {
 		for _, e := range Encodings[1:] {
 			dst := pair.b.slot(e)
@@ -90,11 +98,16 @@ func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
 			if e == Brotli && level == Fast {
 				continue
 			}
-			dst.Bytes = compress(e, level, pair.b.Identity)
-			dst.ETag = pair.b.ETag[:len(pair.b.ETag)-1] + suffix(e, level) + `"`
+			*dst = encode(e, level, pair.b)
 		}
 	}
 	return s
+}
+
+// encode compresses b's identity bytes in e at level, with the ETag that
+// names exactly those bytes.
+func encode(e Encoding, level Level, b *Body) Encoded {
+	return Encoded{Bytes: compress(e, level, b.Identity), ETag: b.ETag[:len(b.ETag)-1] + suffix(e, level) + `"`, Level: level}
 }
 
 func bodyOf(s *Snapshot, all bool) *Body {

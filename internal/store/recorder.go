@@ -28,6 +28,9 @@ type Recorder struct {
 	log    *slog.Logger
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
+	// pruneWhen, when set, says whether pruning may run now: among
+	// replicas, only the leader prunes.
+	pruneWhen func() bool
 }
 
 // NewRecorder records into st; it does nothing until Start.
@@ -70,9 +73,13 @@ func (h *Recorder) Seed(ctx context.Context, s Seeder) {
 }
 
 // Record hands a round's report to the writer; it never blocks.
-func (h *Recorder) Record(r *refresh.Round) {
+func (h *Recorder) Record(r *refresh.Round) { h.RecordFenced(r, nil) }
+
+// RecordFenced is Record for a round whose write must pass fence (see
+// Round.Fence): a replica's leader records its rounds so.
+func (h *Recorder) RecordFenced(r *refresh.Round, fence Fence) {
 	out := &Round{ID: r.Started.UnixMilli(), N: r.N, Started: r.Started, Finished: r.Finished,
-		Results: make([]Result, 0, len(r.Nodes)*len(probe.All))}
+		Results: make([]Result, 0, len(r.Nodes)*len(probe.All)), Fence: fence}
 	for _, n := range r.Nodes {
 		for p, o := range n.Outcomes {
 			out.Results = append(out.Results, Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
@@ -86,6 +93,10 @@ func (h *Recorder) Record(r *refresh.Round) {
 	}
 	h.writer.Enqueue(out)
 }
+
+// PruneWhen makes the pruner skip its turns while ok reports false; call
+// it before Start.
+func (h *Recorder) PruneWhen(ok func() bool) { h.pruneWhen = ok }
 
 // Start runs the writer and the pruner until Stop.
 func (h *Recorder) Start() {
@@ -101,7 +112,7 @@ func (h *Recorder) prune(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {
-		for {
+		for h.pruneWhen == nil || h.pruneWhen() {
 			n, err := h.st.Prune(ctx, time.Now(), h.cfg.RetentionRaw, h.cfg.RetentionLong, 1000)
 			if err != nil || n == 0 {
 				if err != nil && !errors.Is(err, context.Canceled) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -41,7 +42,15 @@ type Round struct {
 	Finished time.Time
 	Results  []Result
 	Snapshot *Saved // the snapshot published at the end of the round, if any
+	// Fence, when set, runs in the round's transaction just before it
+	// commits: a replica's leader checks there that it still holds the
+	// lease the round was probed under, and returns ErrFenced if not.
+	Fence Fence
 }
+
+// Fence checks, inside a write's transaction, that the writer may still
+// write; ErrFenced (wrapped) says it may not.
+type Fence func(ctx context.Context, tx *sql.Tx) error
 
 // Saved is a persisted snapshot: the crns.json body, gzip-compressed
 // (a tenth of the bytes to write each round), and its last_refresh.
@@ -99,6 +108,22 @@ type Store interface {
 	Known(ctx context.Context, hash string) (bool, error)
 	// Close releases the store; only the owner calls it, at shutdown.
 	Close() error
+}
+
+// ErrFenced is a write refused because the replica that made it no longer
+// leads: another holds the lease. Retrying cannot help.
+var ErrFenced = errors.New("write refused: this replica no longer holds the leader lease")
+
+// ErrReadOnly is a write refused because the database's schema is newer
+// than this binary's: a newer version of the service writes there now.
+var ErrReadOnly = errors.New("write refused: the database's schema is newer than this binary's")
+
+// ReadOnly returns why st refuses to write, or "" when it writes.
+func ReadOnly(st Store) string {
+	if r, ok := st.(interface{ ReadOnly() string }); ok {
+		return r.ReadOnly()
+	}
+	return ""
 }
 
 // ErrDisabled is what the history endpoints say when there is no store.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ type Writer struct {
 	queue   []*Round
 	dropped int64
 	written int64
+	refused int64
 	lastErr string
 	busy    bool      // a round is being written
 	failing time.Time // when writes began to fail; zero while they succeed
@@ -37,6 +39,10 @@ type WriterStatus struct {
 	Written   int64  `json:"written"`
 	Dropped   int64  `json:"dropped"`
 	LastError string `json:"last_error,omitempty"`
+	// Refused counts rounds the database refused for good: probed by a
+	// leader that lost its lease (fenced), or meant for a schema newer
+	// than this binary's.
+	Refused int64 `json:"refused,omitempty"`
 }
 
 // NewWriter makes a writer holding at most max rounds in memory.
@@ -74,7 +80,7 @@ func (w *Writer) Status() WriterStatus {
 	if w.busy {
 		n++
 	}
-	return WriterStatus{Backlog: n, Max: w.max, Written: w.written, Dropped: w.dropped, LastError: w.lastErr}
+	return WriterStatus{Backlog: n, Max: w.max, Written: w.written, Dropped: w.dropped, Refused: w.refused, LastError: w.lastErr}
 }
 
 // Run writes rounds until ctx ends. Call Flush afterwards to write what
@@ -128,6 +134,13 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 				w.log.Info("history writes recovered", "round", r.N, "failed_attempts", fails,
 					"failing_for", time.Since(since), "backlog", backlog)
 			}
+			return true
+		}
+		if errors.Is(err, ErrFenced) || errors.Is(err, ErrReadOnly) {
+			w.refused++
+			w.busy = false
+			w.mu.Unlock()
+			w.log.Warn("history round refused; dropped", "round", r.ID, "err", err)
 			return true
 		}
 		w.lastErr = err.Error()

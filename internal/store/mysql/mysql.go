@@ -74,32 +74,91 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 }
 
 // Open connects, reads the server's wait_timeout to size the pool's idle
-// time below it, applies the migrations and returns the store, recording
+// time below it, applies the migrations (under a lock: several replicas
+// may start together on one database) and returns the store, recording
 // the probes named in the probe table's order (none:
-// store.DefaultProbes()).
+// store.DefaultProbes()). A database whose schema is newer than this
+// binary's is opened read-only: see sqlstore.Store.ReadOnly.
 func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, error) {
+	db, err := Connect(ctx, dsn, Pool{MaxOpen: MaxOpen})
+	if err != nil {
+		return nil, err
+	}
+	mctx, cancel := context.WithTimeout(ctx, MigrationWait+time.Minute)
+	defer cancel()
+	schema, err := migrate(mctx, db, 0)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes, Schema: schema})
+}
+
+// MigrationWait bounds how long a replica waits for another's migration
+// (the upgrade to schema 6 takes about 10 s per 1000 nodes).
+const MigrationWait = 10 * time.Minute
+
+// Pool says how Connect sizes and tunes a pool.
+type Pool struct {
+	MaxOpen int // MaxOpen if 0
+	// FoundRows makes an UPDATE report the rows it matched rather than
+	// those it changed.
+	FoundRows bool
+}
+
+// idleTransaction bounds, on MariaDB, how long a connection may sit in a
+// transaction without sending anything: a replica paused (or cut off)
+// inside one would otherwise hold its row locks, the leader lease's
+// among them, for as long as its connection stays open. The service's
+// transactions send their statements back to back.
+const idleTransaction = 5 * time.Second
+
+// Connect opens a pool to the database of dsn, sized for the server's
+// wait_timeout, and checks that it answers.
+func Connect(ctx context.Context, dsn string, p Pool) (*sql.DB, error) {
 	cfg, err := ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("mysql dsn: %w", err)
 	}
-	conn, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("mysql dsn: %w", err)
+	cfg.ClientFoundRows = p.FoundRows
+	if p.MaxOpen <= 0 {
+		p.MaxOpen = MaxOpen
 	}
-	db := sql.OpenDB(conn)
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	var wait int64
-	if err := db.QueryRowContext(ctx, "SELECT @@session.wait_timeout").Scan(&wait); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to mysql at %s: %w", cfg.Addr, err)
-	}
-	ConfigurePool(db, time.Duration(wait)*time.Second)
-	if err := Migrate(ctx, db, 0); err != nil {
-		db.Close()
+	db, wait, version, err := connect(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
-	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes})
+	if _, set := cfg.Params["idle_transaction_timeout"]; strings.Contains(version, "MariaDB") && !set {
+		// Every new connection of the pool sets it: reopen with it.
+		db.Close()
+		cfg.Params["idle_transaction_timeout"] = fmt.Sprint(int(idleTransaction / time.Second))
+		if db, wait, _, err = connect(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	ConfigurePool(db, wait)
+	db.SetMaxOpenConns(p.MaxOpen)
+	db.SetMaxIdleConns(p.MaxOpen)
+	return db, nil
+}
+
+// connect opens a pool of cfg and reads the server's wait_timeout and
+// version.
+func connect(ctx context.Context, cfg *mysql.Config) (*sql.DB, time.Duration, string, error) {
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("mysql dsn: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	var wait int64
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT @@session.wait_timeout, VERSION()").Scan(&wait, &version); err != nil {
+		db.Close()
+		return nil, 0, "", fmt.Errorf("connect to mysql at %s: %w", cfg.Addr, err)
+	}
+	return db, time.Duration(wait) * time.Second, version, nil
 }
 
 // ConfigurePool sizes the pool for a server that drops connections idle
@@ -117,5 +176,14 @@ func ConfigurePool(db *sql.DB, wait time.Duration) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, sqlstore.MySQL, migrations, version)
+	_, err := migrate(ctx, db, version)
+	return err
+}
+
+func migrate(ctx context.Context, db *sql.DB, version int64) (schema sqlstore.Schema, err error) {
+	err = withMigrationLock(ctx, db, MigrationWait, func() error {
+		schema, err = sqlstore.Migrate(ctx, db, sqlstore.MySQL, migrations, version)
+		return err
+	})
+	return schema, err
 }

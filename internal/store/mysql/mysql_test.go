@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -95,7 +96,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 	t.Logf("upgrading from versions %v", versions)
 	for _, from := range versions {
 		db := sql.OpenDB(conn)
-		for _, table := range []string{"snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
+		for _, table := range []string{"publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
 			if _, err := db.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 				t.Fatal(err)
 			}
@@ -301,5 +302,91 @@ func restartMariaDB(t *testing.T, during func()) {
 			t.Fatal("mariadbd did not come back within 60 s")
 		}
 		time.Sleep(200 * time.Millisecond) // polling for the server with a deadline
+	}
+}
+
+// Replicas starting together on one new database: every one comes up,
+// and each migration is applied once (before the lock, two of three
+// failed with "Table 'nodes' already exists").
+func TestReplicasMigrateOnce(t *testing.T) {
+	dsn := testDSN(t)
+	const replicas = 4
+	errs := make(chan error, replicas)
+	stores := make(chan *sqlstore.Store, replicas)
+	start := make(chan struct{})
+	for range replicas {
+		go func() {
+			<-start
+			st, err := Open(context.Background(), dsn)
+			if err == nil {
+				stores <- st
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range replicas {
+		if err := <-errs; err != nil {
+			t.Errorf("a replica failed to start: %v", err)
+		}
+	}
+	close(stores)
+	var db *sql.DB
+	for st := range stores {
+		if ro := st.ReadOnly(); ro != "" {
+			t.Errorf("a replica of the current version is read-only: %s", ro)
+		}
+		db = st.DB()
+		t.Cleanup(func() { st.Close() })
+	}
+	if db == nil {
+		t.Fatal("no replica started")
+	}
+	var applied, distinct int
+	if err := db.QueryRow("SELECT COUNT(*), COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != distinct {
+		t.Errorf("%d migrations recorded for %d versions: some ran twice", applied, distinct)
+	}
+}
+
+// A replica older than the schema opens read-only, says so, and refuses
+// to write.
+func TestOlderReplicaRefusesToWrite(t *testing.T) {
+	dsn := testDSN(t)
+	st := openStore(t, dsn)
+	if _, err := st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = openStore(t, dsn)
+	defer st.Close()
+	if ro := st.ReadOnly(); !strings.Contains(ro, "version 99") {
+		t.Errorf("ReadOnly() = %q, want it to name version 99", ro)
+	}
+	if err := st.WriteRound(context.Background(), storetest.MakeRound(1, 3, nil)); !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("a write to a newer schema: %v, want ErrReadOnly", err)
+	}
+}
+
+// On MariaDB a connection idle inside a transaction is dropped after a
+// few seconds, so a paused replica cannot hold the lease row's lock.
+func TestIdleTransactionBounded(t *testing.T) {
+	st := openStore(t, testDSN(t))
+	defer st.Close()
+	var version string
+	if err := st.DB().QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(version, "MariaDB") {
+		t.Skipf("%s is not MariaDB", version)
+	}
+	var secs float64
+	if err := st.DB().QueryRow("SELECT @@session.idle_transaction_timeout").Scan(&secs); err != nil {
+		t.Fatal(err)
+	}
+	if time.Duration(secs*float64(time.Second)) != idleTransaction {
+		t.Errorf("idle_transaction_timeout = %v s, want %s", secs, idleTransaction)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -17,24 +18,28 @@ var migrations embed.FS
 
 // Open opens (creating if needed) the database at path, applies every
 // migration and returns the store, recording the probes named in the
-// probe table's order (none: store.DefaultProbes()).
+// probe table's order (none: store.DefaultProbes()). It refuses a
+// database another process has open (see lock.go).
 func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, error) {
-	w, err := open(path, false)
+	release, err := lockFile(path)
 	if err != nil {
 		return nil, err
 	}
+	w, err := open(path, false)
+	if err != nil {
+		return nil, errors.Join(err, release())
+	}
 	w.SetMaxOpenConns(1) // SQLite has one writer at a time; queueing here beats SQLITE_BUSY
-	if err := Migrate(ctx, w, 0); err != nil {
-		w.Close()
-		return nil, err
+	schema, err := sqlstore.Migrate(ctx, w, sqlstore.SQLite, migrations, 0)
+	if err != nil {
+		return nil, errors.Join(err, w.Close(), release())
 	}
 	r, err := open(path, true)
 	if err != nil {
-		w.Close()
-		return nil, err
+		return nil, errors.Join(err, w.Close(), release())
 	}
 	r.SetMaxOpenConns(4)
-	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{Probes: probes})
+	return sqlstore.New(sqlstore.SQLite, w, r, sqlstore.Options{Probes: probes, Schema: schema, OnClose: release})
 }
 
 func open(path string, readOnly bool) (*sql.DB, error) {
@@ -58,5 +63,6 @@ func open(path string, readOnly bool) (*sql.DB, error) {
 
 // Migrate applies the embedded migrations up to version (0: all).
 func Migrate(ctx context.Context, db *sql.DB, version int64) error {
-	return sqlstore.Migrate(ctx, db, sqlstore.SQLite, migrations, version)
+	_, err := sqlstore.Migrate(ctx, db, sqlstore.SQLite, migrations, version)
+	return err
 }

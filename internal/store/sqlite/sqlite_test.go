@@ -2,8 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"nodelist/internal/store"
 	"nodelist/internal/store/storetest"
@@ -67,5 +72,91 @@ func TestProbeNamesChecked(t *testing.T) {
 	defer st.Close()
 	if got := st.Probes(); len(got) != 3 || got[0] != "config" || got[2] != "ipv6" {
 		t.Errorf("a store opened without names records %v, want the default three", got)
+	}
+}
+
+// SQLite serves one replica: a second store on the same file is refused,
+// saying who holds it and what to use instead, until the first closes.
+func TestSecondOpenRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	first, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), path)
+	if err == nil {
+		t.Fatal("a second store opened the same SQLite file")
+	}
+	for _, want := range []string{"in use by nodelist pid", "single replica", "mysql://"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not say %q", err, want)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening after close: %v", err)
+	}
+	again.Close()
+}
+
+// A database migrated by a newer binary is read, never written.
+func TestNewerSchemaIsReadOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	st, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, 1)"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("opening a newer schema: %v", err)
+	}
+	defer st.Close()
+	if ro := st.ReadOnly(); !strings.Contains(ro, "version 99") {
+		t.Errorf("ReadOnly() = %q, want it to name version 99", ro)
+	}
+	err = st.WriteRound(context.Background(), storetest.MakeRound(1, 3, nil))
+	if !errors.Is(err, store.ErrReadOnly) {
+		t.Errorf("a write to a newer schema: %v, want ErrReadOnly", err)
+	}
+}
+
+// A round whose fence refuses it writes nothing, and the writer drops it
+// rather than retrying what cannot succeed.
+func TestFencedRoundWritesNothing(t *testing.T) {
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	refuse := func(context.Context, *sql.Tx) error { return fmt.Errorf("epoch 3 is over: %w", store.ErrFenced) }
+	r := storetest.MakeRound(1, 5, nil)
+	r.Fence = refuse
+	if err := st.WriteRound(context.Background(), r); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("a fenced write: %v, want ErrFenced", err)
+	}
+	w := store.NewWriter(st, 10, nil)
+	w.Enqueue(r)
+	ok := storetest.MakeRound(2, 5, nil)
+	ok.Fence = func(context.Context, *sql.Tx) error { return nil }
+	w.Enqueue(ok)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w.Flush(ctx)
+	if s := w.Status(); s.Refused != 1 || s.Written != 1 || s.Backlog != 0 {
+		t.Errorf("writer %+v, want one round refused and one written", s)
+	}
+	var rounds int
+	if err := st.DB().QueryRow("SELECT COUNT(*) FROM rounds").Scan(&rounds); err != nil || rounds != 1 {
+		t.Errorf("%d rounds stored (%v), want the unfenced one", rounds, err)
+	}
+	if n, _ := st.SampleCount(context.Background()); n != 5*3 {
+		t.Errorf("%d samples stored, want the 15 of the unfenced round", n)
 	}
 }

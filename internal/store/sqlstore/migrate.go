@@ -10,12 +10,24 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
+// Schema is the migration version a database holds beside the newest this
+// binary knows.
+type Schema struct {
+	Database, Binary int64
+}
+
+// Newer reports whether the database was migrated by a newer binary: this
+// one must not write there.
+func (s Schema) Newer() bool { return s.Database > s.Binary }
+
 // Migrate applies the migrations in the folder "migrations" of fsys, and
-// the Go migrations shared by every dialect, to db, up to version (0: all).
-func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int64) error {
+// the Go migrations shared by every dialect, to db, up to version (0: all),
+// with the provider options given (a lock, for databases several replicas
+// share). It returns the schema then found.
+func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int64, opts ...goose.ProviderOption) (Schema, error) {
 	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return err
+		return Schema{}, err
 	}
 	// In the migration's transaction: goose holds a connection while it
 	// runs, and SQLite's writer pool has only that one.
@@ -25,9 +37,10 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int
 	count := goose.NewGoMigration(6,
 		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return convertBlobs(ctx, d, tx, format1, format2) }},
 		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return convertBlobs(ctx, d, tx, format2, format1) }})
-	p, err := goose.NewProvider(d.Goose, db, sub, goose.WithGoMigrations(convert, count), goose.WithDisableGlobalRegistry(true))
+	opts = append([]goose.ProviderOption{goose.WithGoMigrations(convert, count), goose.WithDisableGlobalRegistry(true)}, opts...)
+	p, err := goose.NewProvider(d.Goose, db, sub, opts...)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return Schema{}, fmt.Errorf("migrations: %w", err)
 	}
 	if version > 0 {
 		_, err = p.UpTo(ctx, version)
@@ -35,9 +48,16 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS, version int
 		_, err = p.Up(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", d.Name, err)
+		return Schema{}, fmt.Errorf("migrate %s: %w", d.Name, err)
 	}
-	return nil
+	var s Schema
+	if src := p.ListSources(); len(src) > 0 {
+		s.Binary = src[len(src)-1].Version
+	}
+	if s.Database, err = p.GetDBVersion(ctx); err != nil {
+		return Schema{}, fmt.Errorf("migrate %s: read the schema version: %w", d.Name, err)
+	}
+	return s, nil
 }
 
 // convertRollups is migration 4: it packs the rows of minute_rollup into

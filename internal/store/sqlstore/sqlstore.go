@@ -18,6 +18,12 @@ type Options struct {
 	// Probes names the probes recorded, in the probe table's order
 	// (store.DefaultProbes()).
 	Probes []string
+	// Schema is what Migrate found: a database of a newer schema is read,
+	// never written.
+	Schema Schema
+	// OnClose, when set, runs after the pools are closed (the SQLite
+	// backend releases its lock file there).
+	OnClose func() error
 }
 
 // Store is store.Store on database/sql. It reads through r and writes
@@ -71,7 +77,18 @@ func (s *Store) Close() error {
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
+	if s.opts.OnClose != nil {
+		err = errors.Join(err, s.opts.OnClose())
+	}
 	return err
+}
+
+// ReadOnly says why the store refuses to write, or "" when it writes.
+func (s *Store) ReadOnly() string {
+	if sc := s.opts.Schema; sc.Newer() {
+		return fmt.Sprintf("the database's schema is at version %d, newer than this binary's %d: a newer version of the service writes there; this one only reads (upgrade it)", sc.Database, sc.Binary)
+	}
+	return ""
 }
 
 // DB returns the write pool, for tests that inspect it.
@@ -383,6 +400,9 @@ func ratio(ok, total int64) *float64 {
 // retries of its round's write, which come within the writer's queue
 // bound; kept for long, a 30 s interval would leave a million of them.
 func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duration, batch int) (int64, error) {
+	if s.ReadOnly() != "" {
+		return 0, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
 	rawHour := floorDiv(now.Add(-raw).Unix(), 3600)

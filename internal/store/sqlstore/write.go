@@ -19,6 +19,9 @@ const rowsPerStatement = 250
 // first with insert-ignore: a round already written (a retry after a lost
 // commit acknowledgement) is recognised and nothing is added twice.
 func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
+	if sc := s.opts.Schema; sc.Newer() {
+		return fmt.Errorf("write round: %w (version %d; this binary knows up to %d)", store.ErrReadOnly, sc.Database, sc.Binary)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -51,6 +54,13 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 			" last_refresh = " + s.d.Excluded("last_refresh") + ", saved_at = " + s.d.Excluded("saved_at") + ", body = " + s.d.Excluded("body")
 		if _, err := tx.ExecContext(ctx, q, micros(r.Snapshot.LastRefresh), micros(r.Finished), r.Snapshot.Body); err != nil {
 			return fmt.Errorf("write round: snapshot: %w", err)
+		}
+	}
+	// Last before the commit: a fence that locks a row holds it only
+	// for the commit's time.
+	if r.Fence != nil {
+		if err := r.Fence(ctx, tx); err != nil {
+			return fmt.Errorf("write round: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

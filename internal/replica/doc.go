@@ -1,0 +1,16 @@
+// Package replica lets several instances of the service share one MySQL
+// or MariaDB database: one of them, the holder of a lease kept in the
+// database, runs the rounds and writes the history; every publication it
+// makes goes to the database, and the others serve it, rebuilt into the
+// same bytes and ETags. A follower that must cause work (/debug/node, an
+// on-demand round) asks the leader through the database.
+//
+// The lease is a row: holder, epoch, expiry on the database's clock. The
+// leader renews it well within its TTL and stops probing before it could
+// expire; every write it makes checks, in its transaction, that its epoch
+// is still the lease's (fencing), so a paused or cut-off old leader writes
+// nothing once another has taken over.
+//
+// It must not probe, render or serve HTTP itself: it drives a
+// refresh.Refresher and fills the snapshot.Holder the server reads.
+package replica

@@ -1,0 +1,161 @@
+package replica
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"nodelist/internal/refresh"
+	"nodelist/internal/snapshot"
+)
+
+// keepPublications is how many publications stay in the table: followers
+// only ever load the newest, and a few more cost little.
+const keepPublications = 8
+
+// publication is one row of the publications table.
+type publication struct {
+	Version   int64
+	Lease     Lease
+	Published int64 // database microseconds
+	Final     bool  // the end of a round
+	// Answered is the highest forced request whose round had ended when
+	// this was published (see force).
+	Answered int64
+	Status   wireStatus
+	Snap     *snapshot.Snapshot
+}
+
+// wireStatus is the leader's refresh status as followers show it.
+type wireStatus struct {
+	Mode           string    `json:"mode"`
+	Running        bool      `json:"running"`
+	Round          uint64    `json:"round"`
+	Started        time.Time `json:"started"`
+	Finished       time.Time `json:"finished"`
+	LastDuration   int64     `json:"last_duration_us"`
+	LastError      string    `json:"last_error,omitempty"`
+	SettingsError  string    `json:"settings_error,omitempty"`
+	Nodes          int       `json:"nodes"`
+	Responsive     int       `json:"responsive"`
+	Probed         int       `json:"probed"`
+	Targets        int       `json:"targets"`
+	LastCRNVersion string    `json:"last_crn_version,omitempty"`
+}
+
+func toWire(s refresh.Status) wireStatus {
+	return wireStatus{Mode: s.Mode, Running: s.Running, Round: s.Round, Started: s.Started, Finished: s.Finished,
+		LastDuration: s.LastDuration.Microseconds(), LastError: s.LastError, SettingsError: s.SettingsError,
+		Nodes: s.Nodes, Responsive: s.Responsive, Probed: s.Probed, Targets: s.Targets, LastCRNVersion: s.LastCRNVersion}
+}
+
+func (w wireStatus) status() refresh.Status {
+	return refresh.Status{Mode: w.Mode, Running: w.Running, Round: w.Round, Started: w.Started, Finished: w.Finished,
+		LastDuration: time.Duration(w.LastDuration) * time.Microsecond, LastError: w.LastError, SettingsError: w.SettingsError,
+		Nodes: w.Nodes, Responsive: w.Responsive, Probed: w.Probed, Targets: w.Targets, LastCRNVersion: w.LastCRNVersion}
+}
+
+// writePublication stores p as the next version, fenced by p.Lease, and
+// prunes the oldest; it returns the version.
+func writePublication(ctx context.Context, db *sql.DB, p *publication) (int64, error) {
+	status, err := json.Marshal(p.Status)
+	if err != nil {
+		return 0, fmt.Errorf("write publication: %w", err)
+	}
+	s := p.Snap
+	// The gzip of the identity bytes: compressed at every publication
+	// already, and a tenth of the bytes.
+	body := s.All.Gzip.Bytes
+	if body == nil {
+		return 0, fmt.Errorf("write publication: the snapshot has no gzip bytes")
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("write publication: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var last int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM publications").Scan(&last); err != nil {
+		return 0, fmt.Errorf("write publication: %w", err)
+	}
+	v := last + 1
+	if _, err := tx.ExecContext(ctx, "INSERT INTO publications (version, epoch, holder, published, built, final, answered, etag, active_etag, levels, digest, status, body) "+
+		"VALUES (?, ?, ?, "+nowUS+", ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		v, p.Lease.Epoch, p.Lease.Holder, s.Built.UnixMicro(), p.Final, p.Answered, s.All.ETag, s.Active.ETag, s.Levels(), s.Digest(), status, body); err != nil {
+		return 0, fmt.Errorf("write publication: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM publications WHERE version <= ?", v-keepPublications); err != nil {
+		return 0, fmt.Errorf("write publication: prune: %w", err)
+	}
+	if err := fence(p.Lease)(ctx, tx); err != nil {
+		return 0, fmt.Errorf("write publication: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("write publication: commit: %w", err)
+	}
+	return v, nil
+}
+
+// pubColumns are a publication's columns, then the database's time.
+const pubColumns = "version, epoch, holder, published, built, final, answered, etag, active_etag, levels, digest, status, body, " + nowUS
+
+// newerPublication returns the newest publication after version, with
+// the database's time when it was read, or nil when there is none: a
+// query on the primary key, cheap enough to run a few times a second.
+func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publication, int64, error) {
+	var p publication
+	var built, now int64
+	var etag, activeETag, levels, digest string
+	var status, body []byte
+	err := db.QueryRowContext(ctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
+		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &levels, &digest, &status, &body, &now)
+	if err == sql.ErrNoRows {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read publication: %w", err)
+	}
+	if err := json.Unmarshal(status, &p.Status); err != nil {
+		return nil, 0, fmt.Errorf("publication %d: status: %w", p.Version, err)
+	}
+	identity, err := gunzip(body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("publication %d: %w", p.Version, err)
+	}
+	s, err := snapshot.Replay(identity, time.UnixMicro(built), levels)
+	if err != nil {
+		return nil, 0, fmt.Errorf("publication %d: %w", p.Version, err)
+	}
+	if s.All.ETag != etag || s.Active.ETag != activeETag {
+		return nil, 0, fmt.Errorf("publication %d: rebuilt with ETags %s and %s, published with %s and %s", p.Version, s.All.ETag, s.Active.ETag, etag, activeETag)
+	}
+	p.Snap = s
+	if d := s.Digest(); d != digest {
+		// Same content, other compressed bytes: another version of a
+		// compression library. Served all the same, and said.
+		return &p, now, fmt.Errorf("%w: publication %d: digest %s, the leader's %s", errDigest, p.Version, d, digest)
+	}
+	return &p, now, nil
+}
+
+// errDigest is a publication rebuilt with other compressed bytes than the
+// leader's.
+var errDigest = fmt.Errorf("compressed bytes differ from the leader's")
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, 1<<30))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	return out, nil
+}
