@@ -164,6 +164,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 			return err
 		}
 		defer pool.Close()
+		rep.RegisterMetrics(reg)
 		sink, hooks = rep, rep.Hooks()
 	}
 	ref, client, err := newRefresher(&cfg, sink, reg, hooks, log)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
@@ -177,6 +179,12 @@ func TestPartitionedLeader(t *testing.T) {
 	waitFor(t, 10*time.Second, "a leads and publishes", func() bool { return a.rep.Leading() && a.rep.Holder().Load().Count == 6 })
 	b := startNode(t, dsn, fleet, "b", every)
 	waitFor(t, 5*time.Second, "b follows a", func() bool { return b.rep.State().Leader == "a" && b.rep.Holder().Load().Count == 6 })
+	epoch := gauge(t, b.rep, "nodelist_replica_epoch")
+	if gauge(t, a.rep, "nodelist_replica_leader") != 1 || gauge(t, b.rep, "nodelist_replica_leader") != 0 ||
+		epoch < 1 || gauge(t, a.rep, "nodelist_replica_epoch") != epoch || gauge(t, b.rep, "nodelist_replica_database_up") != 1 {
+		t.Errorf("metrics before the cut: a leads %v, b leads %v, epochs %v/%v", gauge(t, a.rep, "nodelist_replica_leader"),
+			gauge(t, b.rep, "nodelist_replica_leader"), gauge(t, a.rep, "nodelist_replica_epoch"), epoch)
+	}
 
 	a.proxy.cut()
 	cut := time.Now()
@@ -191,6 +199,12 @@ func TestPartitionedLeader(t *testing.T) {
 	})
 	if a.rep.Holder().Load() != served || served.Count != 6 {
 		t.Error("a stopped serving its last publication")
+	}
+	if gauge(t, a.rep, "nodelist_replica_database_up") != 0 || gauge(t, a.rep, "nodelist_replica_leader") != 0 ||
+		gauge(t, b.rep, "nodelist_replica_leader") != 1 || gauge(t, b.rep, "nodelist_replica_epoch") <= epoch {
+		t.Errorf("metrics after the cut: a's database up %v, a leads %v, b leads %v at epoch %v (was %v)",
+			gauge(t, a.rep, "nodelist_replica_database_up"), gauge(t, a.rep, "nodelist_replica_leader"),
+			gauge(t, b.rep, "nodelist_replica_leader"), gauge(t, b.rep, "nodelist_replica_epoch"), epoch)
 	}
 
 	a.proxy.restore()
@@ -374,4 +388,22 @@ func TestAttachServesThePublicationNotTheSeed(t *testing.T) {
 	if got := b.Holder().Load(); got.All.ETag != pub.All.ETag || !got.Built.Equal(pub.Built.Truncate(time.Microsecond)) {
 		t.Errorf("b serves %s built %s, want the publication %s built %s", got.All.ETag, got.Built, pub.All.ETag, pub.Built)
 	}
+}
+
+// gauge reads one of the replica's metrics as a scrape would.
+func gauge(t testing.TB, r *Replica, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	r.RegisterMetrics(reg)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) > 0 {
+			return f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }
