@@ -20,6 +20,8 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.GPU, "gpu", o.GPU, "share of nodes with GPUs")
 	fs.Float64Var(&o.Inactive, "inactive", o.Inactive, "share of nodes with inactive_since set")
 	fs.BoolVar(&o.Eras, "eras", o.Eras, "give the first healthy nodes one aleph-vm release era each (0.4 to 1.11, prereleases, version-unavailable)")
+	fs.BoolVar(&o.MovingUsage, "moving-usage", o.MovingUsage,
+		"usage answers move between answers as real nodes' do (load, free memory and disk); false: the same answer every time")
 	fs.BoolVar(&o.SharedListener, "shared-listener", o.SharedListener,
 		"serve all nodes from one listener, each on its own 127.20.x.y address (for fleets of thousands)")
 }
