@@ -55,7 +55,7 @@ func New(opts Options) *Refresher {
 		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
 	}
 	if opts.Holder.Load() == nil {
-		opts.Holder.Store(snapshot.Build(time.Time{}, nil).Compress(snapshot.Best, nil))
+		opts.Holder.Store(snapshot.Build(time.Time{}, nil))
 	}
 	return r
 }

@@ -100,7 +100,7 @@ func (r *Refresher) round(ctx context.Context) error {
 		r.status.LastError = rep.Err.Error()
 	}
 	r.mu.Unlock()
-	rep.Snapshot = r.publish(snapshot.Best)
+	rep.Snapshot = r.publish()
 	// The round is over once its last snapshot is out: a client that sees
 	// it finished reads that snapshot.
 	r.mu.Lock()
@@ -231,7 +231,7 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 			wait := r.opts.PublishEvery
 			if dirty {
 				start := time.Now()
-				r.publish(snapshot.Fast)
+				r.publish()
 				wait = max(wait, publishCostFactor*time.Since(start))
 			}
 			t.Reset(wait)
@@ -242,10 +242,10 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 
 const publishCostFactor = 4
 
-// publish builds a snapshot of the live state, compresses it at level
-// (fast while a round runs, best at its end; bodies equal to the current
-// snapshot's reuse its compressed bytes) and makes it current.
-func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
+// publish builds a snapshot of the live state and makes it current. Its
+// encodings are built when first asked for; bodies equal to the current
+// snapshot's take its bytes and encodings.
+func (r *Refresher) publish() *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
 	for i, s := range r.order {
@@ -254,7 +254,7 @@ func (r *Refresher) publish(level snapshot.Level) *snapshot.Snapshot {
 	last := r.lastRefresh
 	r.dirty = false
 	r.mu.Unlock()
-	s := snapshot.Build(last, crns).Compress(level, r.opts.Holder.Load())
+	s := snapshot.Build(last, crns).Reuse(r.opts.Holder.Load())
 	r.opts.Holder.Store(s)
 	return s
 }

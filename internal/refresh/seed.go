@@ -40,7 +40,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		r.dirty = true
 	}
 	r.mu.Unlock()
-	r.publish(snapshot.Best)
+	r.publish()
 	return nil
 }
 

@@ -19,13 +19,11 @@ type CRN struct {
 }
 
 // Body is one variant of crns.json, in every encoding it is served in.
-// Build fills Identity and ETag; Compress fills the others.
+// Build fills Identity and ETag; Variant compresses on demand.
 type Body struct {
 	Identity []byte
-	ETag     string // strong, quoted, derived from the identity bytes
-	Gzip     Encoded
-	Brotli   Encoded
-	Zstd     Encoded
+	ETag     string     // strong, quoted, derived from the identity bytes
+	enc      *encodings // nil only in a Body not made by Build
 }
 
 // Snapshot is an immutable view of the node list. Handlers only read it;
@@ -73,6 +71,7 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
 	s.All.ETag = etag(s.All.Identity)
 	s.Active.ETag = etag(s.Active.Identity)
+	s.All.enc, s.Active.enc = new(encodings), new(encodings)
 	return s
 }
 

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -29,106 +30,77 @@ func (e Encoding) Token() string {
 	return [...]string{"identity", "gzip", "br", "zstd"}[e]
 }
 
-// Level says how hard to compress: Fast for publications while a round
-// runs, Best for the one at its end.
-type Level int
-
-// Compression levels.
-const (
-	Fast Level = iota
-	Best
-)
-
-// Encoded is a body in one content coding with its own strong ETag.
-type Encoded struct {
-	Bytes []byte
-	ETag  string
+// encoded is one content coding of a body, built at most once, on first
+// request: a publication nobody asks for in that coding costs nothing,
+// and concurrent first requests wait for the one build.
+type encoded struct {
+	once  sync.Once
+	bytes []byte
+	etag  string
+	built atomic.Bool // set once bytes and etag are
 }
 
-// Variant returns the bytes and ETag of b in e; nil bytes when the
-// snapshot was published without that encoding.
+// encodings are a body's compressed codings, shared by every snapshot
+// whose body has the same bytes (see Reuse).
+type encodings [numEncodings]encoded
+
+// Variant returns the bytes and ETag of b in e, compressing them on the
+// first call for e. Each coding has one fixed level, so its bytes and ETag
+// are a function of the identity bytes alone: the same content gives the
+// same bytes and ETag in any process, replica or restart.
 func (b *Body) Variant(e Encoding) ([]byte, string) {
-	switch e {
-	case Gzip:
-		return b.Gzip.Bytes, b.Gzip.ETag
-	case Brotli:
-		return b.Brotli.Bytes, b.Brotli.ETag
-	case Zstd:
-		return b.Zstd.Bytes, b.Zstd.ETag
+	if e == Identity || e >= numEncodings || b.enc == nil {
+		return b.Identity, b.ETag
 	}
-	return b.Identity, b.ETag
+	x := &b.enc[e]
+	x.once.Do(func() {
+		x.bytes = compress(e, b.Identity)
+		x.etag = b.ETag[:len(b.ETag)-1] + [...]string{"", "-gz", "-br", "-zst"}[e] + `"`
+		x.built.Store(true)
+	})
+	return x.bytes, x.etag
 }
 
-func (b *Body) slot(e Encoding) *Encoded {
-	switch e {
-	case Gzip:
-		return &b.Gzip
-	case Brotli:
-		return &b.Brotli
-	case Zstd:
-		return &b.Zstd
-	}
-	return nil
+// Built reports whether b's bytes in e are built already, without
+// building them.
+func (b *Body) Built(e Encoding) bool {
+	return e == Identity || (b.enc != nil && e < numEncodings && b.enc[e].built.Load())
 }
 
-// Compress fills the encodings of both variants of s, which must not be
-// published yet: gzip and zstd at any level, brotli at Best only (it is
-// the slowest, and a client that accepts it accepts the others). A
-// variant whose identity ETag equals prev's (same bytes) takes prev's
-// compressed bytes instead of compressing again. It returns s.
-//
-// The compressions run one after another: publication is off the request
-// path, and one encoder at a time keeps the peak memory low.
-func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
-	for _, pair := range [...]struct{ b, p *Body }{{&s.All, bodyOf(prev, true)}, {&s.Active, bodyOf(prev, false)}} {
-		for _, e := range Encodings[1:] {
-			dst := pair.b.slot(e)
-			if p := pair.p; p != nil && p.ETag == pair.b.ETag && p.slot(e).Bytes != nil {
-				*dst = *p.slot(e)
-				continue
-			}
-			if e == Brotli && level == Fast {
-				continue
-			}
-			dst.Bytes = compress(e, level, pair.b.Identity)
-			dst.ETag = pair.b.ETag[:len(pair.b.ETag)-1] + suffix(e, level) + `"`
+// Encoded reports whether b is served compressed: false only for a Body
+// not made by Build.
+func (b *Body) Encoded() bool { return b.enc != nil }
+
+// Reuse makes each variant of s whose bytes equal prev's take prev's
+// identity bytes, ETag and encodings (built or not), so that an unchanged
+// body is neither held twice nor compressed again. s must not be
+// published yet. It returns s.
+func (s *Snapshot) Reuse(prev *Snapshot) *Snapshot {
+	if prev == nil {
+		return s
+	}
+	for _, pair := range [...]struct{ b, p *Body }{{&s.All, &prev.All}, {&s.Active, &prev.Active}} {
+		if pair.p.enc != nil && bytes.Equal(pair.b.Identity, pair.p.Identity) {
+			pair.b.Identity, pair.b.ETag, pair.b.enc = pair.p.Identity, pair.p.ETag, pair.p.enc
 		}
 	}
 	return s
 }
 
-func bodyOf(s *Snapshot, all bool) *Body {
-	switch {
-	case s == nil:
-		return nil
-	case all:
-		return &s.All
-	}
-	return &s.Active
-}
-
-// suffix makes each encoding's ETag distinct, and distinct per level:
-// the same identity compressed at another level is other bytes.
-func suffix(e Encoding, l Level) string {
-	s := [...]string{"", "-gz", "-br", "-zst"}[e]
-	if l == Fast {
-		s += "1"
-	}
-	return s
-}
-
-// Levels chosen from BenchmarkCompress on a 1000-CRN body: the fast ones
-// cost about 3 ms each; at Best, gzip 6 saves a tenth of gzip 1's bytes
-// for 5 ms more, brotli above 1 costs four times as much for 4%, and zstd
-// at its fastest level both costs least and compresses best on this data.
-var (
-	gzipLevel   = [...]int{gzip.BestSpeed, 6}
+// One level per coding, chosen from BenchmarkLevels on a 1000-CRN body
+// (figures in BENCHMARKS.md): zstd at its fastest level both costs least
+// and compresses best on this data; brotli 1 is smaller than gzip for
+// about the same time, and brotli 2 to 6 cost two to six times more for
+// at most 5%; gzip 6 saves 3% of gzip 2's bytes for twice its time, paid
+// once per publication that a gzip client asks for.
+const (
+	gzipLevel   = 6
 	brotliLevel = 1
 )
 
 var (
 	zstdEncoder  *zstd.Encoder // EncodeAll is safe for concurrent use
-	gzipWriters  [2]sync.Pool
+	gzipWriter   sync.Pool
 	brotliWriter sync.Pool
 )
 
@@ -144,20 +116,20 @@ func init() {
 }
 
 // compress encodes src; encoders are pooled, since each holds large
-// tables that would otherwise be allocated at every publication.
-func compress(e Encoding, l Level, src []byte) []byte {
+// tables that would otherwise be allocated at every build.
+func compress(e Encoding, src []byte) []byte {
 	buf := bytes.NewBuffer(make([]byte, 0, len(src)/6+64))
 	switch e {
 	case Gzip:
-		w, _ := gzipWriters[l].Get().(*gzip.Writer)
+		w, _ := gzipWriter.Get().(*gzip.Writer)
 		if w == nil {
-			w, _ = gzip.NewWriterLevel(buf, gzipLevel[l]) // level is valid
+			w, _ = gzip.NewWriterLevel(buf, gzipLevel) // level is valid
 		} else {
 			w.Reset(buf)
 		}
 		_, _ = w.Write(src) // a bytes.Buffer cannot fail
 		_ = w.Close()
-		gzipWriters[l].Put(w)
+		gzipWriter.Put(w)
 	case Brotli:
 		w, _ := brotliWriter.Get().(*brotli.Writer)
 		if w == nil {
