@@ -183,7 +183,7 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 		client = r.short
 		probeNode = client.NodeSequential
 	}
-	res := probeNode(ctx, st.addr, settings)
+	res := probeNode(ctx, st.addr, settings, &st.memo)
 	slow := timedOut(&res)
 	// Once the round is over, what its deadline cut says nothing of
 	// the node: the result stands, the node's pace is kept.
@@ -298,6 +298,7 @@ func (r *Refresher) fetchRegistry(ctx context.Context) error {
 			st.node = n
 			st.rendered = nil
 			st.addr, st.addrErr = "", nil
+			st.memo.Reset()
 			if n.Err != nil {
 				// Listed like a node with an invalid address: its
 				// error, and no probe.

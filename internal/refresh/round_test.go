@@ -50,9 +50,9 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 	c := probe.NewClient(probe.Options{Timeout: 300 * time.Millisecond})
 	t.Cleanup(c.CloseIdleConnections)
 	addr := f.Nodes()[0].Address
-	for name, probeNode := range map[string]func(context.Context, string, *aleph.Settings) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
+	for name, probeNode := range map[string]func(context.Context, string, *aleph.Settings, *probe.Memo) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
 		before := f.Stats().NodeRequests
-		res := probeNode(context.Background(), addr, nil)
+		res := probeNode(context.Background(), addr, nil, nil)
 		if res.Of(probe.Config).Err == nil || res.Of(probe.Config).Err.Class != probe.ClassTimeout {
 			t.Fatalf("%s: config %+v, want a timeout", name, res.Of(probe.Config).Err)
 		}

@@ -47,12 +47,9 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 func (s *nodeState) seed(data []snapshot.ProbeData) {
 	for _, p := range probe.All {
 		d, st := data[p.Index], &s.probes[p.Index]
+		// The served values of a probe that uses the settings start with
+		// its normalised answer, which renormalise judges again.
 		st.at, st.values, st.note = d.At, d.Values, d.Note
-		if p.UsesSettings && d.Values != nil {
-			// The served values are a normalised answer, and normalising
-			// is idempotent: they can be judged again like the raw one.
-			st.raw = d.Values[0]
-		}
 		if s.addrErr == nil {
 			st.err = parseError(d.Err)
 		}
