@@ -122,6 +122,10 @@ func NewTransport(o Options) *http.Transport {
 		// buffer per pooled connection would be most of a 10 000-node
 		// pool's memory.
 		WriteBufferSize: 512,
+		// Likewise the 4 KiB read buffer: a node's answers with their
+		// headers fit in 2 KiB, and at 10 000 pooled connections the
+		// difference is 20 MiB.
+		ReadBufferSize: 2048,
 	}
 }
 

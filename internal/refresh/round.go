@@ -134,7 +134,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 		close(queue)
 	}
 	var wg sync.WaitGroup
-	workers := min(r.opts.Client.Options().Concurrency, len(targets))
+	workers := inFlight(r.opts.Client.Options().Concurrency, len(targets))
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -155,6 +155,17 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 	wg.Wait()
 	return reports
 }
+
+// inFlight is how many nodes a round probes at once: a fixed share of
+// the fleet, so that a round of 10 000 nodes at 30 to 50 ms an answer
+// takes about as long as one of 1000, within the client's bound on
+// requests in flight (which the open-file limit sets) and at least
+// minInFlight, which small fleets never reach.
+func inFlight(bound, nodes int) int {
+	return min(bound, nodes, max(minInFlight, nodes/8))
+}
+
+const minInFlight = 256
 
 // probeOne probes one node and applies the result, unless a short first
 // attempt timed out while the round still runs: it then reports again,

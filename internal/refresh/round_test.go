@@ -70,3 +70,17 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestInFlightGrowsWithTheFleet: a round probes an eighth of its fleet at
+// once, at least minInFlight nodes, never more than the client's bound
+// nor than there are nodes.
+func TestInFlightGrowsWithTheFleet(t *testing.T) {
+	for _, tt := range []struct{ bound, nodes, want int }{
+		{1250, 0, 0}, {1250, 100, 100}, {1250, 1000, 256}, {1250, 5000, 625},
+		{1250, 10000, 1250}, {1250, 100000, 1250}, {64, 1000, 64},
+	} {
+		if got := inFlight(tt.bound, tt.nodes); got != tt.want {
+			t.Errorf("inFlight(%d, %d) = %d, want %d", tt.bound, tt.nodes, got, tt.want)
+		}
+	}
+}
