@@ -35,6 +35,7 @@ type options struct {
 	// restRound: memory at rest is read after this round at loadAt (at
 	// least after the load).
 	restRound uint64
+	cpuRounds int // steady rounds in the CPU window
 }
 
 func main() {
@@ -68,6 +69,7 @@ func parseOptions(args []string) (options, error) {
 	o := options{restRound: 10}
 	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main) and measure it beside the working tree, alternately, in the same run")
 	fs.IntVar(&o.loadRuns, "load-runs", 3, "runs of each wrk load")
+	fs.IntVar(&o.cpuRounds, "cpu-rounds", 3, "steady rounds over which CPU per round is averaged")
 	fs.BoolVar(&o.static, "static", true, "also measure a steady round's CPU against a fleet whose answers never change (at --load-at)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "the service's per-request timeout (hung nodes are held this long)")
@@ -82,7 +84,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	if *quick {
 		*nodes, *loadAt, *conns = "200", 200, "16"
-		o.duration, o.timeout, o.loadRuns, o.restRound = 3*time.Second, 2*time.Second, 1, 0
+		o.duration, o.timeout, o.loadRuns, o.restRound, o.cpuRounds = 3*time.Second, 2*time.Second, 1, 0, 1
 	}
 	var err error
 	if o.nodes, err = ints(*nodes); err != nil {
@@ -92,6 +94,9 @@ func parseOptions(args []string) (options, error) {
 		return o, fmt.Errorf("--conns: %w", err)
 	}
 	o.loadAt = *loadAt
+	if o.cpuRounds < 1 {
+		return o, fmt.Errorf("--cpu-rounds %d: want at least 1", o.cpuRounds)
+	}
 	if o.loadRuns < 1 {
 		return o, fmt.Errorf("--load-runs %d: want at least 1", o.loadRuns)
 	}

@@ -114,10 +114,11 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	}
 	res.ColdConns = st1.NodeConnections
 
-	// Round 2: CPU and connections, with nothing else asked of the service
-	// than /debug/task polls, rare enough (slowPoll) to cost little; the
-	// window runs from round 2's start to round 3's, so it holds all of
-	// round 2 and the idle time after it.
+	// Rounds 2 on: CPU and connections, with nothing else asked of the
+	// service than /debug/task polls, rare enough (slowPoll) to cost
+	// little; the window runs from round 2's start to the start of the
+	// round after the last measured, so it holds whole rounds and the
+	// idle time after each.
 	logf("round 2 (CPU, connections)")
 	// Rounds start on the service's timer: poll slowly until shortly
 	// before round 2 is due, then often, so that the window opens at its
@@ -133,10 +134,12 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 		return nil, err
 	}
 	// A CPU profile of the window (less its last second, so that it ends
-	// before round 3 starts); the sampling costs both binaries alike.
+	// before the round after it starts); the sampling costs both binaries
+	// alike.
+	k := o.cpuRounds
 	profDone := make(chan error, 1)
 	go func() {
-		secs := max(1, int(interval.Seconds())-1)
+		secs := max(1, k*int(interval.Seconds())-1)
 		profDone <- saveProfile(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debugBase, secs),
 			filepath.Join(dir, "cpu.pprof"))
 	}()
@@ -144,18 +147,23 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	if err != nil {
 		return nil, err
 	}
-	t2, err := waitIdle(ctx, base, 2, slowPoll, limit)
-	if err != nil {
-		return nil, err
+	// The window holds rounds 2 to k+1 and is closed by the start of
+	// round k+2: several rounds, since one round's CPU is a few hundred
+	// milliseconds, which the machine's other load blurs.
+	for r := uint64(2); r < uint64(2+k); r++ {
+		t, err := waitIdle(ctx, base, r, slowPoll, limit)
+		if err != nil {
+			return nil, err
+		}
+		if r == 2 {
+			res.SteadyRound, res.Responsive = seconds(t.Duration), t.Responsive
+		}
+		// Likewise before the next round, whose start is caught often.
+		if err := sleepUntil(ctx, t.startedAt().Add(interval-300*time.Millisecond)); err != nil {
+			return nil, err
+		}
 	}
-	res.SteadyRound, res.Responsive = seconds(t2.Duration), t2.Responsive
-	// Likewise before round 3, whose start closes the window.
-	if err := sleepUntil(ctx, t2.startedAt().Add(interval-300*time.Millisecond)); err != nil {
-		return nil, err
-	}
-
-	// Round 3: its start closes round 2's CPU window.
-	t3, err := waitRound(ctx, base, 3, 10*time.Millisecond, limit)
+	t3, err := waitRound(ctx, base, uint64(2+k), 10*time.Millisecond, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -170,9 +178,9 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	if err := <-profDone; err != nil {
 		logf("CPU profile: %v", err)
 	}
-	res.CPUPerRound = cpu1 - cpu0
-	res.SteadyConns = st3.NodeConnections - st2.NodeConnections
-	res.SteadyRequests = st3.NodeRequests - st2.NodeRequests
+	res.CPUPerRound = (cpu1 - cpu0) / time.Duration(k)
+	res.SteadyConns = (st3.NodeConnections - st2.NodeConnections) / int64(k)
+	res.SteadyRequests = (st3.NodeRequests - st2.NodeRequests) / int64(k)
 	if static {
 		return res, nil
 	}

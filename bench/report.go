@@ -117,10 +117,10 @@ func (r *report) writeFigures(w io.Writer) {
 	row("round duration, cold / steady (held by hung nodes)", func(f *fleetResult) string {
 		return dur(f.ColdRound) + " / " + dur(f.SteadyRound)
 	})
-	row("CPU per steady round (service process)", func(f *fleetResult) string { return dur(f.CPUPerRound) })
+	row("CPU per steady round (service process, mean of the window's rounds)", func(f *fleetResult) string { return dur(f.CPUPerRound) })
 	row("CPU per steady round, answers unchanged", func(f *fleetResult) string { return dur(f.CPUStatic) })
 	row("new TCP connections, cold round", func(f *fleetResult) string { return fmt.Sprint(f.ColdConns) })
-	row("new TCP connections, steady round", func(f *fleetResult) string {
+	row("new TCP connections per steady round", func(f *fleetResult) string {
 		return fmt.Sprintf("%d (of %d node requests)", f.SteadyConns, f.SteadyRequests)
 	})
 	row("peak RSS after the rounds", func(f *fleetResult) string { return mib(f.RSSRounds) })
