@@ -167,7 +167,7 @@ measure:
 				failed = fmt.Errorf("%d nodes, %s: %w", n, b.Label, err)
 				break measure // report what was measured
 			}
-			if o.static && n == o.loadAt {
+			if o.static && (n == o.loadAt || (o.loadAt == 0 && i == 0)) {
 				st, err := measureFleet(ctx, o, n, b, after.Path, self, true)
 				if err != nil {
 					failed = fmt.Errorf("%d nodes, %s, static: %w", n, b.Label, err)

@@ -54,6 +54,9 @@ func (r *report) writeTargets(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", len(labels)))
 	at := r.Options.loadAt
+	if at == 0 {
+		at = r.Options.nodes[0]
+	}
 	big := r.Options.nodes[len(r.Options.nodes)-1]
 	row := func(name, target string, n int, cell func(f *fleetResult) string) {
 		fmt.Fprintf(w, "| %s | %s |", name, target)
