@@ -98,50 +98,32 @@ const (
 	brotliLevel = 1
 )
 
-var (
-	zstdEncoder  *zstd.Encoder // EncodeAll is safe for concurrent use
-	gzipWriter   sync.Pool
-	brotliWriter sync.Pool
-)
+// zstdOptions: a 1 MiB window, since a larger one saved nothing on a
+// 1.6 MB body and the encoder allocates a history of that size.
+var zstdOptions = []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+	zstd.WithWindowSize(1 << 20), zstd.WithLowerEncoderMem(true)}
 
-func init() {
-	// A 1 MiB window: the encoder keeps a history buffer of about that
-	// size for good, and a larger one saved nothing on a 1.6 MB body.
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithWindowSize(1<<20), zstd.WithLowerEncoderMem(true))
-	if err != nil {
-		panic(err) // fixed options; cannot fail
-	}
-	zstdEncoder = enc
-}
-
-// compress encodes src; encoders are pooled, since each holds large
-// tables that would otherwise be allocated at every build.
+// compress encodes src with a new encoder, dropped after: encodings are
+// built once per publication at most, and a pooled encoder's tables
+// (about 9 MiB for the three) would stay in the live heap between
+// publications, which the collector then doubles in resident memory.
 func compress(e Encoding, src []byte) []byte {
 	buf := bytes.NewBuffer(make([]byte, 0, len(src)/6+64))
 	switch e {
 	case Gzip:
-		w, _ := gzipWriter.Get().(*gzip.Writer)
-		if w == nil {
-			w, _ = gzip.NewWriterLevel(buf, gzipLevel) // level is valid
-		} else {
-			w.Reset(buf)
-		}
-		_, _ = w.Write(src) // a bytes.Buffer cannot fail
+		w, _ := gzip.NewWriterLevel(buf, gzipLevel) // level is valid
+		_, _ = w.Write(src)                         // a bytes.Buffer cannot fail
 		_ = w.Close()
-		gzipWriter.Put(w)
 	case Brotli:
-		w, _ := brotliWriter.Get().(*brotli.Writer)
-		if w == nil {
-			w = brotli.NewWriterLevel(buf, brotliLevel)
-		} else {
-			w.Reset(buf)
-		}
+		w := brotli.NewWriterLevel(buf, brotliLevel)
 		_, _ = w.Write(src)
 		_ = w.Close()
-		brotliWriter.Put(w)
 	case Zstd:
-		return zstdEncoder.EncodeAll(src, buf.Bytes())
+		enc, err := zstd.NewWriter(nil, zstdOptions...)
+		if err != nil {
+			panic(err) // fixed options; cannot fail
+		}
+		return enc.EncodeAll(src, buf.Bytes())
 	default:
 		return src
 	}
