@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 )
 
 // debugHook is compiled into every nodelist binary the bench builds,
@@ -106,9 +109,25 @@ func getHeap(ctx context.Context, debugBase string) (benchHeap, error) {
 	return h, json.Unmarshal(b, &h)
 }
 
-// saveProfile fetches a pprof profile from path into file.
+// saveProfile fetches a pprof profile from url into file; a CPU
+// profile takes as long as the window it samples, so the request is
+// bounded by ctx and an hour rather than by httpc's timeout.
 func saveProfile(ctx context.Context, url, file string) error {
-	b, _, err := fetch(ctx, url, "")
+	ctx, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
 	if err != nil {
 		return err
 	}
