@@ -36,6 +36,7 @@ type options struct {
 	// least after the load).
 	restRound uint64
 	cpuRounds int // steady rounds in the CPU window
+	svcEnv    []string
 }
 
 func main() {
@@ -69,6 +70,13 @@ func parseOptions(args []string) (options, error) {
 	o := options{restRound: 10}
 	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main) and measure it beside the working tree, alternately, in the same run")
 	fs.IntVar(&o.loadRuns, "load-runs", 3, "runs of each wrk load")
+	fs.Func("service-env", "KEY=VALUE added to the service's environment, for both binaries (repeatable; e.g. GOMEMLIMIT=40MiB)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("%q: want KEY=VALUE", v)
+		}
+		o.svcEnv = append(o.svcEnv, v)
+		return nil
+	})
 	fs.IntVar(&o.cpuRounds, "cpu-rounds", 3, "steady rounds over which CPU per round is averaged")
 	fs.BoolVar(&o.static, "static", true, "also measure a steady round's CPU against a fleet whose answers never change (at --load-at)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")

@@ -87,7 +87,7 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	base, debugBase := "http://"+addr, "http://"+debugAddr
 	interval := o.timeout + 5*time.Second
 	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "",
-		[]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, bin.Path, "serve",
+		append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, o.svcEnv...), bin.Path, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
 		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
 		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn",

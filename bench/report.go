@@ -30,6 +30,9 @@ func (r *report) write(w io.Writer) {
 	fmt.Fprintf(w, "nodelist bench, %s UTC, %s\n", r.Date.Format("2006-01-02 15:04"), r.Host)
 	fmt.Fprintf(w, "fleet: %s, usage moving at every answer; service timeout %s; wrk -t%d -d%s, %d run(s)\n",
 		o.fleet.describe(), o.timeout, o.threads, o.duration, o.loadRuns)
+	if len(o.svcEnv) > 0 {
+		fmt.Fprintf(w, "service environment: %s\n", strings.Join(o.svcEnv, " "))
+	}
 	for _, b := range r.Bins {
 		src := "the working tree"
 		if b.Rev != "" {
