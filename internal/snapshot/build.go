@@ -31,20 +31,21 @@ type Body struct {
 type Snapshot struct {
 	LastRefresh time.Time // zero: no round has completed yet
 	Built       time.Time
-	All         Body // crns.json
-	Active      Body // crns.json?filter_inactive=true
-	Count       int  // CRNs in All
-	ActiveCount int  // CRNs in Active
-	byHash      map[string]CRN
+	All         Body                  // crns.json
+	Active      Body                  // crns.json?filter_inactive=true
+	Count       int                   // CRNs in All
+	ActiveCount int                   // CRNs in Active
+	crns        []CRN                 // sorted
+	byHash      func() map[string]CRN // built on first lookup: most snapshots never get one
 }
 
 // CRN returns the rendered JSON object of one CRN, or nil.
-func (s *Snapshot) CRN(hash string) []byte { return s.byHash[hash].JSON }
+func (s *Snapshot) CRN(hash string) []byte { return s.byHash()[hash].JSON }
 
 // Up reports whether the CRN's last config probe succeeded; listed is
 // false when the snapshot has no such CRN.
 func (s *Snapshot) Up(hash string) (up, listed bool) {
-	c, ok := s.byHash[hash]
+	c, ok := s.byHash()[hash]
 	return c.Up, ok
 }
 
@@ -61,11 +62,17 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 		}
 		return 0
 	})
-	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string]CRN, len(sorted))}
+	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), crns: sorted}
+	s.byHash = sync.OnceValue(func() map[string]CRN {
+		m := make(map[string]CRN, len(s.crns))
+		for _, c := range s.crns {
+			m[c.Hash] = c
+		}
+		return m
+	})
 	size := 64
 	for _, c := range sorted {
 		size += len(c.JSON) + 1
-		s.byHash[c.Hash] = c
 	}
 	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
 	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
