@@ -70,15 +70,25 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 		}
 		return m
 	})
-	size := 64
+	size, inactive := 64, 0
 	for _, c := range sorted {
 		size += len(c.JSON) + 1
+		if c.Inactive {
+			inactive++
+		}
 	}
 	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
-	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
 	s.All.ETag = etag(s.All.Identity)
+	s.All.enc = new(encodings)
+	if inactive == 0 {
+		// Both variants are the same bytes: one body, one set of
+		// encodings, built once for both.
+		s.Active, s.ActiveCount = s.All, s.Count
+		return s
+	}
+	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
 	s.Active.ETag = etag(s.Active.Identity)
-	s.All.enc, s.Active.enc = new(encodings), new(encodings)
+	s.Active.enc = new(encodings)
 	return s
 }
 

@@ -109,3 +109,23 @@ func TestEncodingsPure(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveSharesAllWithoutInactive: with no inactive CRN both variants
+// are the same bytes, held and compressed once; with one, they differ.
+func TestActiveSharesAllWithoutInactive(t *testing.T) {
+	crns := fleetCRNs(t, 20)
+	for i := range crns {
+		crns[i].Inactive = false
+	}
+	s := Build(time.Unix(1, 0), crns)
+	a, at := s.All.Variant(Gzip)
+	b, bt := s.Active.Variant(Gzip)
+	if &s.All.Identity[0] != &s.Active.Identity[0] || &a[0] != &b[0] || at != bt || s.ActiveCount != s.Count {
+		t.Error("variants of the same bytes held or compressed twice")
+	}
+	crns[3].Inactive = true
+	s = Build(time.Unix(1, 0), crns)
+	if bytes.Equal(s.All.Identity, s.Active.Identity) || s.All.ETag == s.Active.ETag || s.ActiveCount != s.Count-1 {
+		t.Error("an inactive CRN left the active variant unchanged")
+	}
+}
