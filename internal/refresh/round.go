@@ -77,8 +77,9 @@ func (r *Refresher) round(ctx context.Context) error {
 	r.status.Probed, r.status.Targets = 0, len(targets)
 	r.mu.Unlock()
 
-	stopPublisher := r.publishWhileRunning()
-	rep.Nodes = r.probeAll(ctx, targets, first, settings)
+	kick := make(chan struct{}, 1)
+	stopPublisher := r.publishWhileRunning(kick)
+	rep.Nodes = r.probeAll(ctx, targets, first, settings, kick)
 	stopPublisher()
 
 	r.mu.Lock()
@@ -117,8 +118,12 @@ func (r *Refresher) round(ctx context.Context) error {
 // probeAll probes targets with as many workers as the client allows
 // requests in flight, first attempts in the order given, then the nodes
 // whose short first attempt timed out, with the full timeout (see
-// schedule.go). Each result is applied as soon as it is final.
-func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings) []NodeReport {
+// schedule.go). Each result is applied as soon as it is final. Once every
+// node probed with the full timeout from the start (those that answered
+// last round) has its result, kick is sent: that is when the responsive
+// nodes are all fresh, worth a publication at once rather than at the
+// publisher's next tick.
+func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings, kick chan<- struct{}) []NodeReport {
 	reports := make([]NodeReport, len(targets))
 	// Two connections per node (config and usage at once) must fit the
 	// idle pool, or steady rounds redial; past that, one per node.
@@ -130,6 +135,12 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 	}
 	var left atomic.Int64 // nodes without a final result
 	left.Store(int64(len(targets)))
+	var steady atomic.Int64 // nodes with the full timeout from the start, not yet probed
+	for _, j := range first {
+		if !j.short {
+			steady.Add(1)
+		}
+	}
 	if len(targets) == 0 {
 		close(queue)
 	}
@@ -141,8 +152,14 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 			defer wg.Done()
 			for j := range queue {
 				rep, again := r.probeOne(ctx, targets[j.i], settings, sequential, j.short)
+				if !j.short && !j.retry && steady.Add(-1) == 0 {
+					select {
+					case kick <- struct{}{}:
+					default:
+					}
+				}
 				if again {
-					queue <- job{i: j.i} // after every first attempt
+					queue <- job{i: j.i, retry: true} // after every first attempt
 					continue
 				}
 				reports[j.i] = rep
@@ -219,10 +236,10 @@ func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph
 // publishWhileRunning publishes a snapshot every PublishEvery while results
 // arrive, or less often when publishing is slow: the pause after a
 // publication is at least publishCostFactor times what it cost, so that
-// building and compressing a large fleet's body never takes more than a
-// fifth of the round's time. The returned function stops it and waits for
-// it.
-func (r *Refresher) publishWhileRunning() (stop func()) {
+// building a large fleet's body never takes more than a fifth of the
+// round's time. A kick publishes at once (see probeAll). The returned
+// function stops it and waits for it.
+func (r *Refresher) publishWhileRunning(kick <-chan struct{}) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -235,6 +252,8 @@ func (r *Refresher) publishWhileRunning() (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
+			case <-kick:
+				t.Stop()
 			}
 			r.mu.Lock()
 			dirty := r.dirty
