@@ -104,7 +104,7 @@ func TestPublishesOnceTheSteadyNodesAnswered(t *testing.T) {
 	if responsive != nodes-1 {
 		t.Fatalf("%d responsive nodes, want %d", responsive, nodes-1)
 	}
-	snap, next := r.Holder().Watch()
+	_, next := r.Holder().Watch()
 	done := make(chan error, 1)
 	go func() { done <- r.Refresh(ctx) }()
 	deadline := time.After(30 * time.Second)
@@ -116,6 +116,7 @@ func TestPublishesOnceTheSteadyNodesAnswered(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no publication")
 		}
+		var snap *snapshot.Snapshot
 		snap, next = r.Holder().Watch()
 		st := r.Status()
 		if fresh := countFresh(t, snap, st.Started); fresh == responsive {
