@@ -10,8 +10,9 @@ import (
 // negotiate picks the encoding of body to send for an Accept-Encoding
 // header (RFC 9110 section 12.5.3): the acceptable coding with the highest
 // q-value; on a tie, the one that is usually smallest for crns.json
-// (zstd, then brotli, then gzip: see BENCHMARKS.md), decided without
-// building any of them, since encodings are built on first request.
+// (zstd, then gzip, then brotli, on the simulated fleet's body: see
+// BENCHMARKS.md), decided without building any of them, since encodings
+// are built on first request.
 // Identity is acceptable unless excluded by "identity;q=0" or by "*;q=0"
 // without an identity entry, but ranks below every coding the client
 // names; when nothing is acceptable, identity is sent anyway, as the RFC
@@ -60,7 +61,7 @@ func negotiate(header string, body *snapshot.Body) snapshot.Encoding {
 }
 
 // bySize are the codings, usually smallest first.
-var bySize = [...]snapshot.Encoding{snapshot.Zstd, snapshot.Brotli, snapshot.Gzip}
+var bySize = [...]snapshot.Encoding{snapshot.Zstd, snapshot.Gzip, snapshot.Brotli}
 
 // parseCoding reads `coding[;q=value]`; a malformed q-value drops the
 // entry, as if it were not there.

@@ -18,7 +18,7 @@ import (
 )
 
 func TestNegotiate(t *testing.T) {
-	// Ties go to the usually smaller coding: zstd, br, gzip, identity.
+	// Ties go to the usually smaller coding: zstd, gzip, br, identity.
 	body := &snapshot.Build(time.Now(), nil).All
 	tests := []struct {
 		header string
@@ -28,7 +28,8 @@ func TestNegotiate(t *testing.T) {
 		{"gzip", snapshot.Gzip},
 		{"GZip", snapshot.Gzip},
 		{"x-gzip", snapshot.Gzip},
-		{"gzip, deflate, br", snapshot.Brotli},
+		{"gzip, deflate, br", snapshot.Gzip},
+		{"br, deflate", snapshot.Brotli},
 		{"gzip, deflate, br, zstd", snapshot.Zstd},
 		{"br;q=0.5, gzip;q=0.9", snapshot.Gzip},
 		{"br;q=1.0, gzip;q=0.9, zstd;q=0.1", snapshot.Brotli},
