@@ -25,7 +25,10 @@ type Probe struct {
 	// note describes a problem with an answer that is still good (config
 	// fields of the wrong type); an error makes the answer a failure.
 	// It may set what later probes read in r; r is nil when an answer is
-	// decoded again because the settings changed.
+	// decoded again because the settings changed. Its result must depend
+	// on body and settings alone: an answer equal to the node's last good
+	// one is not decoded again (see Memo), and only the config probe's
+	// r.Node is restored then.
 	Decode func(body []byte, settings *aleph.Settings, r *Result) (values [][]byte, note string, err *Error)
 	// UsesSettings: the values depend on the GPU settings, so the last
 	// good answer is kept and decoded again when they change. The first
