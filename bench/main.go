@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +29,14 @@ type options struct {
 	out      string
 	workdir  string
 	fleet    fleetParams
+	baseline string // git revision measured beside this tree ("now"); "" for none
+	loadRuns int    // wrk runs of each load, service and limit alternately
+	static   bool   // also measure a round's CPU against answers that never change, at loadAt
+	// restRound: memory at rest is read after this round at loadAt (at
+	// least after the load).
+	restRound uint64
+	cpuRounds int // steady rounds in the CPU window
+	svcEnv    []string
 }
 
 func main() {
@@ -55,10 +64,21 @@ func main() {
 func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	quick := fs.Bool("quick", false, "smoke run: 200 nodes, 2 s timeout, 3 s loads at 16 connections (under a minute)")
-	nodes := fs.String("nodes", "1000,10000", "fleet sizes, comma-separated")
+	nodes := fs.String("nodes", "1000,5000,10000", "fleet sizes, comma-separated")
 	loadAt := fs.Int("load-at", 1000, "fleet size at which crns.json is loaded with wrk (0: none)")
-	conns := fs.String("conns", "16,64", "wrk connection counts, comma-separated")
-	o := options{}
+	conns := fs.String("conns", "16", "wrk connection counts, comma-separated")
+	o := options{restRound: 10}
+	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main) and measure it beside the working tree, alternately, in the same run")
+	fs.IntVar(&o.loadRuns, "load-runs", 3, "runs of each wrk load")
+	fs.Func("service-env", "KEY=VALUE added to the service's environment, for both binaries (repeatable; e.g. GOMEMLIMIT=40MiB)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("%q: want KEY=VALUE", v)
+		}
+		o.svcEnv = append(o.svcEnv, v)
+		return nil
+	})
+	fs.IntVar(&o.cpuRounds, "cpu-rounds", 3, "steady rounds over which CPU per round is averaged")
+	fs.BoolVar(&o.static, "static", true, "also measure a steady round's CPU against a fleet whose answers never change (at --load-at)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "the service's per-request timeout (hung nodes are held this long)")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
@@ -72,7 +92,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	if *quick {
 		*nodes, *loadAt, *conns = "200", 200, "16"
-		o.duration, o.timeout = 3*time.Second, 2*time.Second
+		o.duration, o.timeout, o.loadRuns, o.restRound, o.cpuRounds = 3*time.Second, 2*time.Second, 1, 0, 1
 	}
 	var err error
 	if o.nodes, err = ints(*nodes); err != nil {
@@ -82,6 +102,12 @@ func parseOptions(args []string) (options, error) {
 		return o, fmt.Errorf("--conns: %w", err)
 	}
 	o.loadAt = *loadAt
+	if o.cpuRounds < 1 {
+		return o, fmt.Errorf("--cpu-rounds %d: want at least 1", o.cpuRounds)
+	}
+	if o.loadRuns < 1 {
+		return o, fmt.Errorf("--load-runs %d: want at least 1", o.loadRuns)
+	}
 	if o.duration < time.Second {
 		return o, fmt.Errorf("--duration %s: want at least 1s", o.duration)
 	}
@@ -112,25 +138,53 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		o.workdir = d
 	}
 	log.Printf("building into %s", o.workdir)
-	nodelist := filepath.Join(o.workdir, "nodelist")
-	build := exec.CommandContext(ctx, "go", "build", "-o", nodelist, "./cmd/nodelist")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build nodelist: %w", err)
+	after := binary{Label: "after", Path: filepath.Join(o.workdir, "nodelist")}
+	if err := buildNodelist(ctx, ".", after.Path); err != nil {
+		return err
+	}
+	bins := []binary{after}
+	if o.baseline != "" {
+		src := filepath.Join(o.workdir, "baseline-src")
+		rev, err := checkout(ctx, o.baseline, src)
+		if err != nil {
+			return err
+		}
+		now := binary{Label: "now", Rev: rev, Path: filepath.Join(o.workdir, "nodelist-"+rev)}
+		if err := buildNodelist(ctx, src, now.Path); err != nil {
+			return err
+		}
+		bins = []binary{now, after}
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	rep := &report{Date: time.Now().UTC(), Options: o, Host: hostInfo()}
+	rep := &report{Date: time.Now().UTC(), Options: o, Host: hostInfo(), Bins: bins}
 	var failed error
-	for _, n := range o.nodes {
-		res, err := measureFleet(ctx, o, n, nodelist, self)
-		if err != nil {
-			failed = fmt.Errorf("%d nodes: %w", n, err)
-			break // report what was measured
+measure:
+	for i, n := range o.nodes {
+		// Alternate the order from one fleet size to the next, so that a
+		// drift in the machine's load does not favour one binary.
+		order := slices.Clone(bins)
+		if i%2 == 1 {
+			slices.Reverse(order)
 		}
-		rep.Fleets = append(rep.Fleets, res)
+		for _, b := range order {
+			res, err := measureFleet(ctx, o, n, b, after.Path, self, false)
+			if err != nil {
+				failed = fmt.Errorf("%d nodes, %s: %w", n, b.Label, err)
+				break measure // report what was measured
+			}
+			if o.static && (n == o.loadAt || (o.loadAt == 0 && i == 0)) {
+				st, err := measureFleet(ctx, o, n, b, after.Path, self, true)
+				if err != nil {
+					failed = fmt.Errorf("%d nodes, %s, static: %w", n, b.Label, err)
+					break measure
+				}
+				res.CPUStatic = st.CPUPerRound
+			}
+			rep.Fleets = append(rep.Fleets, res)
+		}
 	}
 	if len(rep.Fleets) == 0 {
 		return failed

@@ -12,17 +12,22 @@ import (
 	"nodelist/internal/contract"
 )
 
-// fleetResult is everything measured at one fleet size.
+// fleetResult is everything measured of one binary at one fleet size.
 type fleetResult struct {
+	Label              string // "now" (the baseline) or "after" (this tree)
 	Nodes, Responsive  int
 	ColdRound          time.Duration // duration of the first round, as the service reports it
 	SteadyRound        time.Duration
 	Visible            time.Duration // round start until every responsive node is fresh in crns.json
 	CPUPerRound        time.Duration // service CPU from one steady round's start to the next's
+	CPUStatic          time.Duration // the same with a fleet whose answers never change; 0: not measured
 	ColdConns          int64         // new TCP connections to nodes in the first round
 	SteadyConns        int64         // in one steady round
 	SteadyRequests     int64         // node requests in that round, for scale
 	RSSRounds, RSSLoad int64         // VmHWM after the rounds, and after the load
+	RSSNow             int64         // VmRSS after round 10 (after the load, where there is one)
+	RoundsAtRSS        uint64        // the round after which RSSNow was read
+	Heap               benchHeap     // live heap after a collection, after RSSNow was read
 	Bytes              map[string]int
 	Loads              []loadRow
 }
@@ -30,19 +35,42 @@ type fleetResult struct {
 type loadRow struct {
 	Encoding string // "identity" or "gzip"
 	Conns    int
+	Run      int
 	Bytes    int
 	Service  load
 	Limit    load
 }
 
-func measureFleet(ctx context.Context, o options, n int, nodelist, self string) (*fleetResult, error) {
-	res := &fleetResult{Nodes: n, Bytes: map[string]int{}}
-	dir := filepath.Join(o.workdir, strconv.Itoa(n))
+// binary is one nodelist build under test.
+type binary struct {
+	Label string // "now" or "after"
+	Rev   string // the commit it was built from; "" for the working tree
+	Path  string
+}
+
+// measureFleet measures bin at n nodes against a fleet run by fleetBin
+// (always this tree's, so that both binaries face the same fleet). With
+// static set, it runs a fleet whose answers never change and measures
+// only a steady round's CPU.
+func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, self string, static bool) (*fleetResult, error) {
+	res := &fleetResult{Label: bin.Label, Nodes: n, Bytes: map[string]int{}}
+	name := strconv.Itoa(n) + "-" + bin.Label
+	if static {
+		name += "-static"
+	}
+	dir := filepath.Join(o.workdir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	log.Printf("%d nodes: starting the fleet", n)
-	fleet, api, err := startChild(ctx, "fleet", filepath.Join(dir, "fleet.log"), "api: ", nodelist, o.fleet.args(n)...)
+	logf := func(format string, args ...any) {
+		log.Printf("%d nodes, %s: "+format, append([]any{n, name}, args...)...)
+	}
+	logf("starting the fleet")
+	fleetArgs := o.fleet.args(n)
+	if static {
+		fleetArgs = append(fleetArgs, "--moving-usage=false")
+	}
+	fleet, api, err := startChild(ctx, "fleet", filepath.Join(dir, "fleet.log"), "api: ", nil, fleetBin, fleetArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +80,14 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	if err != nil {
 		return nil, err
 	}
-	base := "http://" + addr
+	debugAddr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	base, debugBase := "http://"+addr, "http://"+debugAddr
 	interval := o.timeout + 5*time.Second
-	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "", nodelist, "serve",
+	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "",
+		append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, o.svcEnv...), bin.Path, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
 		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
 		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn",
@@ -66,7 +99,7 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	limit := 3*o.timeout + time.Minute
 
 	// Round 1 is cold: registry parsed, every connection dialed.
-	log.Printf("%d nodes: round 1 (cold)", n)
+	logf("round 1 (cold)")
 	if _, err := waitRound(ctx, base, 1, slowPoll, limit); err != nil {
 		return nil, err
 	}
@@ -81,11 +114,12 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	}
 	res.ColdConns = st1.NodeConnections
 
-	// Round 2: CPU and connections, with nothing else asked of the service
-	// than /debug/task polls, rare enough (slowPoll) to cost little; the
-	// window runs from round 2's start to round 3's, so it holds all of
-	// round 2 and the idle time after it.
-	log.Printf("%d nodes: round 2 (CPU, connections)", n)
+	// Rounds 2 on: CPU and connections, with nothing else asked of the
+	// service than /debug/task polls, rare enough (slowPoll) to cost
+	// little; the window runs from round 2's start to the start of the
+	// round after the last measured, so it holds whole rounds and the
+	// idle time after each.
+	logf("round 2 (CPU, connections)")
 	// Rounds start on the service's timer: poll slowly until shortly
 	// before round 2 is due, then often, so that the window opens at its
 	// start and holds all of it.
@@ -99,22 +133,37 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	if err != nil {
 		return nil, err
 	}
+	// A CPU profile of the window (less its last second, so that it ends
+	// before the round after it starts); the sampling costs both binaries
+	// alike.
+	k := o.cpuRounds
+	profDone := make(chan error, 1)
+	go func() {
+		secs := max(1, k*int(interval.Seconds())-1)
+		profDone <- saveProfile(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debugBase, secs),
+			filepath.Join(dir, "cpu.pprof"))
+	}()
 	st2, err := getStats(ctx, stats)
 	if err != nil {
 		return nil, err
 	}
-	t2, err := waitIdle(ctx, base, 2, slowPoll, limit)
-	if err != nil {
-		return nil, err
+	// The window holds rounds 2 to k+1 and is closed by the start of
+	// round k+2: several rounds, since one round's CPU is a few hundred
+	// milliseconds, which the machine's other load blurs.
+	for r := uint64(2); r < uint64(2+k); r++ {
+		t, err := waitIdle(ctx, base, r, slowPoll, limit)
+		if err != nil {
+			return nil, err
+		}
+		if r == 2 {
+			res.SteadyRound, res.Responsive = seconds(t.Duration), t.Responsive
+		}
+		// Likewise before the next round, whose start is caught often.
+		if err := sleepUntil(ctx, t.startedAt().Add(interval-300*time.Millisecond)); err != nil {
+			return nil, err
+		}
 	}
-	res.SteadyRound, res.Responsive = seconds(t2.Duration), t2.Responsive
-	// Likewise before round 3, whose start closes the window.
-	if err := sleepUntil(ctx, t2.startedAt().Add(interval-300*time.Millisecond)); err != nil {
-		return nil, err
-	}
-
-	// Round 3: its start closes round 2's CPU window.
-	t3, err := waitRound(ctx, base, 3, 10*time.Millisecond, limit)
+	t3, err := waitRound(ctx, base, uint64(2+k), 10*time.Millisecond, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -126,15 +175,21 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	if err != nil {
 		return nil, err
 	}
-	res.CPUPerRound = cpu1 - cpu0
-	res.SteadyConns = st3.NodeConnections - st2.NodeConnections
-	res.SteadyRequests = st3.NodeRequests - st2.NodeRequests
+	if err := <-profDone; err != nil {
+		logf("CPU profile: %v", err)
+	}
+	res.CPUPerRound = (cpu1 - cpu0) / time.Duration(k)
+	res.SteadyConns = (st3.NodeConnections - st2.NodeConnections) / int64(k)
+	res.SteadyRequests = (st3.NodeRequests - st2.NodeRequests) / int64(k)
+	if static {
+		return res, nil
+	}
 
 	// Visibility is measured on the next round, whose start is caught by
 	// polling often from now on (the CPU window is closed): when rounds
 	// run back to back, the one seen above may have started long ago.
 	next := t3.Round + 1
-	log.Printf("%d nodes: round %d (visibility)", n, next)
+	logf("round %d (visibility)", next)
 	t4, err := waitRound(ctx, base, next, 10*time.Millisecond, limit)
 	if err != nil {
 		return nil, err
@@ -162,14 +217,38 @@ func measureFleet(ctx context.Context, o options, n int, nodelist, self string) 
 	if err := contract.Validate(bodies["identity"]); err != nil {
 		return nil, fmt.Errorf("%d nodes: %w", n, err)
 	}
+	if n == o.loadAt {
+		if err := loadPhase(ctx, o, res, base, dir, self, bodies); err != nil {
+			return nil, err
+		}
+		if res.RSSLoad, err = peakRSS(svc.pid()); err != nil {
+			return nil, err
+		}
+	}
+	// Memory at rest after ten rounds (or the last round that finished by
+	// then, when rounds run back to back): resident size, then the live
+	// heap after a collection, then a heap profile.
+	t, err := getTask(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	target := max(o.restRound, t.Round)
 	if n != o.loadAt {
-		return res, nil
+		target = t.Round // no load: what the rounds left, without waiting for ten
 	}
-	if err := loadPhase(ctx, o, res, base, dir, self, bodies); err != nil {
+	logf("waiting for round %d to finish (memory)", target)
+	if _, err := waitIdle(ctx, base, target, slowPoll, 20*limit); err != nil {
 		return nil, err
 	}
-	if res.RSSLoad, err = peakRSS(svc.pid()); err != nil {
+	res.RoundsAtRSS = target
+	if res.RSSNow, err = currentRSS(svc.pid()); err != nil {
 		return nil, err
+	}
+	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
+		return nil, err
+	}
+	if err := saveProfile(ctx, debugBase+"/debug/pprof/heap", filepath.Join(dir, "heap.pprof")); err != nil {
+		logf("heap profile: %v", err)
 	}
 	return res, nil
 }
@@ -236,29 +315,31 @@ func loadPhase(ctx context.Context, o options, res *fleetResult, base, dir, self
 	if err := os.WriteFile(gzipFile, bodies["gzip"], 0o644); err != nil {
 		return err
 	}
-	lim, limURL, err := startChild(ctx, "limit-server", filepath.Join(dir, "limit.log"), "http://", self,
+	lim, limURL, err := startChild(ctx, "limit-server", filepath.Join(dir, "limit.log"), "http://", nil, self,
 		"limit-server", "-plain", plainFile, "-gzip", gzipFile)
 	if err != nil {
 		return err
 	}
 	defer lim.stop()
 	limURL = "http://" + limURL
-	for _, c := range o.conns {
-		for _, enc := range []string{"identity", "gzip"} {
-			accept, path := "", "/plain"
-			if enc == "gzip" {
-				accept, path = "gzip", "/gzip"
+	for run := 1; run <= o.loadRuns; run++ {
+		for _, c := range o.conns {
+			for _, enc := range []string{"identity", "gzip"} {
+				accept, path := "", "/plain"
+				if enc == "gzip" {
+					accept, path = "gzip", "/gzip"
+				}
+				log.Printf("%d nodes, %s: wrk -c%d %s, run %d", res.Nodes, res.Label, c, enc, run)
+				svc, err := runWrk(ctx, o.wrk, base+"/crns.json", o.threads, c, o.duration, accept)
+				if err != nil {
+					return err
+				}
+				limit, err := runWrk(ctx, o.wrk, limURL+path, o.threads, c, o.duration, accept)
+				if err != nil {
+					return err
+				}
+				res.Loads = append(res.Loads, loadRow{Encoding: enc, Conns: c, Run: run, Bytes: len(bodies[enc]), Service: svc, Limit: limit})
 			}
-			log.Printf("%d nodes: wrk -c%d %s", res.Nodes, c, enc)
-			svc, err := runWrk(ctx, o.wrk, base+"/crns.json", o.threads, c, o.duration, accept)
-			if err != nil {
-				return err
-			}
-			limit, err := runWrk(ctx, o.wrk, limURL+path, o.threads, c, o.duration, accept)
-			if err != nil {
-				return err
-			}
-			res.Loads = append(res.Loads, loadRow{Encoding: enc, Conns: c, Bytes: len(bodies[enc]), Service: svc, Limit: limit})
 		}
 	}
 	return nil

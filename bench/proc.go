@@ -52,6 +52,16 @@ func peakRSS(pid int) (int64, error) {
 	return parseStatusKB(f, "VmHWM:")
 }
 
+// currentRSS returns VmRSS of process pid, in bytes.
+func currentRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return parseStatusKB(f, "VmRSS:")
+}
+
 func parseStatusKB(f *os.File, key string) (int64, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

@@ -21,10 +21,11 @@ type child struct {
 
 // startChild runs name with args; when prefix is set it waits for the
 // first stdout line starting with prefix and returns the rest of it.
-// Stderr goes to logFile.
-func startChild(ctx context.Context, name string, logFile string, prefix string, bin string, args ...string) (*child, string, error) {
+// Stderr goes to logFile; env is added to the bench's environment.
+func startChild(ctx context.Context, name string, logFile string, prefix string, env []string, bin string, args ...string) (*child, string, error) {
 	firstLine := prefix != ""
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	logf, err := os.Create(logFile)
 	if err != nil {
 		return nil, "", err

@@ -26,7 +26,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Nodes: 200, Seed: 1, Latency: 30 * time.Millisecond, Jitter: 20 * time.Millisecond,
 		Failing: 0.05, Hung: 0.01, InvalidJSON: 0.02, InvalidAddress: 0.02,
 		OldVersion: 0.2, GPU: 0.1, Inactive: 0.1,
-		Eras: true, // a node of each aleph-vm era among the first healthy ones
+		Eras:        true, // a node of each aleph-vm era among the first healthy ones
+		MovingUsage: true, // usage moves between answers, as real nodes' does
 	}
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	cfg.RegisterServe(fs)

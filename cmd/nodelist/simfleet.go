@@ -11,7 +11,7 @@ import (
 )
 
 func simfleetCmd(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	opts := simfleet.Options{Nodes: 100, Seed: 1}
+	opts := simfleet.Options{Nodes: 100, Seed: 1, MovingUsage: true}
 	fs := flag.NewFlagSet("simfleet", flag.ContinueOnError)
 	opts.RegisterFlags(fs)
 	if _, err := parseFlags(fs, args, nil, stdout); err != nil {

@@ -45,7 +45,7 @@ func TestLegacyIPv6Answers(t *testing.T) {
 			})
 			c := NewClient(Options{Timeout: 2 * time.Second})
 			defer c.CloseIdleConnections()
-			r := c.Node(context.Background(), srv.URL, nil)
+			r := c.Node(context.Background(), srv.URL, nil, nil)
 			got := Class("")
 			if r.Of(IPv6).Err != nil {
 				got = r.Of(IPv6).Err.Class

@@ -25,7 +25,10 @@ type Probe struct {
 	// note describes a problem with an answer that is still good (config
 	// fields of the wrong type); an error makes the answer a failure.
 	// It may set what later probes read in r; r is nil when an answer is
-	// decoded again because the settings changed.
+	// decoded again because the settings changed. Its result must depend
+	// on body and settings alone: an answer equal to the node's last good
+	// one is not decoded again (see Memo), and only the config probe's
+	// r.Node is restored then.
 	Decode func(body []byte, settings *aleph.Settings, r *Result) (values [][]byte, note string, err *Error)
 	// UsesSettings: the values depend on the GPU settings, so the last
 	// good answer is kept and decoded again when they change. The first
@@ -101,22 +104,24 @@ func (r *Result) Of(p *Probe) *Answer { return &r.Answers[p.Index] }
 
 // Node asks every probe of the node at its validated base address: those
 // that need no config at once, then the others; settings judge the GPUs.
-func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings) Result {
+// memo, when not nil, spares decoding answers equal to the last ones.
+func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings, memo *Memo) Result {
 	r := Result{Answers: make([]Answer, len(All))}
+	memo.prepare()
 	var wg sync.WaitGroup
 	for _, p := range All[1:] {
 		if !p.AfterConfig {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c.ask(ctx, p, addr, settings, &r, false)
+				c.ask(ctx, p, addr, settings, &r, false, memo)
 			}()
 		}
 	}
-	c.ask(ctx, Config, addr, settings, &r, false)
+	c.ask(ctx, Config, addr, settings, &r, false, memo)
 	for _, p := range All[1:] {
 		if p.AfterConfig {
-			c.ask(ctx, p, addr, settings, &r, false)
+			c.ask(ctx, p, addr, settings, &r, false, memo)
 		}
 	}
 	wg.Wait()
@@ -126,10 +131,11 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 // NodeSequential probes like Node, one request after another: a node then
 // needs one connection instead of two, for fleets so large that two per
 // node would not fit the idle pool (or the open-file limit).
-func (c *Client) NodeSequential(ctx context.Context, addr string, settings *aleph.Settings) Result {
+func (c *Client) NodeSequential(ctx context.Context, addr string, settings *aleph.Settings, memo *Memo) Result {
 	r := Result{Answers: make([]Answer, len(All))}
+	memo.prepare()
 	for _, p := range All {
-		c.ask(ctx, p, addr, settings, &r, true)
+		c.ask(ctx, p, addr, settings, &r, true, memo)
 	}
 	return r
 }
@@ -137,7 +143,7 @@ func (c *Client) NodeSequential(ctx context.Context, addr string, settings *alep
 // ask runs one probe into r.Answers[p.Index]: not at all when the node
 // did not answer the config probe and the probe comes after it (it would
 // only wait for another timeout or dial another refused connection).
-func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph.Settings, r *Result, sequential bool) {
+func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph.Settings, r *Result, sequential bool, memo *Memo) {
 	a := &r.Answers[p.Index]
 	if p != Config && (p.AfterConfig || sequential) {
 		if e := r.Answers[Config.Index].Err; e != nil && unreachable[e.Class] {
@@ -148,14 +154,20 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 	}
 	a.Response = p.Ask(ctx, c, addr, r)
 	if a.Err != nil {
+		memo.remember(p, 0, settings, a, r)
+		return
+	}
+	sum, known := memo.recall(p, a.Body, settings, a, r)
+	if known {
 		return
 	}
 	values, note, err := p.Decode(a.Body, settings, r)
 	if err != nil {
 		a.Err, a.Body = err, nil
-		return
+	} else {
+		a.Values, a.Note = values, note
 	}
-	a.Values, a.Note = values, note
+	memo.remember(p, sum, settings, a, r)
 }
 
 // unreachable are the classes of a node that gave no answer at all.

@@ -131,6 +131,10 @@ func newTransport(o Options, pol *policyHolder) *http.Transport {
 		// buffer per pooled connection would be most of a 10 000-node
 		// pool's memory.
 		WriteBufferSize: 512,
+		// Likewise the 4 KiB read buffer: a node's answers with their
+		// headers fit in 2 KiB, and at 10 000 pooled connections the
+		// difference is 20 MiB.
+		ReadBufferSize: 2048,
 	}
 }
 
@@ -265,8 +269,7 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		return fail(c.failed(ctx, rawURL, err, hc))
 	}
 	defer resp.Body.Close()
-	// Reading to EOF hands the connection back to the pool for reuse.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	body, err := readBody(resp, max)
 	r := fail(nil)
 	r.Status = resp.StatusCode
 	switch {
@@ -281,6 +284,29 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		r.Body = body
 	}
 	return r
+}
+
+// readBody reads resp's body, up to max+1 bytes, to EOF: that hands the
+// connection back to the pool for reuse. A body of known length is read
+// into one buffer of its size, rather than a growing one whose slack
+// would be garbage at once, or held with the values decoded from it.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n < 0 || n > max {
+		return io.ReadAll(io.LimitReader(resp.Body, max+1))
+	}
+	body := make([]byte, n)
+	if _, err := io.ReadFull(resp.Body, body); err != nil {
+		return nil, err
+	}
+	var one [1]byte
+	switch k, err := resp.Body.Read(one[:]); {
+	case k > 0:
+		return nil, errors.New("body longer than its Content-Length")
+	case err != nil && err != io.EOF:
+		return nil, err
+	}
+	return body, nil
 }
 
 // failed classifies a transport error for publication, and logs its full

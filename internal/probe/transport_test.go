@@ -157,7 +157,7 @@ func TestNodeChoosesIPv6Route(t *testing.T) {
 			}
 		})
 		c := NewClient(Options{})
-		res := c.Node(context.Background(), srv.URL, nil)
+		res := c.Node(context.Background(), srv.URL, nil, nil)
 		c.CloseIdleConnections()
 		if asked.Load() != tt.wantPath {
 			t.Errorf("version %s asked %v, want %s", tt.version, asked.Load(), tt.wantPath)
@@ -187,7 +187,7 @@ func TestNodeSkipsIPv6WhenUnreachable(t *testing.T) {
 	defer close(release)
 	c := NewClient(Options{Timeout: 200 * time.Millisecond})
 	defer c.CloseIdleConnections()
-	res := c.Node(context.Background(), srv.URL, nil)
+	res := c.Node(context.Background(), srv.URL, nil, nil)
 	if res.Of(Config).Err == nil || res.Of(Config).Err.Class != ClassTimeout {
 		t.Fatalf("config: %v", res.Of(Config).Err)
 	}

@@ -29,7 +29,7 @@ func (r *Refresher) ProbeAddress(ctx context.Context, address string) (crn []byt
 	st.judge(p.forbidden)
 	why = st.addrErr
 	if why == nil {
-		res := r.opts.Client.Node(ctx, st.addr, settings)
+		res := r.opts.Client.Node(ctx, st.addr, settings, nil) // one answer: nothing to remember
 		st.apply(&res)
 		why = res.Of(probe.Config).Err
 	}

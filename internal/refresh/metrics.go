@@ -26,8 +26,7 @@ type metrics struct {
 	nodes            [numStates]prometheus.Gauge
 	behind           prometheus.Gauge
 	lastRefresh      prometheus.Gauge
-	publishDuration  [2]prometheus.Observer                       // by snapshot.Level
-	publicationBytes [2][len(snapshot.Encodings)]prometheus.Gauge // by variant (all, active) and encoding
+	publishDuration  prometheus.Histogram
 }
 
 // A node's state, as nodelist_nodes counts it: each node is in exactly one.
@@ -43,7 +42,7 @@ const (
 
 var stateNames = [numStates]string{"up", "down", "invalid", "inactive"}
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 	if reg == nil {
 		return nil
 	}
@@ -87,16 +86,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Help: "Listed nodes by state after the last round, each in one state: invalid (never probed), else inactive " +
 			"(marked so by the registry), else up (answered its config probe) or down.",
 	}, []string{"state"})
-	publish := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	m.publishDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "nodelist_publication_build_seconds",
-		Help:    "Time to build and compress a snapshot of crns.json: level fast while a round runs, best at its end.",
+		Help:    "Time to build a snapshot of crns.json (its identity bytes; encodings are compressed later, on first request).",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 15), // 1 ms to 16 s
-	}, []string{"level"})
-	sizes := prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "nodelist_publication_bytes",
-		Help: "Size of the served crns.json by variant (all, or active for ?filter_inactive=true) and encoding; " +
-			"0 for an encoding the last publication lacks (br while a round runs).",
-	}, []string{"variant", "encoding"})
+	})
 	for _, p := range probe.All {
 		m.probeOK = append(m.probeOK, m.probes.WithLabelValues(p.Name, "ok", "none"))
 		m.probeLatency = append(m.probeLatency, latency.WithLabelValues(p.Name))
@@ -104,17 +98,38 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for s := range numStates {
 		m.nodes[s] = nodes.WithLabelValues(stateNames[s])
 	}
-	for l, name := range [...]string{snapshot.Fast: "fast", snapshot.Best: "best"} {
-		m.publishDuration[l] = publish.WithLabelValues(name)
-	}
-	for v, variant := range [...]string{"all", "active"} {
+	reg.MustRegister(m.roundDuration, m.rounds, m.registryFailures, m.probes, latency, nodes, m.lastRefresh,
+		m.behind, m.publishDuration)
+	// Read at scrape time: an encoding is built on its first request,
+	// after the publication, so only the current snapshot knows which are.
+	for _, variant := range [...]string{"all", "active"} {
 		for _, e := range snapshot.Encodings {
-			m.publicationBytes[v][e] = sizes.WithLabelValues(variant, e.Token())
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "nodelist_publication_bytes",
+				Help: "Size of the served crns.json by variant (all, or active for ?filter_inactive=true) and encoding; " +
+					"0 for an encoding not built yet (each is compressed on its first request after the body changed).",
+				ConstLabels: prometheus.Labels{"variant": variant, "encoding": e.Token()},
+			}, func() float64 { return float64(builtSize(holder.Load(), variant == "all", e)) }))
 		}
 	}
-	reg.MustRegister(m.roundDuration, m.rounds, m.registryFailures, m.probes, latency, nodes, m.lastRefresh,
-		m.behind, publish, sizes)
 	return m
+}
+
+// builtSize is the size of s's variant (All or Active) in e, 0 when that
+// encoding is not built yet: a scrape never compresses.
+func builtSize(s *snapshot.Snapshot, all bool, e snapshot.Encoding) int {
+	if s == nil {
+		return 0
+	}
+	body := &s.Active
+	if all {
+		body = &s.All
+	}
+	if !body.Built(e) {
+		return 0
+	}
+	b, _ := body.Variant(e)
+	return len(b)
 }
 
 // round records a finished round.
@@ -147,18 +162,13 @@ func (m *metrics) node(rep *NodeReport) {
 	}
 }
 
-// published records a publication and what it cost.
-func (m *metrics) published(level snapshot.Level, s *snapshot.Snapshot, took time.Duration) {
+// published records what building a publication cost; its sizes are
+// read from the holder at scrape time.
+func (m *metrics) published(took time.Duration) {
 	if m == nil {
 		return
 	}
-	m.publishDuration[level].Observe(took.Seconds())
-	for v, body := range [...]*snapshot.Body{&s.All, &s.Active} {
-		for _, e := range snapshot.Encodings {
-			b, _ := body.Variant(e)
-			m.publicationBytes[v][e].Set(float64(len(b)))
-		}
-	}
+	m.publishDuration.Observe(took.Seconds())
 }
 
 // fleet sets the gauges of the fleet's state. The caller holds r.mu.

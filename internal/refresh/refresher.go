@@ -54,13 +54,13 @@ type inflight struct {
 func New(opts Options) *Refresher {
 	opts.setDefaults()
 	r := &Refresher{opts: opts, log: opts.Logger, plan: planOf(&opts), nodes: map[string]*nodeState{},
-		base: context.Background(), replan: make(chan struct{}, 1), met: newMetrics(opts.Registerer)}
+		base: context.Background(), replan: make(chan struct{}, 1), met: newMetrics(opts.Registerer, opts.Holder)}
 	r.status.Mode = string(opts.Mode)
 	if opts.ShortTimeout < opts.Client.Options().Timeout {
 		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
 	}
 	if opts.Holder.Load() == nil {
-		opts.Holder.Store(snapshot.Build(time.Time{}, nil).Compress(snapshot.Best, nil))
+		opts.Holder.Store(snapshot.Build(time.Time{}, nil))
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"nodelist/internal/aleph"
 	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
+	"nodelist/internal/snapshot"
 )
 
 // TestSmallPoolProbesSequentially gives the pool room for fewer than two
@@ -50,9 +51,9 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 	c := probe.NewClient(probe.Options{Timeout: 300 * time.Millisecond})
 	t.Cleanup(c.CloseIdleConnections)
 	addr := f.Nodes()[0].Address
-	for name, probeNode := range map[string]func(context.Context, string, *aleph.Settings) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
+	for name, probeNode := range map[string]func(context.Context, string, *aleph.Settings, *probe.Memo) probe.Result{"parallel": c.Node, "sequential": c.NodeSequential} {
 		before := f.Stats().NodeRequests
-		res := probeNode(context.Background(), addr, nil)
+		res := probeNode(context.Background(), addr, nil, nil)
 		if res.Of(probe.Config).Err == nil || res.Of(probe.Config).Err.Class != probe.ClassTimeout {
 			t.Fatalf("%s: config %+v, want a timeout", name, res.Of(probe.Config).Err)
 		}
@@ -69,4 +70,79 @@ func TestHungConfigSkipsLaterProbes(t *testing.T) {
 			t.Errorf("%s: %d requests reached the hung node, want at most %d", name, got, want)
 		}
 	}
+}
+
+// TestInFlightGrowsWithTheFleet: a round probes an eighth of its fleet at
+// once, at least minInFlight nodes, never more than the client's bound
+// nor than there are nodes.
+func TestInFlightGrowsWithTheFleet(t *testing.T) {
+	for _, tt := range []struct{ bound, nodes, want int }{
+		{1250, 0, 0}, {1250, 100, 100}, {1250, 1000, 256}, {1250, 5000, 625},
+		{1250, 10000, 1250}, {1250, 100000, 1250}, {64, 1000, 64},
+	} {
+		if got := inFlight(tt.bound, tt.nodes); got != tt.want {
+			t.Errorf("inFlight(%d, %d) = %d, want %d", tt.bound, tt.nodes, got, tt.want)
+		}
+	}
+}
+
+// TestPublishesOnceTheSteadyNodesAnswered: once every node that answered
+// last round has answered again, a snapshot goes out at once, not at the
+// publisher's next tick (here an hour away) nor at the round's end (held
+// here by a hung node's retry).
+func TestPublishesOnceTheSteadyNodesAnswered(t *testing.T) {
+	const nodes = 20
+	f := startFleet(t, simfleet.Options{Nodes: nodes, Seed: 6, Hung: 0.05})
+	c := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: 2 * time.Second, Concurrency: 32})
+	t.Cleanup(c.CloseIdleConnections)
+	r := New(Options{Client: c, PublishEvery: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := context.Background()
+	if err := r.Refresh(ctx); err != nil { // cold: every node is new
+		t.Fatal(err)
+	}
+	responsive := r.Status().Responsive
+	if responsive != nodes-1 {
+		t.Fatalf("%d responsive nodes, want %d", responsive, nodes-1)
+	}
+	_, next := r.Holder().Watch()
+	done := make(chan error, 1)
+	go func() { done <- r.Refresh(ctx) }()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case <-next:
+		case err := <-done:
+			t.Fatalf("round ended (%v) before a publication with the steady nodes", err)
+		case <-deadline:
+			t.Fatal("no publication")
+		}
+		var snap *snapshot.Snapshot
+		snap, next = r.Holder().Watch()
+		st := r.Status()
+		if fresh := countFresh(t, snap, st.Started); fresh == responsive {
+			if st.Probed == st.Targets {
+				t.Fatalf("the steady nodes were published only with the round's last result")
+			}
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countFresh counts the CRNs of snap whose config came at or after since.
+func countFresh(t *testing.T, snap *snapshot.Snapshot, since time.Time) int {
+	t.Helper()
+	n := 0
+	for _, c := range decode(t, snap.All.Identity).CRNs {
+		if c.ConfigAt == nil {
+			continue
+		}
+		at, err := time.Parse(snapshot.TimeLayout, *c.ConfigAt)
+		if err == nil && !at.Before(since) {
+			n++
+		}
+	}
+	return n
 }

@@ -62,6 +62,7 @@ func (p *pace) rank() int {
 type job struct {
 	i     int
 	short bool
+	retry bool // the full-timeout attempt after a short one timed out
 }
 
 // schedule returns a round's first attempts, in order. It reads the

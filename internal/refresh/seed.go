@@ -27,7 +27,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		r.met.fleet(r.order, r.settings, r.lastRefresh)
 	}
 	r.mu.Unlock()
-	r.publish(snapshot.Best, false)
+	r.publish(false)
 	return nil
 }
 
@@ -87,12 +87,9 @@ func (r *Refresher) statesOf(body []byte) (map[string]*nodeState, []*nodeState, 
 func (s *nodeState) seed(data []snapshot.ProbeData) {
 	for _, p := range probe.All {
 		d, st := data[p.Index], &s.probes[p.Index]
+		// The served values of a probe that uses the settings start with
+		// its normalised answer, which renormalise judges again.
 		st.at, st.values, st.note = d.At, d.Values, d.Note
-		if p.UsesSettings && d.Values != nil {
-			// The served values are a normalised answer, and normalising
-			// is idempotent: they can be judged again like the raw one.
-			st.raw = d.Values[0]
-		}
 		if s.addrErr == nil {
 			st.err = parseError(d.Err)
 		}

@@ -15,7 +15,6 @@ import (
 type probeState struct {
 	at     time.Time // last good answer
 	values [][]byte  // the probe's fields from the last good answer
-	raw    []byte    // that answer, kept when settings can change its values
 	note   string    // a problem with the last good answer
 	err    *probe.Error
 	errAt  time.Time
@@ -29,6 +28,7 @@ type nodeState struct {
 	addrErr *probe.Error // why the node is never probed: an invalid address or a refused registry entry
 
 	probes []probeState // in the order of probe.All
+	memo   probe.Memo   // spares decoding answers equal to the last ones
 
 	rendered []byte // nil when stale
 	pace     pace   // how its probes went, for the next round's order
@@ -77,22 +77,20 @@ func (s *nodeState) apply(r *probe.Result) {
 			continue
 		}
 		st.at, st.values, st.note = a.At, a.Values, a.Note
-		if p.UsesSettings {
-			st.raw = a.Body
-		}
 	}
 	s.rendered = nil
 }
 
-// renormalise decodes again the kept answers whose values depend on the
-// settings, now that they changed.
+// renormalise decodes again the values that depend on the settings, now
+// that they changed, from the normalised answer those probes keep as
+// their first field (the answer itself is not kept).
 func (s *nodeState) renormalise(settings *aleph.Settings) {
 	for _, p := range probe.All {
 		st := &s.probes[p.Index]
-		if !p.UsesSettings || st.raw == nil {
+		if !p.UsesSettings || len(st.values) == 0 {
 			continue
 		}
-		if values, _, err := p.Decode(st.raw, settings, nil); err == nil {
+		if values, _, err := p.Decode(st.values[0], settings, nil); err == nil {
 			st.values = values
 		}
 	}

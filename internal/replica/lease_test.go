@@ -35,7 +35,7 @@ func openDB(t *testing.T) (*sqlstore.Store, *sql.DB, string) {
 
 func testSnapshot(t *testing.T) *snapshot.Snapshot {
 	t.Helper()
-	return snapshot.Build(time.Now(), nil).Compress(snapshot.Best, nil)
+	return snapshot.Build(time.Now(), nil)
 }
 
 // One replica holds the lease at a time; once another takes it, every

@@ -69,12 +69,10 @@ func writePublication(ctx context.Context, db *sql.DB, p *publication) (int64, e
 		return 0, fmt.Errorf("write publication: %w", err)
 	}
 	s := p.Snap
-	// The gzip of the identity bytes: compressed at every publication
-	// already, and a tenth of the bytes.
-	body := s.All.Gzip.Bytes
-	if body == nil {
-		return 0, fmt.Errorf("write publication: the snapshot has no gzip bytes")
-	}
+	// The gzip of the identity bytes: a tenth of the bytes, and the
+	// encoding clients ask for most, so building it here is rarely extra
+	// work.
+	body, _ := s.All.Variant(snapshot.Gzip)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("write publication: %w", err)
@@ -85,9 +83,9 @@ func writePublication(ctx context.Context, db *sql.DB, p *publication) (int64, e
 		return 0, fmt.Errorf("write publication: %w", err)
 	}
 	v := last + 1
-	if _, err := tx.ExecContext(ctx, "INSERT INTO publications (version, epoch, holder, published, built, final, answered, etag, active_etag, levels, digest, status, body) "+
-		"VALUES (?, ?, ?, "+nowUS+", ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		v, p.Lease.Epoch, p.Lease.Holder, s.Built.UnixMicro(), p.Final, p.Answered, s.All.ETag, s.Active.ETag, s.Levels(), s.Digest(), status, body); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO publications (version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, body) "+
+		"VALUES (?, ?, ?, "+nowUS+", ?, ?, ?, ?, ?, ?, ?, ?)",
+		v, p.Lease.Epoch, p.Lease.Holder, s.Built.UnixMicro(), p.Final, p.Answered, s.All.ETag, s.Active.ETag, s.Digest(), status, body); err != nil {
 		return 0, fmt.Errorf("write publication: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM publications WHERE version <= ?", v-keepPublications); err != nil {
@@ -103,7 +101,7 @@ func writePublication(ctx context.Context, db *sql.DB, p *publication) (int64, e
 }
 
 // pubColumns are a publication's columns, then the database's time.
-const pubColumns = "version, epoch, holder, published, built, final, answered, etag, active_etag, levels, digest, status, body, " + nowUS
+const pubColumns = "version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, body, " + nowUS
 
 // newerPublication returns the newest publication after version, with
 // the database's time when it was read, or nil when there is none: a
@@ -111,10 +109,10 @@ const pubColumns = "version, epoch, holder, published, built, final, answered, e
 func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publication, int64, error) {
 	var p publication
 	var built, now int64
-	var etag, activeETag, levels, digest string
+	var etag, activeETag, digest string
 	var status, body []byte
 	err := db.QueryRowContext(ctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
-		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &levels, &digest, &status, &body, &now)
+		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &digest, &status, &body, &now)
 	if err == sql.ErrNoRows {
 		return nil, 0, nil
 	}
@@ -128,7 +126,7 @@ func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publicat
 	if err != nil {
 		return nil, 0, fmt.Errorf("publication %d: %w", p.Version, err)
 	}
-	s, err := snapshot.Replay(identity, time.UnixMicro(built), levels)
+	s, err := snapshot.Replay(identity, time.UnixMicro(built))
 	if err != nil {
 		return nil, 0, fmt.Errorf("publication %d: %w", p.Version, err)
 	}
@@ -138,7 +136,8 @@ func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publicat
 	p.Snap = s
 	if d := s.Digest(); d != digest {
 		// Same content, other compressed bytes: another version of a
-		// compression library. Served all the same, and said.
+		// compression library, whose encodings all may differ from the
+		// leader's. Served all the same, and said.
 		return &p, now, fmt.Errorf("%w: publication %d: digest %s, the leader's %s", errDigest, p.Version, d, digest)
 	}
 	return &p, now, nil

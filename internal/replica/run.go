@@ -164,7 +164,8 @@ func (r *Replica) loadNewer(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	r.served.Store(p.Snap)
+	// A body equal to the one served keeps its encodings built so far.
+	r.served.Store(p.Snap.Reuse(r.served.Load()))
 	lag := time.Duration(now-p.Published)*time.Microsecond + time.Since(start)
 	r.mu.Lock()
 	if from > 0 {

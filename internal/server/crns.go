@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"nodelist/internal/snapshot"
@@ -38,14 +39,16 @@ func serveBody(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, 
 	enc := negotiate(r.Header.Get("Accept-Encoding"), body)
 	bytes, etag := body.Variant(enc)
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Vary", "Accept-Encoding")
+	// The fixed values are shared, not built per request; each slice is
+	// full (len == cap), so a later Add copies rather than writes into it.
+	h["Content-Type"] = headerJSON
+	h["Vary"] = headerVary
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, max-age=5")
-	modified := snap.Built.UTC().Truncate(time.Second)
-	h.Set("Last-Modified", modified.Format(http.TimeFormat))
+	h["Cache-Control"] = headerCache
+	modified, lastModified := lastModifiedOf(snap)
+	h["Last-Modified"] = lastModified
 	if enc != snapshot.Identity {
-		h.Set("Content-Encoding", enc.Token())
+		h["Content-Encoding"] = headerEncoding[enc]
 	}
 	if notModified(r, etag, modified) {
 		h.Del("Content-Encoding")
@@ -57,6 +60,40 @@ func serveBody(w http.ResponseWriter, r *http.Request, snap *snapshot.Snapshot, 
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(bytes)
 	}
+}
+
+var (
+	headerJSON     = []string{"application/json"}
+	headerVary     = []string{"Accept-Encoding"}
+	headerCache    = []string{"public, max-age=5"}
+	headerEncoding = func() (h [len(snapshot.Encodings)][]string) {
+		for _, e := range snapshot.Encodings {
+			h[e] = []string{e.Token()}
+		}
+		return h
+	}()
+)
+
+// lastModified caches the Last-Modified value of the latest snapshot
+// served, so that it is formatted once per publication, not per request.
+var lastModified atomic.Pointer[struct {
+	snap     *snapshot.Snapshot
+	modified time.Time
+	header   []string
+}]
+
+func lastModifiedOf(snap *snapshot.Snapshot) (time.Time, []string) {
+	if c := lastModified.Load(); c != nil && c.snap == snap {
+		return c.modified, c.header
+	}
+	modified := snap.Built.UTC().Truncate(time.Second)
+	c := &struct {
+		snap     *snapshot.Snapshot
+		modified time.Time
+		header   []string
+	}{snap, modified, []string{modified.Format(http.TimeFormat)}}
+	lastModified.Store(c)
+	return c.modified, c.header
 }
 
 // notModified applies If-None-Match, or If-Modified-Since when no

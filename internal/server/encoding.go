@@ -9,11 +9,14 @@ import (
 
 // negotiate picks the encoding of body to send for an Accept-Encoding
 // header (RFC 9110 section 12.5.3): the acceptable coding with the highest
-// q-value among those the snapshot holds; on a tie, the smallest bytes.
+// q-value; on a tie, the one that is usually smallest for crns.json
+// (zstd, then gzip, then brotli, on the simulated fleet's body: see
+// BENCHMARKS.md), decided without building any of them, since encodings
+// are built on first request.
 // Identity is acceptable unless excluded by "identity;q=0" or by "*;q=0"
 // without an identity entry, but ranks below every coding the client
 // names; when nothing is acceptable, identity is sent anyway, as the RFC
-// allows.
+// allows. A body without encodings is always sent as identity.
 func negotiate(header string, body *snapshot.Body) snapshot.Encoding {
 	if header == "" {
 		return snapshot.Identity
@@ -45,19 +48,20 @@ func negotiate(header string, body *snapshot.Body) snapshot.Encoding {
 			q[e] = 0.0001 // acceptable, but any coding the client names wins
 		}
 	}
-	best, bestSize := snapshot.Identity, len(body.Identity)
-	bestQ := q[snapshot.Identity]
-	for _, e := range snapshot.Encodings[1:] {
-		b, _ := body.Variant(e)
-		if b == nil || q[e] <= 0 {
-			continue
-		}
-		if q[e] > bestQ || (q[e] == bestQ && len(b) < bestSize) {
-			best, bestQ, bestSize = e, q[e], len(b)
+	best, bestQ := snapshot.Identity, q[snapshot.Identity]
+	if !body.Encoded() {
+		return best
+	}
+	for _, e := range bySize {
+		if q[e] > 0 && (q[e] > bestQ || (q[e] == bestQ && best == snapshot.Identity)) {
+			best, bestQ = e, q[e]
 		}
 	}
 	return best
 }
+
+// bySize are the codings, usually smallest first.
+var bySize = [...]snapshot.Encoding{snapshot.Zstd, snapshot.Gzip, snapshot.Brotli}
 
 // parseCoding reads `coding[;q=value]`; a malformed q-value drops the
 // entry, as if it were not there.

@@ -18,13 +18,8 @@ import (
 )
 
 func TestNegotiate(t *testing.T) {
-	// Sizes decide ties: zstd < br < gzip < identity.
-	body := &snapshot.Body{
-		Identity: make([]byte, 100), ETag: `"i"`,
-		Gzip:   snapshot.Encoded{Bytes: make([]byte, 30), ETag: `"i-gz"`},
-		Brotli: snapshot.Encoded{Bytes: make([]byte, 20), ETag: `"i-br"`},
-		Zstd:   snapshot.Encoded{Bytes: make([]byte, 10), ETag: `"i-zst"`},
-	}
+	// Ties go to the usually smaller coding: zstd, gzip, br, identity.
+	body := &snapshot.Build(time.Now(), nil).All
 	tests := []struct {
 		header string
 		want   snapshot.Encoding
@@ -33,7 +28,8 @@ func TestNegotiate(t *testing.T) {
 		{"gzip", snapshot.Gzip},
 		{"GZip", snapshot.Gzip},
 		{"x-gzip", snapshot.Gzip},
-		{"gzip, deflate, br", snapshot.Brotli},
+		{"gzip, deflate, br", snapshot.Gzip},
+		{"br, deflate", snapshot.Brotli},
 		{"gzip, deflate, br, zstd", snapshot.Zstd},
 		{"br;q=0.5, gzip;q=0.9", snapshot.Gzip},
 		{"br;q=1.0, gzip;q=0.9, zstd;q=0.1", snapshot.Brotli},
@@ -53,7 +49,13 @@ func TestNegotiate(t *testing.T) {
 			t.Errorf("negotiate(%q) = %s, want %s", tt.header, got.Token(), tt.want.Token())
 		}
 	}
-	// An encoding the snapshot lacks is never chosen.
+	// Negotiation builds nothing.
+	for _, e := range snapshot.Encodings[1:] {
+		if body.Built(e) {
+			t.Errorf("negotiation built %s", e.Token())
+		}
+	}
+	// A body without encodings is sent as identity.
 	plain := &snapshot.Body{Identity: []byte("x"), ETag: `"x"`}
 	if got := negotiate("br, gzip", plain); got != snapshot.Identity {
 		t.Errorf("negotiate without encodings = %s", got.Token())
@@ -64,7 +66,7 @@ func newEncodedServer(t *testing.T) (*httptest.Server, *snapshot.Snapshot) {
 	t.Helper()
 	srv, f := newTestServer(t)
 	old := f.holder.Load()
-	s := snapshot.Build(old.LastRefresh, crnsOf(t, old)).Compress(snapshot.Best, nil)
+	s := snapshot.Build(old.LastRefresh, crnsOf(t, old))
 	f.holder.Store(s)
 	return srv, s
 }
@@ -194,7 +196,7 @@ func TestEncodedVariants(t *testing.T) {
 // as the previous one takes its compressed bytes (and ETags) as they are.
 func TestCompressReusesUnchanged(t *testing.T) {
 	_, snap := newEncodedServer(t)
-	next := snapshot.Build(snap.LastRefresh, crnsOf(t, snap)).Compress(snapshot.Fast, snap)
+	next := snapshot.Build(snap.LastRefresh, crnsOf(t, snap)).Reuse(snap)
 	for _, e := range snapshot.Encodings[1:] {
 		a, at := snap.All.Variant(e)
 		b, bt := next.All.Variant(e)
@@ -202,8 +204,13 @@ func TestCompressReusesUnchanged(t *testing.T) {
 			t.Errorf("%s: compressed again although the body is unchanged", e.Token())
 		}
 	}
-	changed := snapshot.Build(snap.LastRefresh.Add(time.Second), crnsOf(t, snap)).Compress(snapshot.Fast, snap)
-	if _, tag := changed.All.Variant(snapshot.Gzip); tag == snap.All.Gzip.ETag {
+	changed := snapshot.Build(snap.LastRefresh.Add(time.Second), crnsOf(t, snap)).Reuse(snap)
+	if _, tag := changed.All.Variant(snapshot.Gzip); tag == gzipTag(snap) {
 		t.Error("a changed body kept the old gzip ETag")
 	}
+}
+
+func gzipTag(s *snapshot.Snapshot) string {
+	_, tag := s.All.Variant(snapshot.Gzip)
+	return tag
 }

@@ -21,6 +21,8 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.Inactive, "inactive", o.Inactive, "share of nodes with inactive_since set")
 	fs.BoolVar(&o.Eras, "eras", o.Eras, "give the first healthy nodes one aleph-vm release era each (0.4 to 1.11, prereleases, version-unavailable)")
 	fs.StringVar(&o.APIListen, "fleet-listen", o.APIListen, "address of the fleet's API host, host:port (default: a free port on 127.0.0.1)")
+	fs.BoolVar(&o.MovingUsage, "moving-usage", o.MovingUsage,
+		"usage answers move between answers as real nodes' do (load, free memory and disk); false: the same answer every time")
 	fs.BoolVar(&o.SharedListener, "shared-listener", o.SharedListener,
 		"serve all nodes from one listener, each on its own 127.20.x.y address (for fleets of thousands)")
 }

@@ -74,10 +74,11 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		done:    make(chan struct{}),
 	}
 	for _, n := range nodes {
-		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n), ipv6JSON(n)
+		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n, 0), ipv6JSON(n)
 		if n.era != nil {
 			n.config, n.usage = eraConfigJSON(n), eraUsageJSON(n)
 		}
+		n.moving = o.MovingUsage && n.era == nil
 	}
 	var listeners []net.Listener
 	closeAll := func() {

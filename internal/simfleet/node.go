@@ -46,10 +46,12 @@ type node struct {
 	era         *era // nil for ordinary nodes
 	payloadSeed uint64
 
-	kind  atomic.Int32
-	conns atomic.Int64
+	kind    atomic.Int32
+	conns   atomic.Int64
+	answers atomic.Uint64 // usage answers given, for moving usage
 
 	config, usage, ipv6 []byte // rendered at Start
+	moving              bool   // usage answers move (Options.MovingUsage)
 }
 
 func (n *node) Kind() Kind   { return Kind(n.kind.Load()) }
@@ -115,7 +117,12 @@ func nodeRoutes() *http.ServeMux {
 		}
 	}
 	mux.Handle("GET /status/config", answer(func(n *node) []byte { return n.config }))
-	mux.Handle("GET /about/usage/system", answer(func(n *node) []byte { return n.usage }))
+	mux.Handle("GET /about/usage/system", answer(func(n *node) []byte {
+		if n.moving {
+			return usageJSON(n, n.answers.Add(1))
+		}
+		return n.usage
+	}))
 	mux.Handle("GET /status/check/ipv6", answer(func(n *node) []byte {
 		if n.legacy() {
 			return nil

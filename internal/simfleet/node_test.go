@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +263,46 @@ func TestDelay(t *testing.T) {
 	}
 	if len(seen) < 900 {
 		t.Errorf("only %d distinct delays in 1000", len(seen))
+	}
+}
+
+// TestMovingUsage: with MovingUsage each usage answer differs from the
+// last in its load, free memory and free disk, and nothing else; without
+// it, every answer is the same.
+func TestMovingUsage(t *testing.T) {
+	type usage struct {
+		CPU struct {
+			Count int            `json:"count"`
+			Load  map[string]any `json:"load_average"`
+		} `json:"cpu"`
+		Mem  map[string]any `json:"mem"`
+		Disk map[string]any `json:"disk"`
+		GPU  any            `json:"gpu"`
+	}
+	for _, moving := range []bool{false, true} {
+		f := start(t, Options{Nodes: 20, Seed: 4, GPU: 0.3, MovingUsage: moving})
+		c := newClient(t)
+		for _, n := range f.Nodes() {
+			var bodies [3][]byte
+			var us [3]usage
+			for i := range bodies {
+				status, _, b := get(t, c, base(n)+"/about/usage/system")
+				if status != 200 || json.Unmarshal(b, &us[i]) != nil {
+					t.Fatalf("node %d: %d %s", n.Index, status, b)
+				}
+				bodies[i] = b
+			}
+			same := string(bodies[0]) == string(bodies[1]) && string(bodies[1]) == string(bodies[2])
+			if same == moving {
+				t.Errorf("moving %v, node %d: answers %s / %s / %s", moving, n.Index, bodies[0], bodies[1], bodies[2])
+			}
+			for i := 1; i < len(us); i++ {
+				a, b := us[0], us[i]
+				if a.CPU.Count != b.CPU.Count || a.Mem["total_kB"] != b.Mem["total_kB"] ||
+					a.Disk["total_kB"] != b.Disk["total_kB"] || !reflect.DeepEqual(a.GPU, b.GPU) {
+					t.Errorf("node %d: fixed figures moved: %s / %s", n.Index, bodies[0], bodies[i])
+				}
+			}
+		}
 	}
 }

@@ -31,6 +31,12 @@ type Options struct {
 	// and their version, GPUs and IPv6 come from it.
 	Eras bool
 
+	// MovingUsage makes each usage answer differ from the last, as a real
+	// node's does: load averages, free memory and free disk change at
+	// every answer. Off, a node gives the same usage answer every time.
+	// Era nodes always answer their era's fixed usage.
+	MovingUsage bool
+
 	Host string // listen host, default "127.0.0.1"; ignored by nodes when SharedListener
 	// APIListen is the API host's address (host:port); default Host on a
 	// port the kernel picks. The nodes' ports are always picked.

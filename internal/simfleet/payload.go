@@ -60,17 +60,30 @@ var (
 // periodStart is the usage period every node reports.
 var periodStart = time.Date(2026, 11, 22, 14, 38, 0, 0, time.UTC)
 
-// usageJSON is the node's /about/usage/system.
-func usageJSON(n *node) []byte {
+// usageJSON is the node's /about/usage/system: its answer number seq.
+// Answer 0 is the node's fixed answer; any other moves as a real node's
+// does between answers (load averages, free memory and free disk drawn
+// anew), the rest of it staying the same.
+func usageJSON(n *node, seq uint64) []byte {
 	q := &n.quirks
 	r := rand.New(rand.NewPCG(n.payloadSeed, 2))
+	// Moving figures are drawn from their own sequence, so that the fixed
+	// ones come out as in answer 0.
+	moving := rand.New(rand.NewPCG(n.payloadSeed, 2+seq))
+	draw := func(k int) int {
+		v := r.IntN(k)
+		if seq != 0 {
+			v = moving.IntN(k)
+		}
+		return v
+	}
 	var b bytes.Buffer
 	cpus := []int{4, 8, 16, 32, 64, 128}[r.IntN(6)]
-	load := func() string { return strconv.FormatFloat(float64(r.IntN(cpus*100))/100, 'f', -1, 64) }
+	load := func() string { return strconv.FormatFloat(float64(draw(cpus*100))/100, 'f', -1, 64) }
 	fmt.Fprintf(&b, `{"cpu":{"count":%d,"load_average":{"load1":%s,"load5":%s,"load15":%s},`, cpus, load(), load(), load())
 	fmt.Fprintf(&b, `"core_frequencies":{"min":%.1f,"max":%.1f}},`, float64(800+100*r.IntN(5)), float64(2800+100*r.IntN(20)))
 	kB := func(total int) string {
-		avail := total / 100 * (5 + r.IntN(90))
+		avail := total / 100 * (5 + draw(90))
 		if q.floatKB {
 			return fmt.Sprintf(`{"total_kB":%d.0,"available_kB":%d.0}`, total, avail)
 		}

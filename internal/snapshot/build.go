@@ -19,13 +19,11 @@ type CRN struct {
 }
 
 // Body is one variant of crns.json, in every encoding it is served in.
-// Build fills Identity and ETag; Compress fills the others.
+// Build fills Identity and ETag; Variant compresses on demand.
 type Body struct {
 	Identity []byte
-	ETag     string // strong, quoted, derived from the identity bytes
-	Gzip     Encoded
-	Brotli   Encoded
-	Zstd     Encoded
+	ETag     string     // strong, quoted, derived from the identity bytes
+	enc      *encodings // nil only in a Body not made by Build
 }
 
 // Snapshot is an immutable view of the node list. Handlers only read it;
@@ -33,20 +31,21 @@ type Body struct {
 type Snapshot struct {
 	LastRefresh time.Time // zero: no round has completed yet
 	Built       time.Time
-	All         Body // crns.json
-	Active      Body // crns.json?filter_inactive=true
-	Count       int  // CRNs in All
-	ActiveCount int  // CRNs in Active
-	byHash      map[string]CRN
+	All         Body                  // crns.json
+	Active      Body                  // crns.json?filter_inactive=true
+	Count       int                   // CRNs in All
+	ActiveCount int                   // CRNs in Active
+	crns        []CRN                 // sorted
+	byHash      func() map[string]CRN // built on first lookup: most snapshots never get one
 }
 
 // CRN returns the rendered JSON object of one CRN, or nil.
-func (s *Snapshot) CRN(hash string) []byte { return s.byHash[hash].JSON }
+func (s *Snapshot) CRN(hash string) []byte { return s.byHash()[hash].JSON }
 
 // Up reports whether the CRN's last config probe succeeded; listed is
 // false when the snapshot has no such CRN.
 func (s *Snapshot) Up(hash string) (up, listed bool) {
-	c, ok := s.byHash[hash]
+	c, ok := s.byHash()[hash]
 	return c.Up, ok
 }
 
@@ -68,16 +67,33 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 
 // assemble joins CRNs already in score order into a snapshot.
 func assemble(lastRefresh time.Time, sorted []CRN) *Snapshot {
-	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), byHash: make(map[string]CRN, len(sorted))}
-	size := 64
+	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), crns: sorted}
+	s.byHash = sync.OnceValue(func() map[string]CRN {
+		m := make(map[string]CRN, len(s.crns))
+		for _, c := range s.crns {
+			m[c.Hash] = c
+		}
+		return m
+	})
+	size, inactive := 64, 0
 	for _, c := range sorted {
 		size += len(c.JSON) + 1
-		s.byHash[c.Hash] = c
+		if c.Inactive {
+			inactive++
+		}
 	}
 	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
-	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
 	s.All.ETag = etag(s.All.Identity)
+	s.All.enc = new(encodings)
+	if inactive == 0 {
+		// Both variants are the same bytes: one body, one set of
+		// encodings, built once for both.
+		s.Active, s.ActiveCount = s.All, s.Count
+		return s
+	}
+	s.Active.Identity, s.ActiveCount = join(lastRefresh, sorted, size, true)
 	s.Active.ETag = etag(s.Active.Identity)
+	s.Active.enc = new(encodings)
 	return s
 }
 

@@ -34,9 +34,9 @@ func Diff(prev, next *Snapshot) []Change {
 	var out []Change
 	var before map[string]CRN
 	if prev != nil {
-		before = prev.byHash
+		before = prev.byHash()
 	}
-	for hash, c := range next.byHash {
+	for hash, c := range next.byHash() {
 		p, ok := before[hash]
 		switch {
 		case !ok:
@@ -50,7 +50,7 @@ func Diff(prev, next *Snapshot) []Change {
 		}
 	}
 	for hash := range before {
-		if _, ok := next.byHash[hash]; !ok {
+		if _, ok := next.byHash()[hash]; !ok {
 			out = append(out, Change{hash, Removed})
 		}
 	}

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -29,160 +30,112 @@ func (e Encoding) Token() string {
 	return [...]string{"identity", "gzip", "br", "zstd"}[e]
 }
 
-// Level says how hard to compress: Fast for publications while a round
-// runs, Best for the one at its end.
-type Level int
-
-// Compression levels.
-const (
-	Fast Level = iota
-	Best
-)
-
-// Encoded is a body in one content coding with its own strong ETag.
-type Encoded struct {
-	Bytes []byte
-	ETag  string
-	Level Level // how hard Bytes were compressed; meaningless without Bytes
+// encoded is one content coding of a body, built at most once, on first
+// request: a publication nobody asks for in that coding costs nothing,
+// and concurrent first requests wait for the one build.
+type encoded struct {
+	once  sync.Once
+	bytes []byte
+	etag  string
+	built atomic.Bool // set once bytes and etag are
 }
 
-// Variant returns the bytes and ETag of b in e; nil bytes when the
-// snapshot was published without that encoding.
+// encodings are a body's compressed codings, shared by every snapshot
+// whose body has the same bytes (see Reuse).
+type encodings [numEncodings]encoded
+
+// Variant returns the bytes and ETag of b in e, compressing them on the
+// first call for e. Each coding has one fixed level, so its bytes and ETag
+// are a function of the identity bytes alone: the same content gives the
+// same bytes and ETag in any process, replica or restart.
 func (b *Body) Variant(e Encoding) ([]byte, string) {
-	switch e {
-	case Gzip:
-		return b.Gzip.Bytes, b.Gzip.ETag
-	case Brotli:
-		return b.Brotli.Bytes, b.Brotli.ETag
-	case Zstd:
-		return b.Zstd.Bytes, b.Zstd.ETag
+	if e == Identity || e >= numEncodings || b.enc == nil {
+		return b.Identity, b.ETag
 	}
-	return b.Identity, b.ETag
+	x := &b.enc[e]
+	x.once.Do(func() {
+		x.bytes = compress(e, b.Identity)
+		x.etag = b.ETag[:len(b.ETag)-1] + [...]string{"", "-gz", "-br", "-zst"}[e] + `"`
+		x.built.Store(true)
+	})
+	return x.bytes, x.etag
 }
 
-func (b *Body) slot(e Encoding) *Encoded {
-	switch e {
-	case Gzip:
-		return &b.Gzip
-	case Brotli:
-		return &b.Brotli
-	case Zstd:
-		return &b.Zstd
-	}
-	return nil
+// Built reports whether b's bytes in e are built already, without
+// building them.
+func (b *Body) Built(e Encoding) bool {
+	return e == Identity || (b.enc != nil && e < numEncodings && b.enc[e].built.Load())
 }
 
-// Compress fills the encodings of both variants of s, which must not be
-// published yet: gzip and zstd at any level, brotli at Best only (it is
-// the slowest, and a client that accepts it accepts the others). A
-// variant whose identity ETag equals prev's (same bytes) takes prev's
-// compressed bytes instead of compressing again. It returns s.
+// Encoded reports whether b is served compressed: false only for a Body
+// not made by Build.
+func (b *Body) Encoded() bool { return b.enc != nil }
+
+// Reuse makes each variant of s whose bytes equal prev's take prev's
+// identity bytes, ETag and encodings (built or not), so that an unchanged
+// body is neither held twice nor compressed again. s must not be
+// published yet. It returns s.
 //
 // A snapshot whose variants both equal prev's keeps prev's Built: its
 // Last-Modified says when the body last changed, whichever replica serves
 // it and however many times it was published since.
-//
-// The compressions run one after another: publication is off the request
-// path, and one encoder at a time keeps the peak memory low.
-func (s *Snapshot) Compress(level Level, prev *Snapshot) *Snapshot {
-	if prev != nil && prev.All.ETag == s.All.ETag && prev.Active.ETag == s.Active.ETag {
-		s.Built = prev.Built
+func (s *Snapshot) Reuse(prev *Snapshot) *Snapshot {
+	if prev == nil {
+		return s
 	}
-	for _, pair := range [...]struct{ b, p *Body }{{&s.All, bodyOf(prev, true)}, {&s.Active, bodyOf(prev, false)}} {
-		for _, e := range Encodings[1:] {
-			dst := pair.b.slot(e)
-			if p := pair.p; p != nil && p.ETag == pair.b.ETag && p.slot(e).Bytes != nil {
-				*dst = *p.slot(e)
-				continue
-			}
-			if e == Brotli && level == Fast {
-				continue
-			}
-			*dst = encode(e, level, pair.b)
+	same := 0
+	for _, pair := range [...]struct{ b, p *Body }{{&s.All, &prev.All}, {&s.Active, &prev.Active}} {
+		if pair.p.enc != nil && bytes.Equal(pair.b.Identity, pair.p.Identity) {
+			pair.b.Identity, pair.b.ETag, pair.b.enc = pair.p.Identity, pair.p.ETag, pair.p.enc
+			same++
 		}
 	}
-	return s
-}
-
-// encode compresses b's identity bytes in e at level, with the ETag that
-// names exactly those bytes.
-func encode(e Encoding, level Level, b *Body) Encoded {
-	return Encoded{Bytes: compress(e, level, b.Identity), ETag: b.ETag[:len(b.ETag)-1] + suffix(e, level) + `"`, Level: level}
-}
-
-func bodyOf(s *Snapshot, all bool) *Body {
-	switch {
-	case s == nil:
-		return nil
-	case all:
-		return &s.All
-	}
-	return &s.Active
-}
-
-// suffix makes each encoding's ETag distinct, and distinct per level:
-// the same identity compressed at another level is other bytes.
-func suffix(e Encoding, l Level) string {
-	s := [...]string{"", "-gz", "-br", "-zst"}[e]
-	if l == Fast {
-		s += "1"
+	if same == 2 {
+		s.Built = prev.Built
 	}
 	return s
 }
 
-// Levels chosen from BenchmarkCompress on a 1000-CRN body: the fast ones
-// cost about 3 ms each; at Best, gzip 6 saves a tenth of gzip 1's bytes
-// for 5 ms more, brotli above 1 costs four times as much for 4%, and zstd
-// at its fastest level both costs least and compresses best on this data.
-var (
-	gzipLevel   = [...]int{gzip.BestSpeed, 6}
+// One level per coding, chosen from BenchmarkLevels on a 1000-CRN body
+// and the same levels on the simulated fleet's 1000-node crns.json
+// (figures in BENCHMARKS.md): zstd at its fastest level costs least and
+// compresses best of the three at their levels (10.5% / 11.8%); gzip 6
+// saves 13% of gzip 2's bytes on the fleet's body for twice its
+// time (8 ms); brotli 1 costs about as much as gzip 6 for about the same
+// size (11.5% / 12.9%), and the levels that beat it cost two to five
+// times more. A coding is built once per publication, and only when a
+// client asks for it.
+const (
+	gzipLevel   = 6
 	brotliLevel = 1
 )
 
-var (
-	zstdEncoder  *zstd.Encoder // EncodeAll is safe for concurrent use
-	gzipWriters  [2]sync.Pool
-	brotliWriter sync.Pool
-)
+// zstdOptions: a 1 MiB window, since a larger one saved nothing on a
+// 1.6 MB body and the encoder allocates a history of that size.
+var zstdOptions = []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+	zstd.WithWindowSize(1 << 20), zstd.WithLowerEncoderMem(true)}
 
-func init() {
-	// A 1 MiB window: the encoder keeps a history buffer of about that
-	// size for good, and a larger one saved nothing on a 1.6 MB body.
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithWindowSize(1<<20), zstd.WithLowerEncoderMem(true))
-	if err != nil {
-		panic(err) // fixed options; cannot fail
-	}
-	zstdEncoder = enc
-}
-
-// compress encodes src; encoders are pooled, since each holds large
-// tables that would otherwise be allocated at every publication.
-func compress(e Encoding, l Level, src []byte) []byte {
+// compress encodes src with a new encoder, dropped after: encodings are
+// built once per publication at most, and a pooled encoder's tables
+// (about 9 MiB for the three) would stay in the live heap between
+// publications, which the collector then doubles in resident memory.
+func compress(e Encoding, src []byte) []byte {
 	buf := bytes.NewBuffer(make([]byte, 0, len(src)/6+64))
 	switch e {
 	case Gzip:
-		w, _ := gzipWriters[l].Get().(*gzip.Writer)
-		if w == nil {
-			w, _ = gzip.NewWriterLevel(buf, gzipLevel[l]) // level is valid
-		} else {
-			w.Reset(buf)
-		}
-		_, _ = w.Write(src) // a bytes.Buffer cannot fail
+		w, _ := gzip.NewWriterLevel(buf, gzipLevel) // level is valid
+		_, _ = w.Write(src)                         // a bytes.Buffer cannot fail
 		_ = w.Close()
-		gzipWriters[l].Put(w)
 	case Brotli:
-		w, _ := brotliWriter.Get().(*brotli.Writer)
-		if w == nil {
-			w = brotli.NewWriterLevel(buf, brotliLevel)
-		} else {
-			w.Reset(buf)
-		}
+		w := brotli.NewWriterLevel(buf, brotliLevel)
 		_, _ = w.Write(src)
 		_ = w.Close()
-		brotliWriter.Put(w)
 	case Zstd:
-		return zstdEncoder.EncodeAll(src, buf.Bytes())
+		enc, err := zstd.NewWriter(nil, zstdOptions...)
+		if err != nil {
+			panic(err) // fixed options; cannot fail
+		}
+		return enc.EncodeAll(src, buf.Bytes())
 	default:
 		return src
 	}

@@ -147,9 +147,20 @@ func appendError(buf []byte, s string) []byte {
 	return appendJSONString(buf, s)
 }
 
-// appendJSONString writes s as a JSON string; encoding/json replaces
-// invalid UTF-8, which strconv.Quote would escape in a way JSON lacks.
+// appendJSONString writes s as a JSON string, as encoding/json does:
+// it replaces invalid UTF-8, which strconv.Quote would escape in a way
+// JSON lacks, and escapes <, > and &. Keys and errors are nearly always
+// plain printable ASCII, which needs no escaping and is written as is:
+// a render writes some forty keys per CRN, and json.Marshal for each was
+// about 5% of a steady round's CPU at 1000 nodes.
 func appendJSONString(buf []byte, s string) []byte {
-	b, _ := json.Marshal(s)
-	return append(buf, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

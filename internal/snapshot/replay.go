@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,52 +15,25 @@ import (
 // others rebuild it from its identity bytes. A cache or a client must not
 // tell them apart, so a rebuilt snapshot has the very bytes and ETags of
 // the original: the same identity (the CRNs are taken verbatim, in the
-// order published, never re-sorted), and every encoding compressed at the
-// level the original used (compression is deterministic for a given
-// input, level and library version; Digest lets the follower check it).
+// order published, never re-sorted), and every encoding, since each is
+// compressed at its one fixed level when first asked for (compression is
+// deterministic for a given input, level and library version; Digest lets
+// a follower check the last).
 
-// Levels says how each encoding of both variants was compressed: six
-// characters, gzip, brotli and zstd of All then of Active, each 'f'
-// (Fast), 'b' (Best) or '-' (absent).
-func (s *Snapshot) Levels() string {
-	out := make([]byte, 0, 6)
-	for _, b := range [...]*Body{&s.All, &s.Active} {
-		for _, e := range Encodings[1:] {
-			switch enc := b.slot(e); {
-			case enc.Bytes == nil:
-				out = append(out, '-')
-			case enc.Level == Fast:
-				out = append(out, 'f')
-			default:
-				out = append(out, 'b')
-			}
-		}
-	}
-	return string(out)
-}
-
-// Digest is a hash of every compressed variant's bytes: equal digests,
-// equal bytes.
+// Digest is a hash of the All variant's gzip bytes, compressing them if
+// no request has yet: equal digests for equal identities say that this
+// build compresses as the leader's does, and so serves the same bytes in
+// every encoding.
 func (s *Snapshot) Digest() string {
-	h := sha256.New()
-	var n [8]byte
-	for _, b := range [...]*Body{&s.All, &s.Active} {
-		for _, e := range Encodings[1:] {
-			bytes := b.slot(e).Bytes
-			binary.BigEndian.PutUint64(n[:], uint64(len(bytes)))
-			h.Write(n[:])
-			h.Write(bytes)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	b, _ := s.All.Variant(Gzip)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
 }
 
 // Replay rebuilds a published snapshot from the identity bytes of its All
-// variant, the time it was built and its Levels.
-func Replay(identity []byte, built time.Time, levels string) (*Snapshot, error) {
-	if len(levels) != 6 {
-		return nil, fmt.Errorf("replay snapshot: levels %q: want 6 characters", levels)
-	}
+// variant and the time it was built; its encodings are built on first
+// request, as the original's are.
+func Replay(identity []byte, built time.Time) (*Snapshot, error) {
 	var doc struct {
 		LastRefresh *string           `json:"last_refresh"`
 		CRNs        []json.RawMessage `json:"crns"`
@@ -90,20 +62,5 @@ func Replay(identity []byte, built time.Time, levels string) (*Snapshot, error) 
 	}
 	s := assemble(lastRefresh, crns)
 	s.Built = built
-	i := 0
-	for _, b := range [...]*Body{&s.All, &s.Active} {
-		for _, e := range Encodings[1:] {
-			switch levels[i] {
-			case 'f':
-				*b.slot(e) = encode(e, Fast, b)
-			case 'b':
-				*b.slot(e) = encode(e, Best, b)
-			case '-':
-			default:
-				return nil, fmt.Errorf("replay snapshot: levels %q: want f, b or - each", levels)
-			}
-			i++
-		}
-	}
 	return s, nil
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // A follower that replays a publication, whatever it replayed before,
-// serves what the leader served: every variant's bytes and ETag, the
-// counts, each CRN and whether it is up.
+// serves what the leader served: every variant's bytes and ETag in every
+// encoding (built on first request on each side, at the one level each
+// coding has), the counts, each CRN and whether it is up.
 func TestReplayIsTheLeadersSnapshot(t *testing.T) {
 	crns := fleetCRNs(t, 300)
 	for i := range crns {
@@ -18,28 +19,31 @@ func TestReplayIsTheLeadersSnapshot(t *testing.T) {
 	at := time.Date(2026, 11, 22, 14, 40, 0, 123456789, time.UTC)
 	changed := slices.Clone(crns)
 	changed[5] = fleetCRNs(t, 301)[5] // another body
-	// The leader's chain: a fast publication, the same body at the end of
-	// the round (its gzip and zstd reused at the fast level, brotli added
-	// at best), another body at best, then the same body fast-published.
+	// The leader's chain: a publication, the same body again (its
+	// encodings reused, some built before the next publication), another
+	// body, the same again, then the first body once more.
 	var chain []*Snapshot
 	var prev *Snapshot
-	for _, step := range []struct {
-		crns  []CRN
-		level Level
-	}{{crns, Fast}, {crns, Best}, {changed, Best}, {changed, Fast}, {crns, Fast}} {
-		prev = Build(at, step.crns).Compress(step.level, prev)
+	for i, step := range [][]CRN{crns, crns, changed, changed, crns} {
+		prev = Build(at, step).Reuse(prev)
+		if i%2 == 0 {
+			prev.All.Variant(Gzip) // requested before the next publication
+		}
 		chain = append(chain, prev)
 	}
-	if got := chain[1].Levels(); got != "fbffbf" {
-		t.Fatalf("levels of an unchanged body at the end of a round = %q, want fbffbf (gzip and zstd reused)", got)
+	if !chain[1].All.Built(Gzip) || chain[1].All.Built(Brotli) {
+		t.Fatal("an unchanged body did not keep its built encodings, or built one nobody asked for")
 	}
 	// Replayed in another order than published, as a follower that missed
 	// some would.
 	for _, i := range []int{4, 1, 0, 3, 2} {
 		want := chain[i]
-		got, err := Replay(want.All.Identity, want.Built, want.Levels())
+		got, err := Replay(want.All.Identity, want.Built)
 		if err != nil {
 			t.Fatalf("publication %d: %v", i, err)
+		}
+		if got.All.Built(Zstd) || got.Active.Built(Gzip) {
+			t.Errorf("publication %d: replay compressed before any request", i)
 		}
 		for _, pair := range [...]struct {
 			name      string
@@ -65,10 +69,10 @@ func TestReplayIsTheLeadersSnapshot(t *testing.T) {
 			}
 		}
 	}
-	if _, err := Replay([]byte(`{"last_refresh":null,"crns":[]}`), at, "ffx---"); err == nil {
-		t.Error("replay accepted an unknown level")
+	if chain[0].Digest() == chain[2].Digest() {
+		t.Error("two bodies have one digest")
 	}
-	if _, err := Replay([]byte(`{"crns":[`), at, "ff-ff-"); err == nil {
+	if _, err := Replay([]byte(`{"crns":[`), at); err == nil {
 		t.Error("replay accepted a truncated body")
 	}
 }
@@ -78,13 +82,13 @@ func TestReplayIsTheLeadersSnapshot(t *testing.T) {
 func TestUnchangedBodyKeepsItsBuiltTime(t *testing.T) {
 	crns := fleetCRNs(t, 10)
 	at := time.Date(2026, 11, 22, 14, 40, 0, 0, time.UTC)
-	first := Build(at, crns).Compress(Fast, nil)
+	first := Build(at, crns)
 	first.Built = first.Built.Add(-time.Hour) // as if an hour ago
-	again := Build(at, crns).Compress(Best, first)
+	again := Build(at, crns).Reuse(first)
 	if !again.Built.Equal(first.Built) {
 		t.Errorf("an unchanged body was built at %s, then %s", first.Built, again.Built)
 	}
-	other := Build(at.Add(time.Second), crns).Compress(Fast, again)
+	other := Build(at.Add(time.Second), crns).Reuse(again)
 	if other.Built.Equal(first.Built) {
 		t.Error("a changed body kept the earlier body's built time")
 	}

@@ -132,3 +132,15 @@ func TestHolderConcurrentSwaps(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestAppendJSONStringAsMarshal: the fast path writes what json.Marshal
+// writes, for plain keys and for every kind of string it must escape.
+func TestAppendJSONStringAsMarshal(t *testing.T) {
+	for _, s := range []string{"", "version", "debug_config_from_crn_at", "a b~", `q"uote`, `back\slash`,
+		"<tag>", "a&b", "tab\t", "nl\n", "\x00", "\x7f", "é", "\xff\xfe", "\u2028", "emoji 😀"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("%q: %s, want %s", s, got[1:], want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"nodelist/internal/config"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
+	"nodelist/internal/snapshot"
 )
 
 // Recorder is the running history: it turns each round refresh reports
@@ -87,9 +88,11 @@ func (h *Recorder) RecordFenced(r *refresh.Round, fence Fence) {
 		}
 	}
 	if r.Snapshot != nil && len(r.Nodes) > 0 {
-		// A round's snapshot is compressed at its publication (gzip at
-		// every level); the store keeps those bytes.
-		out.Snapshot = &Saved{LastRefresh: r.Snapshot.LastRefresh, Body: r.Snapshot.All.Gzip.Bytes}
+		// The store keeps the gzip bytes clients are served: built here,
+		// once, when no client has asked for them yet (a few ms per
+		// thousand nodes, never waiting on I/O).
+		gz, _ := r.Snapshot.All.Variant(snapshot.Gzip)
+		out.Snapshot = &Saved{LastRefresh: r.Snapshot.LastRefresh, Body: gz}
 	}
 	h.writer.Enqueue(out)
 }

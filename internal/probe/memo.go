@@ -1,0 +1,76 @@
+package probe
+
+import (
+	"hash/maphash"
+
+	"nodelist/internal/aleph"
+)
+
+// Memo remembers what a node's last good answers decoded to, so that an
+// answer whose bytes equal the last one's is not decoded again: a node's
+// config rarely changes between rounds, and decoding it was a large part
+// of a round's CPU. It keeps a hash of each answer, not the answer.
+//
+// A Memo belongs to one node and is used by one probe of it at a time;
+// its probes may run concurrently, each touching its own entry.
+type Memo struct {
+	entries []memoEntry // by probe index; nil until first used
+	node    aleph.NodeConfig
+}
+
+type memoEntry struct {
+	ok       bool
+	sum      uint64
+	settings *aleph.Settings // what the values were judged against, for UsesSettings probes
+	values   [][]byte
+	note     string
+}
+
+// memoSeed is per process: the hashes are never stored, and a node
+// cannot aim for a collision with a seed it does not know.
+var memoSeed = maphash.MakeSeed()
+
+// Reset forgets everything, when the node's address changes.
+func (m *Memo) Reset() { *m = Memo{} }
+
+// prepare sizes the entries before probes run concurrently.
+func (m *Memo) prepare() {
+	if m != nil && len(m.entries) != len(All) {
+		m.entries = make([]memoEntry, len(All))
+	}
+}
+
+// recall fills a from the memo when body equals p's last good answer and
+// the settings it was judged against are the same.
+func (m *Memo) recall(p *Probe, body []byte, settings *aleph.Settings, a *Answer, r *Result) (sum uint64, ok bool) {
+	if m == nil {
+		return 0, false
+	}
+	sum = maphash.Bytes(memoSeed, body)
+	e := &m.entries[p.Index]
+	if !e.ok || e.sum != sum || (p.UsesSettings && e.settings != settings) {
+		return sum, false
+	}
+	a.Values, a.Note = e.values, e.note
+	if p == Config {
+		r.Node = m.node
+	}
+	return sum, true
+}
+
+// remember records a decoded answer, or forgets the entry when the answer
+// was no good.
+func (m *Memo) remember(p *Probe, sum uint64, settings *aleph.Settings, a *Answer, r *Result) {
+	if m == nil {
+		return
+	}
+	e := &m.entries[p.Index]
+	if a.Err != nil {
+		*e = memoEntry{}
+		return
+	}
+	*e = memoEntry{ok: true, sum: sum, settings: settings, values: a.Values, note: a.Note}
+	if p == Config {
+		m.node = r.Node
+	}
+}
