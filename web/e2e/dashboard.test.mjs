@@ -3,14 +3,10 @@
 // forces one (--refresh-interval 1h), so what the page shows can be
 // compared with crns.json exactly. demo.mjs lists the environment
 // variables it reads.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  BUILD_TIMEOUT_MS, READY_TIMEOUT_MS, buildBinary, startDemo, stopDemo, waitReady, freePort, getJSON,
-  launchBrowser, watchErrors, screenshotPath,
+  getJSON, screenshotPath, useDemo,
 } from './demo.mjs';
 
 const NODES = 60;
@@ -20,7 +16,6 @@ const ROUND_TIMEOUT_MS = 60_000;
 let server;
 let browser;
 let page;
-let tmpDir;
 const pageErrors = [];
 
 // The page's rules, restated from what crns.json documents: a probe is ok
@@ -58,28 +53,9 @@ function columnValues(key) {
   return page.locator(`#nodes tbody td.c-${key}`).allTextContents();
 }
 
-before(
-  async () => {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-dash-'));
-    const bin = await buildBinary(tmpDir);
-    server = startDemo(bin, await freePort(), NODES, ['--refresh-interval', '1h']);
-    await waitReady(server);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    watchErrors(page, pageErrors);
-  },
-  { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
-);
-
-after(
-  async () => {
-    if (browser) await browser.close().catch(() => {});
-    await stopDemo(server);
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
-  },
-  { timeout: 30_000 },
-);
+useDemo({ prefix: 'nodelist-e2e-dash-', nodes: NODES, args: ['--refresh-interval', '1h'], uiTimeout: UI_TIMEOUT_MS, errors: pageErrors }, (s) => {
+  ({ server, browser, page } = s);
+});
 
 test('summary counts equal what crns.json says', { timeout: 60_000 }, async () => {
   const doc = await openDashboard();

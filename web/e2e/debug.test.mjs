@@ -2,14 +2,10 @@
 // and the service in one process), waits for a finished refresh round, then
 // drives Debian's Chromium through playwright-core against /debug.html and /.
 // demo.mjs lists the environment variables it reads.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {
-  BUILD_TIMEOUT_MS, READY_TIMEOUT_MS, buildBinary, startDemo, stopDemo, waitReady, freePort, getJSON,
-  launchBrowser, watchErrors, screenshotPath,
+  getJSON, screenshotPath, useDemo,
 } from './demo.mjs';
 
 const NODES = 60;
@@ -19,7 +15,6 @@ const UI_TIMEOUT_MS = 15_000;
 let server; // {proc, base, output()}
 let browser;
 let page;
-let tmpDir;
 const pageErrors = [];
 
 async function rowCount() {
@@ -48,28 +43,9 @@ function matches(crn, needle) {
   return key.includes(needle.toLowerCase());
 }
 
-before(
-  async () => {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-'));
-    const bin = await buildBinary(tmpDir);
-    server = startDemo(bin, await freePort(), NODES);
-    await waitReady(server);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    watchErrors(page, pageErrors);
-  },
-  { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
-);
-
-after(
-  async () => {
-    if (browser) await browser.close().catch(() => {});
-    await stopDemo(server);
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
-  },
-  { timeout: 30_000 },
-);
+useDemo({ prefix: 'nodelist-e2e-', nodes: NODES, uiTimeout: UI_TIMEOUT_MS, errors: pageErrors }, (s) => {
+  ({ server, browser, page } = s);
+});
 
 test('debug page lists every CRN', { timeout: 60_000 }, async () => {
   const doc = await gotoAndCapture(`${server.base}/debug.html`);

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const BUILD_TIMEOUT_MS = 8 * 60_000;
 export const READY_TIMEOUT_MS = 60_000;
@@ -146,4 +147,35 @@ export function screenshotPath(name) {
   const dir = process.env.NODELIST_SCREENSHOT_DIR || os.tmpdir();
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, name);
+}
+
+// useDemo registers the hooks of a test file that drives one demo with one
+// page: before its tests, build the binary, start `nodelist demo` with
+// opts.nodes nodes (and opts.args), wait for its first round, open a
+// 1400×900 page whose errors go to opts.errors, and hand the three to
+// ready; after them, close and remove everything.
+export function useDemo(opts, ready) {
+  const s = { server: null, browser: null, page: null, tmpDir: null };
+  before(
+    async () => {
+      s.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix));
+      const bin = await buildBinary(s.tmpDir);
+      s.server = startDemo(bin, await freePort(), opts.nodes, opts.args || []);
+      await waitReady(s.server);
+      s.browser = await launchBrowser();
+      s.page = await s.browser.newPage({ viewport: { width: 1400, height: 900 } });
+      s.page.setDefaultTimeout(opts.uiTimeout);
+      watchErrors(s.page, opts.errors);
+      ready(s);
+    },
+    { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
+  );
+  after(
+    async () => {
+      if (s.browser) await s.browser.close().catch(() => {});
+      await stopDemo(s.server);
+      if (s.tmpDir) fs.rmSync(s.tmpDir, { recursive: true, force: true });
+    },
+    { timeout: 30_000 },
+  );
 }

@@ -3,14 +3,11 @@
 // Swagger UI draws /openapi.json: its title, every operation, an expanded
 // operation, no console error and no request leaving the service's origin.
 // demo.mjs lists the environment variables it reads.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  BUILD_TIMEOUT_MS, READY_TIMEOUT_MS, buildBinary, startDemo, stopDemo, waitReady, freePort, getJSON,
-  launchBrowser, watchErrors, screenshotPath,
+  getJSON, screenshotPath, useDemo,
 } from './demo.mjs';
 
 const NODES = 12;
@@ -19,36 +16,16 @@ const UI_TIMEOUT_MS = 20_000;
 let server;
 let browser;
 let page;
-let tmpDir;
 const pageErrors = [];
 const foreign = []; // requests to another origin than the service's
 
-before(
-  async () => {
-    tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodelist-e2e-docs-'));
-    const bin = await buildBinary(tmpDir);
-    server = startDemo(bin, await freePort(), NODES);
-    await waitReady(server);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(UI_TIMEOUT_MS);
-    watchErrors(page, pageErrors);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (!url.startsWith(server.base + '/') && !url.startsWith('data:')) foreign.push(url);
-    });
-  },
-  { timeout: BUILD_TIMEOUT_MS + READY_TIMEOUT_MS + 120_000 },
-);
-
-after(
-  async () => {
-    if (browser) await browser.close().catch(() => {});
-    await stopDemo(server);
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
-  },
-  { timeout: 30_000 },
-);
+useDemo({ prefix: 'nodelist-e2e-docs-', nodes: NODES, uiTimeout: UI_TIMEOUT_MS, errors: pageErrors }, (s) => {
+  ({ server, browser, page } = s);
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith(server.base + '/') && !url.startsWith('data:')) foreign.push(url);
+  });
+});
 
 test('/docs renders the API description', { timeout: 60_000 }, async () => {
   const doc = await getJSON(`${server.base}/openapi.json`);
