@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,20 +22,6 @@ const POLL_MS = 200;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
-
-// freePort asks the kernel for a free port; the small race until the demo
-// binds it is acceptable on a test machine.
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function buildBinary(tmpDir) {
   if (process.env.NODELIST_BIN) return process.env.NODELIST_BIN;
@@ -53,9 +38,13 @@ export async function buildBinary(tmpDir) {
   return bin;
 }
 
-// startDemo runs the demo and keeps the tail of its output for failure messages.
-export function startDemo(bin, port, nodes, extraArgs = []) {
-  const proc = spawn(bin, ['demo', '--listen', `127.0.0.1:${port}`, '--nodes', String(nodes), ...extraArgs], {
+// startDemo runs the demo and keeps the tail of its output for failure
+// messages. The demo listens on a port the kernel picks when it binds (a
+// port chosen beforehand could be taken meanwhile by one of the simulated
+// nodes of another test file's demo); waitReady reads it from the
+// demo's "serving" log line into base.
+export function startDemo(bin, nodes, extraArgs = []) {
+  const proc = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--nodes', String(nodes), ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,7 +58,14 @@ export function startDemo(bin, port, nodes, extraArgs = []) {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
     proc.on('error', (err) => resolve({ code: null, signal: null, err }));
   });
-  const s = { proc, exited, nodes, base: `http://127.0.0.1:${port}`, output: () => tail };
+  let all = ''; // the output up to the serving line, where base is read
+  const s = { proc, exited, nodes, base: '', output: () => tail };
+  proc.stderr.on('data', (chunk) => {
+    if (s.base) return;
+    all += chunk.toString();
+    const m = all.match(/msg=serving url=(http:\/\/127\.0\.0\.1:\d+)/);
+    if (m) s.base = m[1];
+  });
   process.on('exit', () => {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   });
@@ -103,6 +99,7 @@ export async function waitReady(s) {
       throw new Error(`demo exited early (${JSON.stringify(exit)}); output:\n${s.output()}`);
     }
     try {
+      if (!s.base) throw new Error('not serving yet');
       const doc = await getJSON(`${s.base}/crns.json`);
       if (Array.isArray(doc.crns) && doc.crns.length === s.nodes && doc.last_refresh !== null) return doc;
       last = `crns=${doc.crns?.length} last_refresh=${doc.last_refresh}`;
@@ -160,7 +157,7 @@ export function useDemo(opts, ready) {
     async () => {
       s.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix));
       const bin = await buildBinary(s.tmpDir);
-      s.server = startDemo(bin, await freePort(), opts.nodes, opts.args || []);
+      s.server = startDemo(bin, opts.nodes, opts.args || []);
       await waitReady(s.server);
       s.browser = await launchBrowser();
       s.page = await s.browser.newPage({ viewport: { width: 1400, height: 900 } });
