@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"nodelist/internal/probe"
 )
 
 // Node is one registry entry of the fleet and what a round must make of it.
@@ -153,6 +156,17 @@ func (f *Fleet) AllowAddrPorts() []netip.AddrPort {
 		out[i] = addrPort(l)
 	}
 	return out
+}
+
+// Client is a prober of the fleet with the dial guard on: it reaches the
+// fleet's nodes and API host, and nothing else on loopback (the canaries
+// stay refused). The caller closes its idle connections.
+func (f *Fleet) Client(timeout time.Duration) *probe.Client {
+	return probe.NewClient(probe.Options{
+		Timeout: timeout,
+		Guard:   &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
+		APIURL:  f.APIURL,
+	})
 }
 
 // listen starts a listener of its own for one node and returns the

@@ -14,7 +14,6 @@ import (
 
 	"nodelist/e2e/hostile"
 	"nodelist/internal/contract"
-	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server"
 )
@@ -29,11 +28,7 @@ func TestCRNsUnderLoadDuringRefresh(t *testing.T) {
 	f := hostile.Start()
 	defer f.Close()
 	f.Register(f.GoodNodes())
-	client := probe.NewClient(probe.Options{
-		Timeout: 2 * time.Second,
-		Guard:   &probe.Guard{AllowAddrPorts: f.AllowAddrPorts()},
-		APIURL:  f.APIURL,
-	})
+	client := f.Client(2 * time.Second)
 	defer client.CloseIdleConnections()
 	ref := refresh.New(refresh.Options{
 		Client:       client,
