@@ -109,22 +109,24 @@ func (b *budgets) counts() map[string]int {
 	return m
 }
 
-// limit answers 503 at once when the request's class is at its bound, so
-// a flood queues nowhere in the process, and paces the answer's writes.
-// The class is found from the pattern the mux would route to.
-func (s *Server) limit(next http.Handler) http.Handler {
+// limited wraps the handler of the route pattern: it answers 503 at once
+// when the route's budget is at its bound, so a flood queues nowhere in
+// the process, paces the answer's writes, counts the request in the
+// metrics, and recovers a panic into a 500. The mux applies it as each
+// route is registered.
+func (s *Server) limited(pattern string, h http.Handler) http.Handler {
+	h = recoverPanics(s.log, h)
+	c, free := routeClasses[pattern], unbudgeted[pattern]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := s.mux.Handler(r)
 		if s.metrics != nil {
 			sw := &statusWriter{ResponseWriter: w, start: time.Now()}
 			defer s.metrics.end(sw, pattern)
 			w = sw
 		}
-		if unbudgeted[pattern] {
-			next.ServeHTTP(w, r)
+		if free {
+			h.ServeHTTP(w, r)
 			return
 		}
-		c := routeClasses[pattern]
 		select {
 		case s.budgets[c] <- struct{}{}:
 		default:
@@ -133,7 +135,7 @@ func (s *Server) limit(next http.Handler) http.Handler {
 			return
 		}
 		defer func() { <-s.budgets[c] }()
-		next.ServeHTTP(s.pace(w), r)
+		h.ServeHTTP(s.pace(w), r)
 	})
 }
 

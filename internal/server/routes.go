@@ -13,12 +13,19 @@ import (
 type routeMux struct {
 	*http.ServeMux
 	patterns []string
+	// wrap, when set, wraps each handler as it is registered, knowing
+	// its pattern: the per-route work (budget, metrics) then needs no
+	// second look-up of the route per request.
+	wrap func(pattern string, h http.Handler) http.Handler
 }
 
 func newRouteMux() *routeMux { return &routeMux{ServeMux: http.NewServeMux()} }
 
 func (m *routeMux) Handle(pattern string, h http.Handler) {
 	m.patterns = append(m.patterns, pattern)
+	if m.wrap != nil {
+		h = m.wrap(pattern, h)
+	}
 	m.ServeMux.Handle(pattern, h)
 }
 

@@ -106,13 +106,15 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(opts.Registerer, s)
+	s.mux.wrap = s.limited
 	s.routes()
 	if s.apiDoc, err = s.describeAPI(); err != nil {
 		return nil, err
 	}
 	// cors is outermost, so that every answer carries its header: the
-	// 503 of a full budget and the 500 of a panic too.
-	s.handler = cors(s.limit(recoverPanics(s.log, s.mux)))
+	// 503 of a full budget and the 500 of a panic too (each route's
+	// handler is wrapped by limited as it is registered).
+	s.handler = cors(s.mux)
 	return s, nil
 }
 
