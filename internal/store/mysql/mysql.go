@@ -55,7 +55,7 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 	c.Timeout = 5 * time.Second
 	c.ReadTimeout = 30 * time.Second
 	c.WriteTimeout = 30 * time.Second
-	c.MaxAllowedPacket = 64 << 20
+	c.MaxAllowedPacket = sqlstore.ClientMaxPacket
 	// Interpolating arguments client-side makes each statement one round
 	// trip instead of three (prepare, execute, close); the driver does it
 	// safely for the utf8mb4 connection charset.

@@ -96,7 +96,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 	t.Logf("upgrading from versions %v", versions)
 	for _, from := range versions {
 		db := sql.OpenDB(conn)
-		for _, table := range []string{"publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
+		for _, table := range []string{"publication_parts", "snapshot_parts", "publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
 			if _, err := db.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 				t.Fatal(err)
 			}
@@ -389,4 +389,49 @@ func TestIdleTransactionBounded(t *testing.T) {
 	if time.Duration(secs*float64(time.Second)) != idleTransaction {
 		t.Errorf("idle_transaction_timeout = %v s, want %s", secs, idleTransaction)
 	}
+}
+
+// snapshotParts is the parts the last snapshot was written in.
+func snapshotParts(t *testing.T, st *sqlstore.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow("SELECT parts FROM snapshot WHERE id = 1").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A last snapshot larger than a statement may be is written in parts and
+// read back whole; here the packet is a bound of the store's (64 KiB),
+// standing for a small server setting on the shared server.
+func TestSnapshotInParts(t *testing.T) {
+	st := openStore(t, testDSN(t))
+	defer st.Close()
+	st.SetMaxPacket(64 << 10)
+	storetest.LargeSnapshot(t, st, 300_000)
+	if n := snapshotParts(t, st); n < 10 {
+		t.Errorf("a snapshot of 300 000 bytes under a packet of 64 KiB in %d parts, want 10 or more", n)
+	}
+}
+
+// A last snapshot over the server's own max_allowed_packet (16 MiB by
+// default on MariaDB) is written in parts and read back whole. Before, the
+// server dropped the connection at each try: the round was never written
+// and the history queue grew until rounds were dropped.
+func TestSnapshotOverDefaultPacket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes snapshots of some 17 MB")
+	}
+	st := openStore(t, testDSN(t))
+	defer st.Close()
+	var packet int
+	if err := st.DB().QueryRow("SELECT @@session.max_allowed_packet").Scan(&packet); err != nil {
+		t.Fatal(err)
+	}
+	storetest.LargeSnapshot(t, st, packet+1<<20)
+	n := snapshotParts(t, st)
+	if n < 2 {
+		t.Errorf("a snapshot of %d bytes over a packet of %d in %d part", packet+1<<20, packet, n)
+	}
+	t.Logf("a snapshot of %d bytes over the server's %d-byte packet: written and read back in %d parts", packet+1<<20, packet, n)
 }

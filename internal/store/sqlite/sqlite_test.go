@@ -160,3 +160,20 @@ func TestFencedRoundWritesNothing(t *testing.T) {
 		t.Errorf("%d samples stored, want the 15 of the unfenced round", n)
 	}
 }
+
+// A last snapshot larger than the bound of a part is written in parts and
+// read back whole (SQLite's own bound on a blob is 1 GB: the bound here
+// stands for it).
+func TestSnapshotInParts(t *testing.T) {
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetMaxPacket(64 << 10)
+	storetest.LargeSnapshot(t, st, 300_000)
+	var n int
+	if err := st.DB().QueryRow("SELECT parts FROM snapshot WHERE id = 1").Scan(&n); err != nil || n < 10 {
+		t.Errorf("a snapshot of 300 000 bytes under a part bound of 64 KiB in %d parts (%v), want 10 or more", n, err)
+	}
+}

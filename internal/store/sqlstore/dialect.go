@@ -13,6 +13,9 @@ type Dialect struct {
 	Concat       func(a, b string) string // the concatenation of two blobs
 	// PruneOld deletes up to ? rows whose col is below ?; args: (before, limit).
 	PruneOld func(table, col string) string
+	// PacketQuery reads the largest statement a connection accepts; ""
+	// where only the blob bound applies (see Dialect.Packet).
+	PacketQuery string
 }
 
 // SQLite is SQLite's dialect.
@@ -41,4 +44,5 @@ var MySQL = Dialect{
 	PruneOld: func(t, col string) string {
 		return "DELETE FROM " + t + " WHERE " + col + " < ? ORDER BY " + col + " LIMIT ?"
 	},
+	PacketQuery: "SELECT @@session.max_allowed_packet",
 }

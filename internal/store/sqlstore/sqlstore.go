@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"nodelist/internal/store"
@@ -30,10 +31,16 @@ type Options struct {
 // through w, which may be the same pool (MySQL) or not (SQLite: one
 // writer connection, readers in parallel).
 type Store struct {
-	d    Dialect
-	w, r *sql.DB
-	opts Options
+	d         Dialect
+	w, r      *sql.DB
+	opts      Options
+	maxPacket atomic.Int64 // see SetMaxPacket
 }
+
+// SetMaxPacket makes the store write as if the database's packet were at
+// most n bytes (0: as it is): the last snapshot is cut into parts that
+// fit it. Tests use it to stand for a small server setting.
+func (s *Store) SetMaxPacket(n int) { s.maxPacket.Store(int64(n)) }
 
 // New returns a Store over open, migrated databases, which it then owns
 // (closing them if the options are refused).
@@ -93,24 +100,6 @@ func (s *Store) ReadOnly() string {
 
 // DB returns the write pool, for tests that inspect it.
 func (s *Store) DB() *sql.DB { return s.w }
-
-// LastSnapshot returns the last persisted snapshot, or nil.
-func (s *Store) LastSnapshot(ctx context.Context) (*store.Saved, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.ReadTimeout)
-	defer cancel()
-	var lr int64
-	var body []byte
-	err := retryRead(ctx, func() error {
-		return s.r.QueryRowContext(ctx, "SELECT last_refresh, body FROM snapshot WHERE id = 1").Scan(&lr, &body)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("last snapshot: %w", err)
-	}
-	return &store.Saved{LastRefresh: fromMicros(lr), Body: body}, nil
-}
 
 // Known reports whether the store has seen hash.
 func (s *Store) Known(ctx context.Context, hash string) (bool, error) {

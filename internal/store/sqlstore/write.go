@@ -22,7 +22,12 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 	if sc := s.opts.Schema; sc.Newer() {
 		return fmt.Errorf("write round: %w (version %d; this binary knows up to %d)", store.ErrReadOnly, sc.Database, sc.Binary)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
+	timeout := s.opts.WriteTimeout
+	if r.Snapshot != nil {
+		// A large snapshot takes its time: its bytes at 2 MiB/s at worst.
+		timeout += time.Duration(len(r.Snapshot.Body)) * time.Second / (2 << 20)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -50,9 +55,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 		return fmt.Errorf("write round: states: %w", err)
 	}
 	if r.Snapshot != nil {
-		q := "INSERT INTO snapshot (id, last_refresh, saved_at, body) VALUES (1, ?, ?, ?) " + s.d.OnConflict("id") +
-			" last_refresh = " + s.d.Excluded("last_refresh") + ", saved_at = " + s.d.Excluded("saved_at") + ", body = " + s.d.Excluded("body")
-		if _, err := tx.ExecContext(ctx, q, micros(r.Snapshot.LastRefresh), micros(r.Finished), r.Snapshot.Body); err != nil {
+		if err := s.writeSnapshot(ctx, tx, r.Snapshot, r.Finished); err != nil {
 			return fmt.Errorf("write round: snapshot: %w", err)
 		}
 	}

@@ -136,11 +136,14 @@ func CheckPacked(t *testing.T, st store.Store) {
 	}
 }
 
+// upgradedSnapshot is the last snapshot an earlier version left.
+const upgradedSnapshot = `{"last_refresh":"2026-11-20T10:00:00+00:00","crns":[]}`
+
 // CheckUpgrade checks that a database left by db at schema version from
 // upgrades when open opens it: it seeds the rows that version kept
-// (versions before 4 had row rollups, 4 and 5 the first packed format),
-// closes db, opens the store, and expects the seeded history back and a
-// round to be written.
+// (versions before 4 had row rollups, 4 and 5 the first packed format)
+// and a last snapshot, closes db, opens the store, and expects the seeded
+// history and snapshot back and a round to be written.
 func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store, error)) {
 	t.Helper()
 	switch {
@@ -148,6 +151,11 @@ func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store
 		SeedLegacy(t, db)
 	case from < 6:
 		SeedPacked(t, db)
+	}
+	// Every version kept a last snapshot in one row.
+	if _, err := db.Exec("INSERT INTO snapshot (id, last_refresh, saved_at, body) VALUES (1, ?, ?, ?)",
+		base.UnixMicro(), base.UnixMicro(), []byte(upgradedSnapshot)); err != nil {
+		t.Fatalf("seed snapshot at version %d: %v", from, err)
 	}
 	db.Close()
 	st, err := open()
@@ -160,6 +168,9 @@ func CheckUpgrade(t *testing.T, from int64, db *sql.DB, open func() (store.Store
 		CheckLegacy(t, st)
 	case from < 6:
 		CheckPacked(t, st)
+	}
+	if s, err := st.LastSnapshot(context.Background()); err != nil || s == nil || string(s.Body) != upgradedSnapshot || !s.LastRefresh.Equal(base) {
+		t.Errorf("snapshot after upgrade from %d: %+v, %v", from, s, err)
 	}
 	if err := st.WriteRound(context.Background(), MakeRound(0, 3, nil)); err != nil {
 		t.Errorf("write after upgrade from %d: %v", from, err)
