@@ -23,6 +23,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.APIListen, "fleet-listen", o.APIListen, "address of the fleet's API host, host:port (default: a free port on 127.0.0.1)")
 	fs.BoolVar(&o.MovingUsage, "moving-usage", o.MovingUsage,
 		"usage answers move between answers as real nodes' do (load, free memory and disk); false: the same answer every time")
+	fs.IntVar(&o.UsagePad, "usage-pad", o.UsagePad, "add a field of this many random characters to each node's usage answer (a large list)")
 	fs.BoolVar(&o.SharedListener, "shared-listener", o.SharedListener,
 		"serve all nodes from one listener, each on its own 127.20.x.y address (for fleets of thousands)")
 }

@@ -74,6 +74,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		done:    make(chan struct{}),
 	}
 	for _, n := range nodes {
+		n.pad = o.UsagePad
 		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n, 0), ipv6JSON(n)
 		if n.era != nil {
 			n.config, n.usage = eraConfigJSON(n), eraUsageJSON(n)

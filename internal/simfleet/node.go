@@ -52,6 +52,7 @@ type node struct {
 
 	config, usage, ipv6 []byte // rendered at Start
 	moving              bool   // usage answers move (Options.MovingUsage)
+	pad                 int    // Options.UsagePad
 }
 
 func (n *node) Kind() Kind   { return Kind(n.kind.Load()) }

@@ -37,6 +37,12 @@ type Options struct {
 	// Era nodes always answer their era's fixed usage.
 	MovingUsage bool
 
+	// UsagePad adds to each ordinary node's usage answer a "padding"
+	// field of this many random base64 characters (its own for each
+	// node, the same at every answer), which gzip cannot shrink much
+	// below three quarters: a large list, for tests of its storage.
+	UsagePad int
+
 	Host string // listen host, default "127.0.0.1"; ignored by nodes when SharedListener
 	// APIListen is the API host's address (host:port); default Host on a
 	// port the kernel picks. The nodes' ports are always picked.
@@ -63,6 +69,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.APIListen = net.JoinHostPort(o.Host, "0")
 	} else if _, _, err := net.SplitHostPort(o.APIListen); err != nil {
 		return o, fmt.Errorf("API address %q: want host:port", o.APIListen)
+	}
+	if o.UsagePad < 0 {
+		return o, fmt.Errorf("usage pad %d is negative", o.UsagePad)
 	}
 	if o.Latency < 0 || o.Jitter < 0 {
 		return o, errors.New("latency and jitter must not be negative")

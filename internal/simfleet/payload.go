@@ -127,8 +127,24 @@ func usageJSON(n *node, seq uint64) []byte {
 	default:
 		b.WriteString(`"gpu":{"devices":[],"available_devices":[]},`)
 	}
+	if n.pad > 0 {
+		b.WriteString(`"padding":"`)
+		b.Write(padding(n.payloadSeed, n.pad))
+		b.WriteString(`",`)
+	}
 	b.WriteString(`"active":true}`)
 	return b.Bytes()
+}
+
+// padding is n random base64 characters drawn from seed.
+func padding(seed uint64, n int) []byte {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	r := rand.New(rand.NewPCG(seed, 3))
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return out
 }
 
 // writeDevices writes devs as a JSON list; legacy nodes omit "model" and

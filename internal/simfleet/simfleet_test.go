@@ -237,7 +237,7 @@ func TestAPIHost(t *testing.T) {
 
 func TestOptionsRejected(t *testing.T) {
 	for _, o := range []Options{
-		{Nodes: -1}, {Failing: 1.5}, {GPU: -0.1}, {Failing: 0.6, Hung: 0.6}, {Latency: -time.Second},
+		{Nodes: -1}, {Failing: 1.5}, {GPU: -0.1}, {Failing: 0.6, Hung: 0.6}, {Latency: -time.Second}, {UsagePad: -1},
 	} {
 		if f, err := Start(context.Background(), o); err == nil {
 			f.Close()
@@ -262,5 +262,31 @@ func TestRegisterFlags(t *testing.T) {
 		InvalidJSON: 0.05, InvalidAddress: 0.01, OldVersion: 0.3, GPU: 0.4, Inactive: 0.5, SharedListener: true}
 	if o != want {
 		t.Errorf("parsed %+v", o)
+	}
+}
+
+// A usage pad adds a field of that many characters to each usage answer,
+// its own per node and the same at every answer.
+func TestUsagePad(t *testing.T) {
+	const pad = 5000
+	f := start(t, Options{Nodes: 2, Seed: 1, UsagePad: pad})
+	c := newClient(t)
+	var first []string
+	for range 2 {
+		var pads []string
+		for _, n := range f.Nodes() {
+			code, _, body := get(t, c, base(n)+"/about/usage/system")
+			var u struct {
+				Padding string `json:"padding"`
+			}
+			if err := json.Unmarshal(body, &u); code != http.StatusOK || err != nil || len(u.Padding) != pad {
+				t.Fatalf("node %d: %d, %v, padding of %d characters, want %d", n.Index, code, err, len(u.Padding), pad)
+			}
+			pads = append(pads, u.Padding)
+		}
+		if pads[0] == pads[1] || (first != nil && !slices.Equal(first, pads)) {
+			t.Errorf("pads not one per node, the same at every answer")
+		}
+		first = pads
 	}
 }
