@@ -106,6 +106,7 @@ func (r *Replica) stopTerm(reason string) (Lease, bool) {
 	r.term = nil
 	if t != nil {
 		r.lastHeld = t.lease
+		r.pubErr = "" // a follower's publications are the leader's concern
 	}
 	r.mu.Unlock()
 	if t == nil {
@@ -198,8 +199,10 @@ func (r *Replica) Record(round *refresh.Round) {
 // publisher writes the refresher's publications to the database, at most
 // one every PublishEvery while a round runs and the round's last at once,
 // and serves each once written: every replica serves the same sequence.
+// One that cannot be written is served by the leader alone meanwhile.
 func (r *Replica) publisher(t *term) {
 	var lastWrite time.Time
+	var backoff time.Duration
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -221,13 +224,25 @@ func (r *Replica) publisher(t *term) {
 				err := r.write(t, snap, final, answered)
 				switch {
 				case err == nil:
+					backoff = 0
 					continue // a newer one may be waiting
 				case errors.Is(err, store.ErrFenced):
 					r.askDemote(t, "a publication was refused: "+err.Error())
 					return
 				}
-				r.log.Warn("publication not written; retrying", "err", err)
-				wait = r.opts.Poll
+				// Not written: the leader serves it all the same, so that
+				// what it serves follows its rounds, not the database.
+				r.serveUnwritten(t, snap, err)
+				if errors.Is(err, errTooLarge) {
+					r.log.Error("publication refused, not retried: the leader serves it, followers keep the last one written", "err", err)
+					t.mu.Lock()
+					t.written = snap
+					t.mu.Unlock()
+					continue
+				}
+				backoff = min(max(2*backoff, r.opts.Poll), maxBackoff)
+				r.log.Warn("publication not written; the leader serves it and retries", "err", err, "in", backoff)
+				wait = backoff
 			}
 			timer.Reset(wait)
 		}
@@ -253,11 +268,24 @@ func (r *Replica) write(t *term, snap *snapshot.Snapshot, final bool, answered i
 		st.Running = false // the round is over once its last publication is out
 	}
 	p := &publication{Lease: t.lease, Final: final, Answered: answered, Status: st, Snap: snap}
-	ctx, cancel := context.WithTimeout(t.ctx, max(r.opts.TTL, 5*time.Second))
+	// A large publication takes its time: its bytes at 2 MiB/s at worst.
+	ctx, cancel := context.WithTimeout(t.ctx, max(r.opts.TTL, 5*time.Second)+time.Duration(len(snap.All.Identity))*time.Second/(2<<20))
 	defer cancel()
-	v, err := writePublication(ctx, r.db, p)
+	v, parts, err := writePublication(ctx, r.db, p, r.opts.MaxPacket)
+	r.mu.Lock()
+	switch {
+	case err == nil && parts > 1:
+		r.writes.split++
+	case err == nil:
+		r.writes.whole++
+	case errors.Is(err, errTooLarge):
+		r.writes.refused++
+	default:
+		r.writes.failed++
+	}
+	r.mu.Unlock()
 	if err != nil {
-		if !errors.Is(err, store.ErrFenced) {
+		if !errors.Is(err, store.ErrFenced) && !errors.Is(err, errTooLarge) {
 			r.dbFailed(err)
 		}
 		return err
@@ -268,11 +296,33 @@ func (r *Replica) write(t *term, snap *snapshot.Snapshot, final bool, answered i
 	t.mu.Unlock()
 	r.served.Store(snap)
 	r.mu.Lock()
+	r.pubErr = ""
 	r.loaded = loaded{version: v, lease: t.lease, answered: answered, status: st, at: time.Now()}
 	close(r.loadedWake)
 	r.loadedWake = make(chan struct{})
 	r.mu.Unlock()
 	return nil
+}
+
+// maxBackoff bounds the wait between two tries of a publication that
+// failed: a few seconds, well within the lease, so that a database back
+// from a blip gets the leader's data soon.
+const maxBackoff = 4 * time.Second
+
+// serveUnwritten serves snap, which could not be written, while t leads:
+// the leader's readiness then follows its own rounds, and followers serve
+// the last publication written until the next one is.
+func (r *Replica) serveUnwritten(t *term, snap *snapshot.Snapshot, err error) {
+	if !t.live() {
+		return
+	}
+	r.served.Store(snap)
+	r.mu.Lock()
+	if r.pubErr == "" {
+		r.pubErrSince = time.Now()
+	}
+	r.pubErr = err.Error()
+	r.mu.Unlock()
 }
 
 // requests watches what followers ask of the leader: forced rounds (each

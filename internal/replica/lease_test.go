@@ -58,7 +58,7 @@ func TestLeaseAndFencing(t *testing.T) {
 	if err := markRound(ctx, db, a); err != nil {
 		t.Fatalf("round mark by the holder: %v", err)
 	}
-	if _, err := writePublication(ctx, db, &publication{Lease: a, Snap: testSnapshot(t)}); err != nil {
+	if _, _, err := writePublication(ctx, db, &publication{Lease: a, Snap: testSnapshot(t)}, 0); err != nil {
 		t.Fatalf("publication by the holder: %v", err)
 	}
 	r := storetest.MakeRound(1, 4, nil)
@@ -90,7 +90,7 @@ func TestLeaseAndFencing(t *testing.T) {
 	if err := markRound(ctx, db, a); !errors.Is(err, errLost) {
 		t.Errorf("a marked a round under b's lease: %v", err)
 	}
-	if _, err := writePublication(ctx, db, &publication{Lease: a, Snap: testSnapshot(t)}); !errors.Is(err, store.ErrFenced) {
+	if _, _, err := writePublication(ctx, db, &publication{Lease: a, Snap: testSnapshot(t)}, 0); !errors.Is(err, store.ErrFenced) {
 		t.Errorf("a's publication under b's lease: %v, want ErrFenced", err)
 	}
 	r = storetest.MakeRound(2, 4, nil)

@@ -4,7 +4,8 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // The replica's metrics are read from its State at scrape time: who
 // leads, the epoch, the publication served, how late followers serve a
-// publication, and whether the database answers.
+// publication, how its publications were written, and whether the
+// database answers.
 var (
 	leaderDesc = prometheus.NewDesc("nodelist_replica_leader",
 		"1 while this replica holds the leader lease (it probes and writes), else 0.", []string{"replica"}, nil)
@@ -15,6 +16,9 @@ var (
 	lagDesc = prometheus.NewDesc("nodelist_replica_follower_lag_seconds",
 		"Time from a publication written by the leader to this follower serving it, over the last publications loaded: last, p50, p99, max.",
 		[]string{"stat"}, nil)
+	writesDesc = prometheus.NewDesc("nodelist_replica_publication_writes_total",
+		"Publications this replica wrote or tried to write as leader, by result: whole (one row), split (in parts that fit the database's max_allowed_packet), refused (too large to write; the leader serves it, followers keep the last), failed (retried).",
+		[]string{"result"}, nil)
 	databaseDesc = prometheus.NewDesc("nodelist_replica_database_up",
 		"1 while the replicas' database answers this replica, else 0.", nil, nil)
 )
@@ -29,7 +33,7 @@ func (r *Replica) RegisterMetrics(reg prometheus.Registerer) {
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{leaderDesc, epochDesc, publicationDesc, lagDesc, databaseDesc} {
+	for _, d := range []*prometheus.Desc{leaderDesc, epochDesc, publicationDesc, lagDesc, writesDesc, databaseDesc} {
 		ch <- d
 	}
 }
@@ -43,6 +47,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		if ms != nil {
 			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, *ms/1000, stat)
 		}
+	}
+	for result, n := range map[string]int64{"whole": s.Writes.Whole, "split": s.Writes.Split, "refused": s.Writes.Refused, "failed": s.Writes.Failed} {
+		ch <- prometheus.MustNewConstMetric(writesDesc, prometheus.CounterValue, float64(n), result)
 	}
 	ch <- prometheus.MustNewConstMetric(databaseDesc, prometheus.GaugeValue, b2f(s.Since == nil))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
+	"nodelist/internal/store/sqlstore"
 )
 
 // keepPublications is how many publications stay in the table: followers
@@ -61,47 +63,77 @@ func (w wireStatus) status() refresh.Status {
 		Nodes: w.Nodes, Responsive: w.Responsive, Probed: w.Probed, Targets: w.Targets, LastCRNVersion: w.LastCRNVersion}
 }
 
+// maxIdentity bounds a publication's crns.json: a follower reads no more
+// (gunzip), so a larger one is refused rather than written.
+const maxIdentity = 1 << 30
+
+// errTooLarge is a publication refused for its size: writing it again
+// cannot help.
+var errTooLarge = errors.New("publication too large")
+
 // writePublication stores p as the next version, fenced by p.Lease, and
-// prunes the oldest; it returns the version.
-func writePublication(ctx context.Context, db *sql.DB, p *publication) (int64, error) {
+// prunes the oldest; it returns the version and the parts its body was
+// written in. The body is cut into parts that each fit in a statement of
+// the connection that writes them (its max_allowed_packet, lowered to
+// maxPacket when that is positive).
+func writePublication(ctx context.Context, db *sql.DB, p *publication, maxPacket int) (int64, int, error) {
 	status, err := json.Marshal(p.Status)
 	if err != nil {
-		return 0, fmt.Errorf("write publication: %w", err)
+		return 0, 0, fmt.Errorf("write publication: %w", err)
 	}
 	s := p.Snap
+	if n := len(s.All.Identity); n > maxIdentity {
+		return 0, 0, fmt.Errorf("write publication: %w: crns.json of %d bytes, more than the %d a follower reads", errTooLarge, n, maxIdentity)
+	}
 	// The gzip of the identity bytes: a tenth of the bytes, and the
 	// encoding clients ask for most, so building it here is rarely extra
 	// work.
 	body, _ := s.All.Variant(snapshot.Gzip)
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("write publication: %w", err)
+		return 0, 0, fmt.Errorf("write publication: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	packet, err := sqlstore.MySQL.Packet(ctx, tx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("write publication: %w", err)
+	}
+	size, err := sqlstore.PartSize(packet, maxPacket)
+	if err != nil {
+		return 0, 0, fmt.Errorf("write publication: %w: %w", errTooLarge, err)
+	}
+	parts := sqlstore.Split(body, size)
 	var last int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM publications").Scan(&last); err != nil {
-		return 0, fmt.Errorf("write publication: %w", err)
+		return 0, 0, fmt.Errorf("write publication: %w", err)
 	}
 	v := last + 1
-	if _, err := tx.ExecContext(ctx, "INSERT INTO publications (version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, body) "+
-		"VALUES (?, ?, ?, "+nowUS+", ?, ?, ?, ?, ?, ?, ?, ?)",
-		v, p.Lease.Epoch, p.Lease.Holder, s.Built.UnixMicro(), p.Final, p.Answered, s.All.ETag, s.Active.ETag, s.Digest(), status, body); err != nil {
-		return 0, fmt.Errorf("write publication: %w", err)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO publications (version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, parts, body) "+
+		"VALUES (?, ?, ?, "+nowUS+", ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		v, p.Lease.Epoch, p.Lease.Holder, s.Built.UnixMicro(), p.Final, p.Answered, s.All.ETag, s.Active.ETag, s.Digest(), status, len(parts), parts[0]); err != nil {
+		return 0, 0, fmt.Errorf("write publication: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM publications WHERE version <= ?", v-keepPublications); err != nil {
-		return 0, fmt.Errorf("write publication: prune: %w", err)
+	for i, part := range parts[1:] {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO publication_parts (version, part, body) VALUES (?, ?, ?)", v, i+1, part); err != nil {
+			return 0, 0, fmt.Errorf("write publication: part %d of %d: %w", i+1, len(parts), err)
+		}
+	}
+	for _, table := range []string{"publications", "publication_parts"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE version <= ?", v-keepPublications); err != nil {
+			return 0, 0, fmt.Errorf("write publication: prune: %w", err)
+		}
 	}
 	if err := fence(p.Lease)(ctx, tx); err != nil {
-		return 0, fmt.Errorf("write publication: %w", err)
+		return 0, 0, fmt.Errorf("write publication: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("write publication: commit: %w", err)
+		return 0, 0, fmt.Errorf("write publication: commit: %w", err)
 	}
-	return v, nil
+	return v, len(parts), nil
 }
 
 // pubColumns are a publication's columns, then the database's time.
-const pubColumns = "version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, body, " + nowUS
+const pubColumns = "version, epoch, holder, published, built, final, answered, etag, active_etag, digest, status, parts, body, " + nowUS
 
 // newerPublication returns the newest publication after version, with
 // the database's time when it was read, or nil when there is none: a
@@ -111,13 +143,27 @@ func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publicat
 	var built, now int64
 	var etag, activeETag, digest string
 	var status, body []byte
-	err := db.QueryRowContext(ctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
-		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &digest, &status, &body, &now)
+	var parts int
+	// One transaction: the parts are those of the row, even if the
+	// leader prunes it meanwhile.
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("read publication: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	err = tx.QueryRowContext(ctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
+		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &digest, &status, &parts, &body, &now)
 	if err == sql.ErrNoRows {
 		return nil, 0, nil
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("read publication: %w", err)
+	}
+	if parts > 1 {
+		rows, err := tx.QueryContext(ctx, "SELECT part, body FROM publication_parts WHERE version = ? ORDER BY part", p.Version)
+		if body, err = sqlstore.JoinParts(body, parts, rows, err); err != nil {
+			return nil, 0, fmt.Errorf("read publication %d: %w", p.Version, err)
+		}
 	}
 	if err := json.Unmarshal(status, &p.Status); err != nil {
 		return nil, 0, fmt.Errorf("publication %d: status: %w", p.Version, err)
@@ -152,9 +198,12 @@ func gunzip(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gunzip: %w", err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, 1<<30))
+	out, err := io.ReadAll(io.LimitReader(zr, maxIdentity+1))
 	if err != nil {
 		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	if len(out) > maxIdentity {
+		return nil, fmt.Errorf("gunzip: %w: more than %d bytes", errTooLarge, maxIdentity)
 	}
 	return out, nil
 }

@@ -42,6 +42,10 @@ type Options struct {
 	// ReadOnly says why this replica must not write (its binary is older
 	// than the database's schema): it never leads. "" when it may.
 	ReadOnly string
+	// MaxPacket, when positive, stands for a smaller max_allowed_packet
+	// than the database's: publications are cut into parts that fit it
+	// (tests of a small setting on a shared server).
+	MaxPacket int
 	// History records the leader's rounds, fenced; nil without history.
 	History History
 	Logger  *slog.Logger
@@ -118,19 +122,28 @@ type Replica struct {
 
 	loadMu sync.Mutex // orders loading a publication against taking the lead
 
-	mu         sync.Mutex
-	term       *term    // nil while following
-	seen       leaseRow // the lease as last read
-	lastHeld   Lease    // the lease of this process's last term
-	loaded     loaded   // the publication served
-	lags       lagRing
-	dbErr      string // the last database failure, "" after a success
-	dbErrSince time.Time
-	digestErr  string // the last publication rebuilt into other bytes
-	lastWant   time.Time
-	loadedWake chan struct{} // closed when a publication is served
+	mu          sync.Mutex
+	term        *term    // nil while following
+	seen        leaseRow // the lease as last read
+	lastHeld    Lease    // the lease of this process's last term
+	loaded      loaded   // the publication served
+	lags        lagRing
+	dbErr       string // the last database failure, "" after a success
+	dbErrSince  time.Time
+	digestErr   string // the last publication rebuilt into other bytes
+	pubErr      string // the leader's last publication not written, "" after one written
+	pubErrSince time.Time
+	writes      writeCounts
+	lastWant    time.Time
+	loadedWake  chan struct{} // closed when a publication is served
 
 	demote chan demotion // a term's goroutines ask the lease loop to end it (a few per term at most)
+}
+
+// writeCounts are the leader's publication writes by outcome: written
+// in one part or in several, refused for their size, failed.
+type writeCounts struct {
+	whole, split, refused, failed int64
 }
 
 // loaded is what a replica knows of the publication it serves.

@@ -152,6 +152,20 @@ type State struct {
 	Since     *string `json:"database_down_since"`       // when it became unreachable
 	ReadOnly  string  `json:"read_only,omitempty"`       // why this replica never leads
 	DigestErr string  `json:"digest_mismatch,omitempty"` // a publication rebuilt into other bytes
+	// Writes counts this replica's publication writes as leader.
+	Writes Writes `json:"publication_writes"`
+	// WriteErr is why the leader's last publication was not written, ""
+	// once one is; WriteErrSince when that began.
+	WriteErr      string  `json:"publication_error,omitempty"`
+	WriteErrSince *string `json:"publication_error_since,omitempty"`
+}
+
+// Writes are a leader's publication writes by outcome.
+type Writes struct {
+	Whole   int64 `json:"whole"`   // written in one row
+	Split   int64 `json:"split"`   // written in parts, each fitting the database's packet
+	Refused int64 `json:"refused"` // too large to be written at all (not retried)
+	Failed  int64 `json:"failed"`  // the database failed or refused it (retried)
 }
 
 // Lag sums up the follower lags of the last publications loaded.
@@ -169,7 +183,12 @@ func (r *Replica) State() State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := State{ID: r.opts.ID, Role: Follower, Version: r.loaded.version, LeaseTTL: r.opts.TTL.Seconds(),
-		Lag: r.lags.summary(), Database: "ok", ReadOnly: r.opts.ReadOnly, DigestErr: r.digestErr}
+		Lag: r.lags.summary(), Database: "ok", ReadOnly: r.opts.ReadOnly, DigestErr: r.digestErr,
+		Writes: Writes{Whole: r.writes.whole, Split: r.writes.split, Refused: r.writes.refused, Failed: r.writes.failed}}
+	if r.pubErr != "" {
+		t := snapshot.FormatTime(r.pubErrSince)
+		s.WriteErr, s.WriteErrSince = r.pubErr, &t
+	}
 	if r.seen.valid() || r.term != nil {
 		s.Leader, s.Epoch = r.seen.Holder, r.seen.Epoch
 	}
@@ -199,6 +218,10 @@ func (r *Replica) Problems() []string {
 			served = fmt.Sprintf("publication %d, last_refresh %s", s.Version, snapshot.FormatTime(snap.LastRefresh))
 		}
 		out = append(out, fmt.Sprintf("database unreachable since %s (%s): serving the last publication loaded (%s)", *s.Since, s.Database, served))
+	}
+	if s.WriteErr != "" {
+		out = append(out, fmt.Sprintf("publications not written since %s (%s): this leader serves its own data, followers publication %d",
+			*s.WriteErrSince, s.WriteErr, s.Version))
 	}
 	if s.ReadOnly != "" {
 		out = append(out, "this replica never leads: "+s.ReadOnly)
