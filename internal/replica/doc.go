@@ -11,6 +11,11 @@
 // is still the lease's (fencing), so a paused or cut-off old leader writes
 // nothing once another has taken over.
 //
+// A publication is written in parts that each fit in one statement of
+// the writing connection (max_allowed_packet); one that cannot be
+// written is served by the leader alone until one is, so that a
+// publication never takes every replica down.
+//
 // It must not probe, render or serve HTTP itself: it drives a
 // refresh.Refresher and fills the snapshot.Holder the server reads.
 package replica
