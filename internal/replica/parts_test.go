@@ -25,9 +25,9 @@ import (
 
 // A publication larger than a statement may be is written in parts, one
 // row each, and served by a follower byte for byte; both replicas stay
-// ready. Here the packet is a bound of the leader's (64 KiB), standing
-// for a small server setting on the shared server; the next test uses
-// the server's own.
+// ready. Here the packet is a bound set in the replicas (64 KiB),
+// standing for a small server setting on the shared server; the next
+// test uses the server's own.
 func TestPublicationInParts(t *testing.T) {
 	dsn := replica.Migrated(t)
 	fleet, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 12, Seed: 5, UsagePad: 16 << 10})
@@ -47,16 +47,16 @@ func TestPublicationInParts(t *testing.T) {
 		len(h.follower.Holder().Load().All.Identity), parts, packet)
 }
 
-// A list over MariaDB's default max_allowed_packet of 16 MiB, as 29 nodes
-// each adding 900 KB to their usage answer make it, is written in parts
-// under the server's own setting, read on the writing connection: the
-// follower serves it byte for byte and both replicas stay ready. Before,
-// every write of it was refused (the server drops the connection) and
-// retried four times a second, and both replicas served the round's
-// first, partial publication, not ready.
+// A list over the server's max_allowed_packet (MariaDB's default: 16 MiB,
+// which 28 nodes each adding 900 KB to their usage answer exceed) is
+// written in parts under the server's own setting, read on the writing
+// connection: the follower serves it byte for byte and both replicas stay
+// ready. Before, every write of it was refused (the server drops the
+// connection) and retried every 250 ms, and both replicas served the
+// round's first, partial publication, not ready.
 func TestPublicationOverDefaultPacket(t *testing.T) {
 	if testing.Short() {
-		t.Skip("publishes a list of some 26 MB")
+		t.Skip("publishes a list of some 25 MB")
 	}
 	dsn := replica.Migrated(t)
 	packet := serverPacket(t, dsn)
@@ -198,7 +198,7 @@ func (h *pair) figures() string {
 	var b strings.Builder
 	for _, r := range []*replica.Replica{h.leader, h.follower} {
 		s := r.Holder().Load()
-		code, _ := getQuiet(h.servers[r].URL + "/readyz")
+		code, _ := status(h.servers[r].URL + "/readyz")
 		lr := "null"
 		if s != nil && !s.LastRefresh.IsZero() {
 			lr = snapshot.FormatTime(s.LastRefresh)
@@ -233,7 +233,8 @@ func get(t *testing.T, url, encoding string) (int, []byte) {
 	return resp.StatusCode, body
 }
 
-func getQuiet(url string) (int, error) {
+// status is url's status code, 0 when it cannot be had.
+func status(url string) (int, error) {
 	resp, err := http.Get(url)
 	if err != nil {
 		return 0, err
