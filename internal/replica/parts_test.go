@@ -67,7 +67,10 @@ func TestPublicationOverDefaultPacket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fleet.Close()
-	h := startPair(t, dsn, fleet, nil)
+	// A long lease: building, writing and reading 25 MB takes seconds of
+	// CPU, which a busy machine (or the race detector) may stretch past
+	// the renewals of the default one; the test is about the writes.
+	h := startPair(t, dsn, fleet, func(o *replica.Options) { o.TTL = 30 * time.Second })
 	v := h.check(t, nodes, 90*time.Second)
 	gz, _ := h.follower.Holder().Load().All.Variant(snapshot.Gzip)
 	if int64(len(gz)) <= packet {
@@ -211,6 +214,9 @@ func (h *pair) figures() string {
 			r.ID(), r.State().Role, r.State().Version, nodes, size, lr, code, r.State().Writes)
 	}
 	fmt.Fprintf(&b, "log lines of publications not written: %d", h.notWritten.Load())
+	if err := h.leader.State().WriteErr; err != "" {
+		fmt.Fprintf(&b, ", the last: %s", err)
+	}
 	return b.String()
 }
 

@@ -138,7 +138,9 @@ const pubColumns = "version, epoch, holder, published, built, final, answered, e
 // newerPublication returns the newest publication after version, with
 // the database's time when it was read, or nil when there is none: a
 // query on the primary key, cheap enough to run a few times a second.
-func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publication, int64, error) {
+// The query has timeout; the rest of a publication in parts has more,
+// after its bytes.
+func newerPublication(ctx context.Context, db *sql.DB, version int64, timeout time.Duration) (*publication, int64, error) {
 	var p publication
 	var built, now int64
 	var etag, activeETag, digest string
@@ -146,12 +148,14 @@ func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publicat
 	var parts int
 	// One transaction: the parts are those of the row, even if the
 	// leader prunes it meanwhile.
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, 0, fmt.Errorf("read publication: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	err = tx.QueryRowContext(ctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
+	err = tx.QueryRowContext(hctx, "SELECT "+pubColumns+" FROM publications WHERE version > ? ORDER BY version DESC LIMIT 1", version).
 		Scan(&p.Version, &p.Lease.Epoch, &p.Lease.Holder, &p.Published, &built, &p.Final, &p.Answered, &etag, &activeETag, &digest, &status, &parts, &body, &now)
 	if err == sql.ErrNoRows {
 		return nil, 0, nil
@@ -160,7 +164,11 @@ func newerPublication(ctx context.Context, db *sql.DB, version int64) (*publicat
 		return nil, 0, fmt.Errorf("read publication: %w", err)
 	}
 	if parts > 1 {
-		rows, err := tx.QueryContext(ctx, "SELECT part, body FROM publication_parts WHERE version = ? ORDER BY part", p.Version)
+		// The other parts are the size of the first, but the last: their
+		// bytes at 2 MiB/s at worst.
+		pctx, cancel := context.WithTimeout(ctx, timeout+time.Duration(len(body))*time.Duration(parts-1)*time.Second/(2<<20))
+		defer cancel()
+		rows, err := tx.QueryContext(pctx, "SELECT part, body FROM publication_parts WHERE version = ? ORDER BY part", p.Version)
 		if body, err = sqlstore.JoinParts(body, parts, rows, err); err != nil {
 			return nil, 0, fmt.Errorf("read publication %d: %w", p.Version, err)
 		}

@@ -153,9 +153,7 @@ func (r *Replica) loadNewer(ctx context.Context) error {
 	from := r.loaded.version
 	r.mu.Unlock()
 	start := time.Now()
-	cctx, cancel := context.WithTimeout(ctx, max(r.opTimeout(), 5*time.Second))
-	defer cancel()
-	p, now, err := newerPublication(cctx, r.db, from)
+	p, now, err := newerPublication(ctx, r.db, from, max(r.opTimeout(), 5*time.Second))
 	if err != nil && !errors.Is(err, errDigest) {
 		r.dbFailed(err)
 		return err
