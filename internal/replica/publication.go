@@ -102,6 +102,10 @@ func writePublication(ctx context.Context, db *sql.DB, p *publication, maxPacket
 	if err != nil {
 		return 0, 0, fmt.Errorf("write publication: %w: %w", errTooLarge, err)
 	}
+	// The first part shares its statement with the status, escaped too.
+	if size -= len(status); size <= 0 {
+		return 0, 0, fmt.Errorf("write publication: %w: a status of %d bytes leaves no room for a part of the body", errTooLarge, len(status))
+	}
 	parts := sqlstore.Split(body, size)
 	var last int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM publications").Scan(&last); err != nil {
