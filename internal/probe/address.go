@@ -3,7 +3,9 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -140,4 +142,33 @@ func unwrapURL(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// Origin splits a validated node address into its origin, the scheme,
+// host and port the transport connects to, and its path, under which the
+// probes ask. The host is in the form it is resolved (lookupHost) and the
+// port is written out, the default one included, so that the spellings of
+// one origin ("http://H:0080", "http://h.") give one string; the path is
+// as written (escaped), without trailing slashes. Entries sharing an
+// origin share the transport's connection to it; entries whose origin and
+// path are equal are the same node.
+func Origin(addr string) (origin, path string) {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return addr, ""
+	}
+	host, err := lookupHost(u.Hostname())
+	if err != nil {
+		host = strings.ToLower(u.Hostname())
+	}
+	port := u.Port()
+	switch {
+	case port != "":
+		port = strconv.Itoa(portNumber(port))
+	case u.Scheme == "https":
+		port = "443"
+	default:
+		port = "80"
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(host, port), strings.TrimRight(u.EscapedPath(), "/")
 }
