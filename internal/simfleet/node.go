@@ -3,9 +3,16 @@ package simfleet
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 )
+
+// HungPrefix is a path under which every node hangs, whatever its kind: a
+// registry entry at a node's address followed by HungPrefix is a hung node
+// sharing that node's origin (scheme, host and port). Other paths a node
+// does not serve answer 404 after the fleet's latency.
+const HungPrefix = "/hung/"
 
 // Node is what a test needs to know about one simulated CRN to predict
 // what a client should make of it.
@@ -75,6 +82,9 @@ func (f *Fleet) serveNode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.heard(n.info.Index, r.URL.Path)
+	if strings.HasPrefix(r.URL.Path, HungPrefix) {
+		f.hang(r)
+	}
 	if !f.wait(r.Context(), f.delay()) {
 		panic(http.ErrAbortHandler) // never answer after Close
 	}
@@ -86,21 +96,25 @@ func (f *Fleet) serveNode(w http.ResponseWriter, r *http.Request) {
 			"<body><h1>500 Internal Server Error</h1></body></html>\n"))
 		return
 	case KindHung:
-		if h := f.hungHook.Load(); h != nil {
-			(*h)()
-		}
-		select {
-		case <-r.Context().Done():
-		case <-f.done:
-		}
-		// Drop the connection: a hung node never answers, even when the
-		// fleet closes.
-		panic(http.ErrAbortHandler)
+		f.hang(r)
 	case KindInvalidJSON:
 		writeJSON(w, http.StatusOK, []byte(`{"version": "1.9`))
 		return
 	}
 	f.nodeMux.ServeHTTP(w, r)
+}
+
+// hang waits for the request's end or the fleet's, then drops the
+// connection: a hung node never answers, even when the fleet closes.
+func (f *Fleet) hang(r *http.Request) {
+	if h := f.hungHook.Load(); h != nil {
+		(*h)()
+	}
+	select {
+	case <-r.Context().Done():
+	case <-f.done:
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // nodeRoutes are the routes of a healthy node; the handlers find the node

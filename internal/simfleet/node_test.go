@@ -306,3 +306,28 @@ func TestMovingUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestHungPrefix: under HungPrefix a healthy node hangs until the client
+// gives up; its own routes still answer, and other paths answer 404.
+func TestHungPrefix(t *testing.T) {
+	f := start(t, Options{Nodes: 1, Seed: 1})
+	waiting := make(chan struct{}, 1)
+	hook := func() { waiting <- struct{}{} }
+	f.hungHook.Store(&hook)
+	c := newClient(t)
+	n := f.Nodes()[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go func() { errs <- request(ctx, c, base(n)+HungPrefix+"p1/status/config") }()
+	<-waiting
+	cancel()
+	if err := <-errs; err == nil {
+		t.Error("a path under HungPrefix answered")
+	}
+	if status, _, _ := get(t, c, base(n)+"/status/config"); status != http.StatusOK {
+		t.Errorf("the node's own config answered %d", status)
+	}
+	if status, _, _ := get(t, c, base(n)+"/p1/status/config"); status != http.StatusNotFound {
+		t.Errorf("another path answered %d", status)
+	}
+}
