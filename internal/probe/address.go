@@ -58,7 +58,7 @@ func ValidateAddress(raw string, forbidden []string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", errors.New("address has a query or fragment")
 	}
-	if p := u.Port(); p != "" && (len(p) > 5 || p == "0" || portNumber(p) > 65535) {
+	if p := u.Port(); p != "" && (len(p) > 5 || portNumber(p) == 0 || portNumber(p) > 65535) {
 		return "", fmt.Errorf("port %q out of range", p)
 	}
 	if isForbidden(host, forbidden) {

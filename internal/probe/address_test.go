@@ -25,6 +25,8 @@ func TestValidateAddress(t *testing.T) {
 		{"https://user:pw@node.example.org", "", false},
 		{"https://node.example.org/?q=1", "", false},
 		{"https://node.example.org:99999", "", false},
+		{"https://node.example.org:00", "", false},
+		{"https://node.example.org:00000", "", false},
 		{"https://www.google.com", "", false},
 		{"https://GOOGLE.com.", "", false},
 		{"https://notgoogle.com", "https://notgoogle.com", true},
