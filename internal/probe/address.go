@@ -148,7 +148,7 @@ func unwrapURL(err error) error {
 // host and port the transport connects to, and its path, under which the
 // probes ask. The host is in the form it is resolved (lookupHost) and the
 // port is written out, the default one included, so that the spellings of
-// one origin ("http://H:0080", "http://h.") give one string; the path is
+// one origin ("http://H:0080", "http://h") give one string; the path is
 // as written (escaped), without trailing slashes. Entries sharing an
 // origin share the transport's connection to it; entries whose origin and
 // path are equal are the same node.
@@ -160,6 +160,13 @@ func Origin(addr string) (origin, path string) {
 	host, err := lookupHost(u.Hostname())
 	if err != nil {
 		host = strings.ToLower(u.Hostname())
+	}
+	if mapped, err := idna.Lookup.ToASCII(u.Hostname()); err == nil && strings.HasSuffix(mapped, ".") ||
+		strings.HasSuffix(u.Hostname(), ".") {
+		// Not the same name to a resolver with search domains, nor to
+		// the transport's pool; and an IP address with a dot resolves
+		// to nothing.
+		host += "."
 	}
 	port := u.Port()
 	switch {

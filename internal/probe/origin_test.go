@@ -12,7 +12,10 @@ func TestOrigin(t *testing.T) {
 	tests := []struct{ addr, origin, path string }{
 		{"http://node.example.org", "http://node.example.org:80", ""},
 		{"http://NODE.example.org:80", "http://node.example.org:80", ""},
-		{"http://node.example.org.:0080", "http://node.example.org:80", ""},
+		{"http://node.example.org:0080", "http://node.example.org:80", ""},
+		{"http://node.example.org.:80", "http://node.example.org.:80", ""},
+		{"http://127.0.0.1.:80", "http://127.0.0.1.:80", ""},
+		{"http://node.example.org。/x", "http://node.example.org.:80", "/x"},
 		{"HTTP://node.example.org", "http://node.example.org:80", ""},
 		{"https://node.example.org", "https://node.example.org:443", ""},
 		{"https://node.example.org:443/", "https://node.example.org:443", ""},
@@ -44,7 +47,7 @@ func TestOrigin(t *testing.T) {
 // of an origin comes to one form, and that form is its own.
 func FuzzOrigin(f *testing.F) {
 	for _, s := range []string{
-		"http://node.example.org", "http://NODE.example.org.:0080/", "https://ｎｏｄｅ.example.org/x//",
+		"http://node.example.org", "http://NODE.example.org.:0080/", "http://Node.Example.org:0080/", "https://ｎｏｄｅ.example.org/x//",
 		"http://[::1]:8080/a%20b", "http://127.0.0.1:1/p1", "https://nœud.example.org:443/P",
 	} {
 		f.Add(s)
