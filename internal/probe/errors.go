@@ -35,6 +35,9 @@ const (
 	ClassRedirect       Class = "redirect"
 	ClassCanceled       Class = "canceled"
 	ClassOther          Class = "other"
+	// ClassDeferred: the node was not asked yet, its origin being shared
+	// by more addresses than a round asks (see internal/refresh).
+	ClassDeferred Class = "deferred"
 )
 
 // Error is a failed probe: a class and a short message, small enough that

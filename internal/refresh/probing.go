@@ -10,50 +10,65 @@ import (
 	"nodelist/internal/probe"
 )
 
-// probeAll probes targets with as many workers as the client allows
-// requests in flight, first attempts in the order given, then the nodes
-// whose short first attempt timed out, with the full timeout (see
-// schedule.go). Each result is applied as soon as it is final. Once every
-// node probed with the full timeout from the start (those that answered
-// last round) has its result, kick is sent: that is when the responsive
-// nodes are all fresh, worth a publication at once rather than at the
-// publisher's next tick. finished counts the results that came before ctx
-// ended.
-func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []job, settings *aleph.Settings, kick chan<- struct{}) (reports []NodeReport, finished int) {
-	reports = make([]NodeReport, len(targets))
+// probeAll probes the groups of targets (see origin.go) with as many
+// workers as the client allows requests in flight, first attempts in the
+// order given, then the groups whose short first attempt timed out, with
+// the full timeout (see schedule.go); a group's other addresses follow its
+// first one's final result on the same worker. Each result is applied as
+// soon as it is final. Once every group probed with the full timeout from
+// the start (those that answered last round) has its first result, kick is
+// sent: that is when the responsive nodes are all fresh, worth a
+// publication at once rather than at the publisher's next tick. reports
+// are the targets asked or judged, in the order of targets; finished
+// counts those whose result came before ctx ended.
+func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, groups []group, first []job, settings *aleph.Settings, kick chan<- struct{}) (reports []NodeReport, finished int) {
+	byTarget := make([]NodeReport, len(targets))
 	var done atomic.Int64
 	// Two connections per node (config and usage at once) must fit the
 	// idle pool, or steady rounds redial; past that, one per node.
-	sequential := 2*len(targets) > r.opts.Client.Options().MaxIdleConns
+	sequential := 2*len(groups) > r.opts.Client.Options().MaxIdleConns
 	// Room for every first attempt and one retry each: sends never block.
-	queue := make(chan job, 2*len(targets))
+	queue := make(chan job, 2*len(groups))
 	for _, j := range first {
 		queue <- j
 	}
-	var left atomic.Int64 // nodes without a final result
-	left.Store(int64(len(targets)))
-	var steady atomic.Int64 // nodes with the full timeout from the start, not yet probed
+	var left atomic.Int64 // groups without a final result
+	left.Store(int64(len(groups)))
+	var steady atomic.Int64 // groups with the full timeout from the start, not yet probed
 	for _, j := range first {
 		if !j.short {
 			steady.Add(1)
 		}
 	}
-	if len(targets) == 0 {
+	if len(groups) == 0 {
 		close(queue)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// allowed is false once the round must send nothing more.
+	allowed := func() bool {
+		if allow := r.opts.Hooks.Allow; allow != nil && !allow() {
+			cancel() // every probe from now on fails at once, unsent
+		}
+		return ctx.Err() == nil
+	}
 	var wg sync.WaitGroup
-	workers := inFlight(r.opts.Client.Options().Concurrency, len(targets))
+	workers := inFlight(r.opts.Client.Options().Concurrency, len(groups))
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range queue {
-				if allow := r.opts.Hooks.Allow; allow != nil && !allow() {
-					cancel() // every probe from now on fails at once, unsent
+				allowed()
+				g := &groups[j.i]
+				a := attempt{client: r.opts.Client, sequential: sequential}
+				if j.short {
+					// One request at a time: a hung node then holds one
+					// request slot, not two, and is not asked for usage
+					// once config timed out.
+					a = attempt{client: r.short, sequential: true, short: true}
 				}
-				rep, again := r.probeOne(ctx, targets[j.i], settings, sequential, j.short)
+				again := r.probeOne(ctx, targets, g.lead, settings, a, byTarget, &done)
 				if !j.short && !j.retry && steady.Add(-1) == 0 {
 					select {
 					case kick <- struct{}{}:
@@ -64,10 +79,7 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 					queue <- job{i: j.i, retry: true} // after every first attempt
 					continue
 				}
-				reports[j.i] = rep
-				if ctx.Err() == nil {
-					done.Add(1)
-				}
+				r.probeExtras(ctx, targets, g, settings, byTarget, &done, allowed)
 				if left.Add(-1) == 0 {
 					close(queue)
 				}
@@ -75,7 +87,46 @@ func (r *Refresher) probeAll(ctx context.Context, targets []*nodeState, first []
 		}()
 	}
 	wg.Wait()
+	reports = make([]NodeReport, 0, len(targets))
+	for _, rep := range byTarget {
+		if rep.Outcomes != nil {
+			reports = append(reports, rep)
+		}
+	}
 	return reports, int(done.Load())
+}
+
+// probeExtras asks the other addresses of g's origin, once its first one
+// has its final result (see origin.go): one at a time, each with the short
+// timeout and no retry, while the origin's budget of one probe timeout and
+// the round have room for a whole attempt. The origin's next round goes
+// on after the last one asked.
+func (r *Refresher) probeExtras(ctx context.Context, targets []*nodeState, g *group, settings *aleph.Settings, reports []NodeReport, done *atomic.Int64, allowed func() bool) {
+	if len(g.extras) == 0 {
+		return
+	}
+	a := attempt{client: r.opts.Client, sequential: true}
+	if r.short != nil {
+		a.client = r.short
+	}
+	each := a.client.Options().Timeout
+	budget := time.Now().Add(r.opts.Client.Options().Timeout)
+	last := ""
+	for _, u := range g.extras {
+		if !allowed() || time.Until(budget) < each {
+			break
+		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < each {
+			break
+		}
+		r.probeOne(ctx, targets, u, settings, a, reports, done)
+		last = targets[u[0]].path
+	}
+	if last != "" {
+		r.mu.Lock()
+		r.turns[g.origin] = last
+		r.mu.Unlock()
+	}
 }
 
 // inFlight is how many nodes a round probes at once: a fixed share of
@@ -89,53 +140,68 @@ func inFlight(bound, nodes int) int {
 
 const minInFlight = 256
 
-// probeOne probes one node and applies the result, unless a short first
-// attempt timed out while the round still runs: it then reports again,
-// and the node is probed once more with the full timeout.
-func (r *Refresher) probeOne(ctx context.Context, st *nodeState, settings *aleph.Settings, sequential, short bool) (rep NodeReport, again bool) {
+// attempt is how a node is asked: through which client, its probes one
+// at a time or not, and whether a timeout is retried with the full one.
+type attempt struct {
+	client     *probe.Client
+	sequential bool
+	short      bool
+}
+
+// probeOne probes the node of unit u and applies the result to each of
+// its targets, unless a short first attempt timed out while the round
+// still runs: it then reports again, and the node is probed once more
+// with the full timeout. done counts the targets whose result came while
+// ctx ran.
+func (r *Refresher) probeOne(ctx context.Context, targets []*nodeState, u unit, settings *aleph.Settings, a attempt, reports []NodeReport, done *atomic.Int64) (again bool) {
 	// st.node, st.addr and st.addrErr change only between rounds.
-	rep = NodeReport{Hash: st.node.Hash, Outcomes: make([]Outcome, len(probe.All))}
-	if st.addrErr != nil {
+	st := targets[u[0]]
+	outcomes := make([]Outcome, len(probe.All))
+	if st.addrErr != nil { // alone in its unit: it has no address to share
 		o := Outcome{At: time.Now(), Class: st.addrErr.Class, Msg: st.addrErr.Msg}
-		for i := range rep.Outcomes {
-			rep.Outcomes[i] = o
+		for i := range outcomes {
+			outcomes[i] = o
 		}
-		r.met.node(&rep)
+		reports[u[0]] = NodeReport{Hash: st.node.Hash, Outcomes: outcomes}
+		r.met.node(&reports[u[0]])
 		r.mu.Lock()
 		r.status.Probed++
 		r.mu.Unlock()
-		return rep, false
+		if ctx.Err() == nil {
+			done.Add(1)
+		}
+		return false
 	}
-	client, probeNode := r.opts.Client, r.opts.Client.Node
-	if sequential {
-		probeNode = client.NodeSequential
-	}
-	if short {
-		// One request at a time: a hung node then holds one request
-		// slot, not two, and is not asked for usage once config timed
-		// out.
-		client = r.short
-		probeNode = client.NodeSequential
+	probeNode := a.client.Node
+	if a.sequential {
+		probeNode = a.client.NodeSequential
 	}
 	res := probeNode(ctx, st.addr, settings, &st.memo)
 	slow := timedOut(&res)
 	// Once the round is over, what its deadline cut says nothing of
 	// the node: the result stands, the node's pace is kept.
 	live := ctx.Err() == nil
-	if short && slow && live {
-		return rep, true
+	if a.short && slow && live {
+		return true
 	}
 	for i := range res.Answers {
-		rep.Outcomes[i] = outcome(res.Answers[i].Response)
+		outcomes[i] = outcome(res.Answers[i].Response)
 	}
-	r.met.node(&rep)
+	r.met.node(&NodeReport{Outcomes: outcomes}) // one node asked, however many entries
 	r.mu.Lock()
-	st.apply(&res)
-	if live {
-		st.pace.record(slow)
+	for _, i := range u {
+		t := targets[i]
+		t.apply(&res)
+		if live {
+			t.pace.record(slow)
+		}
+		reports[i] = NodeReport{Hash: t.node.Hash, Outcomes: outcomes}
 	}
 	r.dirty = true
-	r.status.Probed++
+	r.status.Probed += len(u)
 	r.mu.Unlock()
-	return rep, false
+	if live {
+		done.Add(int64(len(u)))
+	}
+	return false
 }

@@ -35,6 +35,9 @@ type Refresher struct {
 	dirty       bool
 	status      Status
 	scratch     []byte // where stale CRNs are rendered before being cached
+	// turns is, for each origin with several addresses, the path of the
+	// last of them a round asked: the next round goes on after it.
+	turns map[string]string
 
 	roundMu sync.Mutex // guards current, closed and base
 	current *inflight
@@ -219,7 +222,10 @@ type Status struct {
 	Nodes         int    `json:"nodes"`
 	Responsive    int    `json:"responsive"` // nodes whose config probe succeeded last round
 	Probed        int    `json:"probed"`     // nodes done in the current or last round
-	Targets       int    `json:"targets"`    // nodes of the current or last round
+	// Targets are the nodes the current or last round set out to probe:
+	// not the addresses of a shared origin left for later rounds (see
+	// origin.go).
+	Targets int `json:"targets"`
 
 	// LastCRNVersion is the settings aggregate's last_crn_version, the
 	// release the network expects nodes to run; "" until settings name

@@ -20,6 +20,9 @@ type Round struct {
 	Started  time.Time
 	Finished time.Time
 	Err      error // registry failure; the round then probed the last known nodes
+	// Nodes are the nodes the round asked or judged, in registry order;
+	// the addresses of a shared origin left for a later round have none
+	// (see origin.go).
 	Nodes    []NodeReport
 	Snapshot *snapshot.Snapshot // published at the end of the round
 }
@@ -82,23 +85,31 @@ func (r *Refresher) round(parent context.Context) error {
 	r.mu.Lock()
 	targets := make([]*nodeState, len(r.order))
 	copy(targets, r.order)
-	first := schedule(targets, r.short != nil)
+	groups, deferred := r.groupTargets(targets, time.Now())
+	leads := make([]*nodeState, len(groups))
+	for i, g := range groups {
+		leads[i] = targets[g.lead[0]]
+	}
+	first := schedule(leads, r.short != nil)
 	settings := r.settings
-	r.status.Probed, r.status.Targets = 0, len(targets)
+	r.status.Probed, r.status.Targets = 0, len(targets)-deferred
 	r.mu.Unlock()
+	if deferred > 0 {
+		log.Debug("addresses sharing an origin left for later rounds", "deferred", deferred)
+	}
 
 	kick := make(chan struct{}, 1)
 	stopPublisher := r.publishWhileRunning(kick)
 	var finished int
-	rep.Nodes, finished = r.probeAll(ctx, targets, first, settings, kick)
+	rep.Nodes, finished = r.probeAll(ctx, targets, groups, first, settings, kick)
 	stopPublisher()
-	if ctx.Err() != nil && finished < len(targets) {
+	if ctx.Err() != nil && finished < len(targets)-deferred {
 		reason := "deadline"
 		if parent.Err() != nil {
 			reason = "canceled"
 		}
 		log.Warn("round stopped before every node was probed", "reason", reason,
-			"probed", finished, "targets", len(targets), "after", time.Since(rep.Started))
+			"probed", finished, "targets", len(targets)-deferred, "after", time.Since(rep.Started))
 	}
 
 	r.mu.Lock()

@@ -26,6 +26,10 @@ type nodeState struct {
 	node    aleph.Node
 	addr    string       // validated base URL; "" when invalid
 	addrErr *probe.Error // why the node is never probed: an invalid address or a refused registry entry
+	// origin and path split addr (probe.Origin): entries with both equal
+	// are one node, and entries of one origin share its connection (see
+	// origin.go).
+	origin, path string
 
 	probes []probeState // in the order of probe.All
 	memo   probe.Memo   // spares decoding answers equal to the last ones
@@ -54,6 +58,10 @@ func (s *nodeState) judge(forbidden []string) bool {
 	}
 	changed := addr != s.addr || errText(why) != errText(s.addrErr)
 	s.addr, s.addrErr = addr, why
+	s.origin, s.path = "", ""
+	if addr != "" {
+		s.origin, s.path = probe.Origin(addr)
+	}
 	if changed {
 		s.rendered = nil
 	}
