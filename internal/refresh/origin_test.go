@@ -132,8 +132,11 @@ func piledOrigin(t *testing.T, piles int) {
 		if lead < 1 || lead > 2 {
 			t.Errorf("round %d: the honest node was asked its config %d times", k+1, lead)
 		}
-		if len(heard) != perRound || pileReports != perRound {
-			t.Errorf("round %d: %d piles asked, %d reported; want %d", k+1, len(heard), pileReports, perRound)
+		// Seven fit the origin's budget with room to spare; fewer only
+		// when the machine is too loaded for three 50 ms answers to take
+		// less than 0.4 s each.
+		if len(heard) < 1 || len(heard) > perRound || pileReports != len(heard) {
+			t.Errorf("round %d: %d piles asked, %d reported; want 1 to %d", k+1, len(heard), pileReports, perRound)
 		}
 		for p, n := range heard {
 			asked[p] += n
@@ -141,10 +144,10 @@ func piledOrigin(t *testing.T, piles int) {
 				t.Errorf("round %d: pile %s asked again before its turn", k+1, p)
 			}
 		}
-		if want := piles - perRound*(k+1); deferred != want {
+		if want := piles - len(asked); deferred != want {
 			t.Errorf("round %d: %d piles listed as deferred, want %d", k+1, deferred, want)
 		}
-		if st := r.Status(); st.Targets != nodes+perRound || st.Probed != st.Targets || st.Nodes != nodes+piles {
+		if st := r.Status(); st.Targets != nodes+perRound || st.Probed != nodes+len(heard) || st.Nodes != nodes+piles {
 			t.Errorf("round %d: status %d nodes, %d targets, %d probed", k+1, st.Nodes, st.Targets, st.Probed)
 		}
 		validateVariants(t, snap)
