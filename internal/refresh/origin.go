@@ -54,7 +54,7 @@ type group struct {
 // as deferred. deferred is how many targets no group asks this round. The
 // caller holds the state lock.
 func (r *Refresher) groupTargets(targets []*nodeState, now time.Time) (groups []group, deferred int) {
-	byAddr := map[string]int{}     // origin+path → index in units
+	byAddr := map[[2]string]int{}  // origin and path → index in units
 	byOrigin := map[string][]int{} // origin → indices in units, first seen first
 	var units []unit
 	var origins []string
@@ -63,7 +63,7 @@ func (r *Refresher) groupTargets(targets []*nodeState, now time.Time) (groups []
 			groups = append(groups, group{lead: unit{i}})
 			continue
 		}
-		key := st.origin + st.path
+		key := [2]string{st.origin, st.path}
 		u, ok := byAddr[key]
 		if !ok {
 			u = len(units)
