@@ -385,3 +385,24 @@ func TestGroupTargets(t *testing.T) {
 		t.Errorf("turn after a lead in turn: %q", got)
 	}
 }
+
+// TestPiledOriginWithoutAShortTimeout: when the short timeout is no
+// shorter than the full one, an attempt may take the origin's whole
+// budget, so a round asks one other address of the origin, and still one.
+func TestPiledOriginWithoutAShortTimeout(t *testing.T) {
+	const piles, rounds = 10, 3
+	f := startFleet(t, simfleet.Options{Nodes: 1, Seed: 45})
+	counts := &pileCounts{piles: map[string]int{}}
+	f.SetRequestHook(counts.hook)
+	c := probe.NewClient(probe.Options{APIURL: pileAPI(t, f, piles, "/"), Timeout: 2 * time.Second})
+	t.Cleanup(c.CloseIdleConnections)
+	r := New(Options{Client: c, ShortTimeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for k := range rounds {
+		if err := r.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if lead, heard := counts.take(); lead != 1 || len(heard) != 1 {
+			t.Errorf("round %d: the bare origin asked %d times, %d piles asked; want 1 and 1", k+1, lead, len(heard))
+		}
+	}
+}

@@ -109,11 +109,13 @@ func (r *Refresher) probeExtras(ctx context.Context, targets []*nodeState, g *gr
 	if r.short != nil {
 		a.client = r.short
 	}
-	each := a.client.Options().Timeout
-	budget := time.Now().Add(r.opts.Client.Options().Timeout)
+	each, budget := a.client.Options().Timeout, r.opts.Client.Options().Timeout
+	start := time.Now()
 	last := ""
-	for _, u := range g.extras {
-		if !allowed() || time.Until(budget) < each {
+	for k, u := range g.extras {
+		// The first always fits: without a shorter timeout, each attempt
+		// may take the whole budget.
+		if !allowed() || k > 0 && time.Since(start)+each > budget {
 			break
 		}
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < each {
