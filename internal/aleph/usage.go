@@ -23,7 +23,8 @@ type Usage struct {
 // NormalizeUsage turns a node's usage body, as any aleph-vm release writes
 // it, into what strict clients accept without removing anything:
 // whole-number floats become integers, a missing or null "gpu" or GPU list
-// becomes [], a missing "active" is true, and every GPU entry is judged
+// becomes [], a missing "active" is true, a missing CPU architecture or
+// vendor is "unknown", and every GPU entry is judged
 // against settings (which may be nil; see judge). A body that cannot be
 // made valid is an error saying which field is wrong.
 func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
@@ -65,8 +66,8 @@ func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	n.integer(period, "period.duration_seconds", "duration_seconds", 0)
 	props := n.object(top, "properties")
 	pcpu := n.object(props, "cpu")
-	n.str(pcpu, "properties.cpu.architecture", "architecture")
-	n.str(pcpu, "properties.cpu.vendor", "vendor")
+	n.strOrUnknown(pcpu, "properties.cpu.architecture", "architecture")
+	n.strOrUnknown(pcpu, "properties.cpu.vendor", "vendor")
 	n.strings(pcpu, "properties.cpu.features", "features")
 	switch top["active"].(type) {
 	case bool:
@@ -151,6 +152,26 @@ func (n *normaliser) str(m map[string]any, path, key string) {
 	if _, ok := m[key].(string); !ok {
 		n.fail(path, "a string", m[key])
 	}
+}
+
+// Unknown is written for a CPU property the node leaves out.
+const Unknown = "unknown"
+
+// strOrUnknown checks a string that aleph-vm omits when it does not know
+// it: it writes usage with exclude_none, and sets architecture to None on
+// a CPU that is neither x86_64 nor arm64 (orchestrator/machine.py,
+// get_cpu_info). A missing or null value becomes "unknown", so that the
+// rest of the usage is kept and strict clients still find a string; one
+// of another type is an error.
+func (n *normaliser) strOrUnknown(m map[string]any, path, key string) {
+	if m == nil {
+		return
+	}
+	if m[key] == nil {
+		m[key] = Unknown
+		return
+	}
+	n.str(m, path, key)
 }
 
 // strings checks an optional list of strings; a missing or null one becomes [].

@@ -121,3 +121,58 @@ func TestDecodeConfig(t *testing.T) {
 		t.Error("a list was accepted as config")
 	}
 }
+
+// TestNormalizeUsageUnknownCPU: aleph-vm omits properties.cpu.architecture
+// (exclude_none) on a CPU that is neither x86_64 nor arm64; the usage is
+// kept and the property written as "unknown", whatever way it is left out.
+// A property of the wrong type is still an error.
+func TestNormalizeUsageUnknownCPU(t *testing.T) {
+	const cpu = `"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD"}`
+	tests := []struct {
+		name, cpu, wantArch, wantVendor, wantErr string
+	}{
+		{"architecture omitted", `"cpu":{"vendor":"AuthenticAMD"}`, "unknown", "AuthenticAMD", ""},
+		{"architecture null", `"cpu":{"architecture":null,"vendor":"AuthenticAMD"}`, "unknown", "AuthenticAMD", ""},
+		{"both omitted", `"cpu":{}`, "unknown", "unknown", ""},
+		{"vendor null", `"cpu":{"architecture":"arm64","vendor":null}`, "arm64", "unknown", ""},
+		{"other vendor kept", `"cpu":{"vendor":"ARM","features":[]}`, "unknown", "ARM", ""},
+		{"architecture a number", `"cpu":{"architecture":64,"vendor":"ARM"}`, "", "", "properties.cpu.architecture"},
+		{"vendor a list", `"cpu":{"vendor":["ARM"]}`, "", "", "properties.cpu.vendor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := strings.Replace(goodUsage, cpu, tt.cpu, 1)
+			if body == goodUsage {
+				t.Fatal("test case does not change the body")
+			}
+			u, err := NormalizeUsage([]byte(body), testSettings)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("usage refused: %v", err)
+			}
+			var got struct {
+				Properties struct {
+					CPU struct{ Architecture, Vendor *string }
+				}
+				Mem struct {
+					Total int64 `json:"total_kB"`
+				}
+			}
+			if err := json.Unmarshal(u.JSON, &got); err != nil {
+				t.Fatal(err)
+			}
+			c := got.Properties.CPU
+			if c.Architecture == nil || *c.Architecture != tt.wantArch || c.Vendor == nil || *c.Vendor != tt.wantVendor {
+				t.Errorf("architecture %v, vendor %v; want %q, %q: %s", c.Architecture, c.Vendor, tt.wantArch, tt.wantVendor, u.JSON)
+			}
+			if got.Mem.Total != 32768000 {
+				t.Errorf("the rest of the usage was not kept: %s", u.JSON)
+			}
+		})
+	}
+}
