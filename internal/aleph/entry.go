@@ -26,8 +26,8 @@ func ParseNode(raw json.RawMessage) (Node, error) {
 	values.Grow(len(raw)) // compacted values never exceed the entry: no regrowth below
 	type span struct{ start, end int }
 	spans := make([]span, 0, members)
-	n := Node{Fields: make([]Field, 0, members+5)} // room for the typed fields setTyped may add
-	var index map[string]int                       // only for entries with many fields
+	n := Node{Fields: make([]Field, 0, members+5+len(flagKeys))} // room for the typed fields and flags added
+	var index map[string]int                                     // only for entries with many fields
 	err := eachMember(raw, func(k, v []byte) error {
 		key, err := keyString(k)
 		if err != nil {
@@ -62,6 +62,9 @@ func ParseNode(raw json.RawMessage) (Node, error) {
 		n.Fields[i].Value = b[s.start:s.end:s.end]
 	}
 	n.setTyped()
+	for _, key := range flagKeys {
+		n.setFlag(key)
+	}
 	if n.Hash == "" {
 		return Node{}, errors.New("registry entry has no hash")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // referenceParseNode is ParseNode as it was before entries were read by
@@ -46,6 +47,8 @@ func referenceParseNode(raw json.RawMessage) (Node, error) {
 	n.Address = refSetString(&n, index, "address")
 	n.Score = refSetNumber(&n, index, "score")
 	n.Inactive = refSetNullableNumber(&n, index, "inactive_since")
+	refSetFlag(&n, index, "locked")
+	refSetFlag(&n, index, "score_updated")
 	if n.Hash == "" {
 		return Node{}, errors.New("registry entry has no hash")
 	}
@@ -124,4 +127,33 @@ func refNumberOf(v json.RawMessage) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// refSetFlag makes key a JSON boolean (false when missing), reading the
+// value decoded rather than from its bytes.
+func refSetFlag(n *Node, index map[string]int, key string) {
+	i, ok := index[key]
+	if !ok {
+		n.Fields = append(n.Fields, Field{Key: key, Value: json.RawMessage(`false`)})
+		return
+	}
+	var v any
+	if json.Unmarshal(n.Fields[i].Value, &v) != nil {
+		v = struct{}{} // a number past float64 (1e999): not null, not zero
+	}
+	truth := true
+	switch t := v.(type) {
+	case nil:
+		truth = false
+	case bool:
+		truth = t
+	case float64:
+		truth = t != 0
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "", "false", "0", "no", "off", "f", "n":
+			truth = false
+		}
+	}
+	n.Fields[i].Value = json.RawMessage(strconv.FormatBool(truth))
 }

@@ -25,7 +25,7 @@ func TestParseRegistryKeepsFieldsInOrder(t *testing.T) {
 	for _, f := range n.Fields {
 		keys = append(keys, f.Key)
 	}
-	if got := strings.Join(keys, ","); got != "hash,zeta,name,address,score,inactive_since,alpha" {
+	if got := strings.Join(keys, ","); got != "hash,zeta,name,address,score,inactive_since,alpha,locked,score_updated" {
 		t.Errorf("field order %s", got)
 	}
 	if got := string(n.Field("zeta")); got != `{"a":[1,2.50]}` {
