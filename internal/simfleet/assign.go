@@ -88,7 +88,7 @@ func plan(o Options) ([]*node, []ccn) {
 			parent = &h
 		}
 		nd.entry = newCRN(o.Seed, i, in.Inactive, parent)
-		in.Hash, in.Name, in.Score = nd.entry.Hash, nd.entry.Name, nd.entry.Score
+		in.Hash, in.Name, in.Score, in.Locked = nd.entry.Hash, nd.entry.Name, nd.entry.Score, string(nd.entry.Locked)
 		if in.Kind == KindInvalidAddress {
 			in.Address = invalidAddresses[nInvalid%len(invalidAddresses)]
 			nInvalid++
@@ -138,6 +138,7 @@ func plan(o Options) ([]*node, []ccn) {
 	}
 	if o.Eras {
 		assignEras(nodes)
+		spellLocked(nodes)
 	}
 	linkCCNs(ccns, nodes)
 	return nodes, ccns

@@ -36,7 +36,20 @@ type era struct {
 	// diag503: the diagnostic VM answers 503 with {"result": false, ...},
 	// as it does when IPv6 is down.
 	diag503 bool
+	// nullNodeHash: node_hash is written as null (1.14: the operator did
+	// not set it); foreignHash: the config names another node's hash, as
+	// an address serving another node's config does.
+	nullNodeHash, foreignHash bool
+	// noArch: the usage has no properties.cpu.architecture, as aleph-vm
+	// writes it (exclude_none) on a CPU that is neither x86_64 nor arm64;
+	// cpuVendor is then lshw's vendor string. "" keeps AuthenticAMD.
+	noArch    bool
+	cpuVendor string
 }
+
+// ForeignNodeHash is the hash the era "node-hash-mismatch" names in its
+// config: another node's, listed nowhere in the fleet's registry.
+const ForeignNodeHash = "5b1d8a2c9e47f0d3b6a18c2e94f7d05a3c6b8e1f2d4a7c9b0e3f5a8d1c2b4e6f"
 
 type computingBlock int
 
@@ -141,6 +154,21 @@ var eras = []era{
 	{name: "version-unavailable", version: "version-unavailable", pydantic2: true, computing: fullComputing,
 		payment: currentPayment, receiver: "0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e", vmID: DefaultVMID, gpu: &eraGPU{},
 		ipv6Host: false, ipv6VM: true},
+	// Newer than the reviewed fleet: 1.14 says who it is (node_hash), and
+	// a 1.14 host on a CPU aleph-vm does not name leaves out architecture.
+	{name: "1.14", version: "1.14.0", pydantic2: true, computing: fullComputing, gpuSupport: true, confidential: true,
+		payment: currentPayment, receiver: "0x6F7a8B9c0D1e2F3a4B5c6D7e8F9a0B1c2D3e4F5a", nodeHash: true, vmID: DefaultVMID,
+		gpu: &eraGPU{
+			devices:   []eraDevice{dev(h100, omitNone)},
+			available: []eraDevice{dev(h100, omitNone)},
+		},
+		ipv6Host: true, ipv6VM: true},
+	{name: "unknown-arch", version: "1.14.0", pydantic2: true, computing: fullComputing, payment: currentPayment,
+		receiver: "0x7A8b9C0d1E2f3A4b5C6d7E8f9A0b1C2d3E4f5A6b", nodeHash: true, nullNodeHash: true, vmID: DefaultVMID,
+		gpu: &eraGPU{}, noArch: true, cpuVendor: "ARM", ipv6Host: true, ipv6VM: true},
+	{name: "node-hash-mismatch", version: "1.14.0", pydantic2: true, computing: fullComputing, payment: currentPayment,
+		receiver: "0x8B9c0D1e2F3a4B5c6D7e8F9a0B1c2D3e4F5a6B7c", nodeHash: true, foreignHash: true, vmID: DefaultVMID,
+		gpu: &eraGPU{}, ipv6Host: true, ipv6VM: true},
 }
 
 // EraNames lists the eras a fleet with Options.Eras has, one node each.

@@ -50,7 +50,15 @@ func TestEraAnswers(t *testing.T) {
 			"1.11": {has(cfg, `"PAYMENT_RECEIVER_ADDRESS": null`), has(cfg, `"node_hash": "`+n.Hash+`"`),
 				has(usage, `"model":"Tesla T4"`), has(cfg, `"ENABLE_CONFIDENTIAL_COMPUTING": true`)},
 			"version-unavailable": {!n.IPv6Host, n.IPv6VM},
+			"1.14": {has(cfg, `"node_hash": "`+n.Hash+`"`), has(cfg, `"version": "1.14.0"`),
+				has(usage, `"architecture":"x86_64","vendor":"AuthenticAMD"`), has(usage, `"model":"H100"`)},
+			"unknown-arch": {has(cfg, `"node_hash": null`), !has(usage, `"architecture"`),
+				has(usage, `"properties":{"cpu":{"vendor":"ARM"}}`)},
+			"node-hash-mismatch": {has(cfg, `"node_hash": "`+ForeignNodeHash+`"`), ForeignNodeHash != n.Hash},
 		}[n.Era]
+		if checks == nil {
+			t.Errorf("era %s has no checks", n.Era)
+		}
 		for i, ok := range checks {
 			if !ok {
 				t.Errorf("era %s: check %d fails; config %s\nusage %s", n.Era, i, cfg, usage)
@@ -83,6 +91,50 @@ func TestEraAnswers(t *testing.T) {
 	for _, n := range plain.Nodes() {
 		if n.Era != "" {
 			t.Errorf("a fleet without Eras has a node of era %s", n.Era)
+		}
+	}
+}
+
+// TestEraFleetSpellsLocked: an eras fleet's registry holds "locked" in
+// every spelling of LockedSpellings, the missing key included, and each
+// node says which.
+func TestEraFleetSpellsLocked(t *testing.T) {
+	f := start(t, Options{Nodes: 30, Seed: 4, Eras: true})
+	_, _, body := get(t, newClient(t), f.APIURL()+"/api/v0/aggregates/"+RegistryAddress+".json?keys=corechannel")
+	var doc struct {
+		Data struct {
+			Corechannel struct {
+				ResourceNodes []map[string]json.RawMessage `json:"resource_nodes"`
+			} `json:"corechannel"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	byHash := map[string]Node{}
+	for _, n := range f.Nodes() {
+		byHash[n.Hash] = n
+	}
+	seen := map[string]int{}
+	for _, e := range doc.Data.Corechannel.ResourceNodes {
+		var hash string
+		_ = json.Unmarshal(e["hash"], &hash)
+		v, ok := e["locked"]
+		got := string(v)
+		if !ok {
+			got = ""
+		}
+		if want := byHash[hash].Locked; got != want {
+			t.Errorf("node %s: registry locked %q, node says %q", hash, got, want)
+		}
+		if !ok {
+			got = "(missing)"
+		}
+		seen[got]++
+	}
+	for _, s := range []string{`""`, `null`, `"false"`, `"true"`, `"1"`, `"0"`, "(missing)", "true", "false"} {
+		if seen[s] == 0 {
+			t.Errorf("no registry entry has locked %s: %v", s, seen)
 		}
 	}
 }

@@ -15,7 +15,14 @@ func eraConfigJSON(n *node) []byte {
 	writeString(&b, fmt.Sprintf("crn-%04d.example.org", n.info.Index))
 	if e.nodeHash {
 		b.WriteString(`,"node_hash":`)
-		writeString(&b, n.info.Hash)
+		switch {
+		case e.nullNodeHash:
+			b.WriteString("null")
+		case e.foreignHash:
+			writeString(&b, ForeignNodeHash)
+		default:
+			writeString(&b, n.info.Hash)
+		}
 	}
 	b.WriteString(`,"version":`)
 	writeString(&b, e.version)
@@ -67,7 +74,16 @@ func eraUsageJSON(n *node) []byte {
 		start = periodStart.Format(time.RFC3339)
 	}
 	fmt.Fprintf(&b, `"period":{"start_timestamp":%q,"duration_seconds":60.0},`, start)
-	b.WriteString(`"properties":{"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD"`)
+	b.WriteString(`"properties":{"cpu":{`)
+	if !e.noArch {
+		b.WriteString(`"architecture":"x86_64",`)
+	}
+	vendor := "AuthenticAMD"
+	if e.cpuVendor != "" {
+		vendor = e.cpuVendor
+	}
+	b.WriteString(`"vendor":`)
+	writeString(&b, vendor)
 	if e.confidential {
 		b.WriteString(`,"features":["sev","sev_es","sev_snp"]`)
 	}

@@ -42,6 +42,9 @@ type Node struct {
 	// Era names the aleph-vm release the node answers as (see EraNames);
 	// "" for the fleet's ordinary nodes.
 	Era string
+	// Locked is the registry's "locked" as JSON text, "" when the entry
+	// has no such key (see LockedSpellings); "false" outside eras fleets.
+	Locked string
 }
 
 // node is a simulated CRN: its fixed answers and its live state.

@@ -19,7 +19,7 @@ type crn struct {
 	Owner              string          `json:"owner"`
 	Score              float64         `json:"score"`
 	Banner             string          `json:"banner"`
-	Locked             bool            `json:"locked"`
+	Locked             json.RawMessage `json:"locked,omitempty"` // as registered: a boolean, or "" and others; nil: no key
 	Parent             *string         `json:"parent"`
 	Reward             string          `json:"reward"`
 	Status             string          `json:"status"`
@@ -94,6 +94,7 @@ func newCRN(seed int64, i int, inactive bool, parent *string) crn {
 		Authorized:       []string{},
 		Performance:      round(r.Float64(), 4),
 		ScoreUpdated:     true,
+		Locked:           json.RawMessage(`false`),
 		Decentralization: round(r.Float64(), 4),
 		Extra:            json.RawMessage(`{"nested":[1,2.5,"s"]}`),
 	}
@@ -166,5 +167,28 @@ func linkCCNs(ccns []ccn, nodes []*node) {
 		if c := n.quirks.ccn; c >= 0 {
 			ccns[c].ResourceNodes = append(ccns[c].ResourceNodes, n.info.Hash)
 		}
+	}
+}
+
+// LockedSpellings are the values of "locked" that the registry holds for
+// some nodes beside true and false: five real nodes have "locked": "".
+// A fleet with Options.Eras gives node i the spelling i%len (nil: no key),
+// and each spelling's reading as a boolean is in LockedWant.
+var LockedSpellings = []json.RawMessage{
+	json.RawMessage(`""`), json.RawMessage(`null`), json.RawMessage(`"false"`), json.RawMessage(`"true"`),
+	json.RawMessage(`"1"`), nil, json.RawMessage(`true`), json.RawMessage(`false`), json.RawMessage(`""`),
+	json.RawMessage(`false`), json.RawMessage(`"0"`), json.RawMessage(`false`),
+}
+
+// LockedWant is what a client must read of each of LockedSpellings.
+var LockedWant = []bool{false, false, false, true, true, false, true, false, false, false, false, false}
+
+// spellLocked gives the nodes of an eras fleet the registry's spellings
+// of "locked".
+func spellLocked(nodes []*node) {
+	for i, nd := range nodes {
+		k := i % len(LockedSpellings)
+		nd.entry.Locked = LockedSpellings[k]
+		nd.info.Locked = string(LockedSpellings[k])
 	}
 }
