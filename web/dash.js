@@ -54,6 +54,11 @@ function nameCell(m, td) {
   if (m.inactive) span.appendChild(tag('inactive', 'tag muted'));
   else if (m.config === 'failing') span.appendChild(tag('down', 'tag bad'));
   else if (m.config === 'partial') span.appendChild(tag('invalid data', 'tag warn'));
+  if (m.identityMismatch) {
+    const t = tag('other node', 'tag bad');
+    t.title = 'its config says it is node ' + m.claimedHash;
+    span.appendChild(t);
+  }
   td.appendChild(span);
   td.title = m.name;
   return null;

@@ -112,6 +112,10 @@ export function nodeModel(crn, uptime) {
     errClass: errorClass(err),
     errText: str(err),
     up24: uptime ? num(uptime['24h']) : null,
+    // The config names another node's hash (aleph-vm 1.11+ node_hash):
+    // the address serves another node's config.
+    claimedHash: typeof crn.node_hash === 'string' ? crn.node_hash : '',
+    identityMismatch: typeof crn.node_hash === 'string' && crn.node_hash !== crn.hash,
     crn: crn,
   };
 }

@@ -104,6 +104,9 @@ function drawDetails(m) {
   const yes = (b) => (b === true ? 'yes' : b === false ? 'no' : 'unknown');
   const pairs = [
     ['status', h('span', { class: 'tag ' + status[1], text: status[0] })],
+    ['identity', m.identityMismatch
+      ? h('span', { class: 'tag bad', text: 'its config says it is another node: ' + m.claimedHash })
+      : m.claimedHash ? 'its config names this node' : ''],
     ['address', addr],
     ['score', m.score === null ? '' : m.score.toFixed(4)],
     ['version', m.version || 'unknown'],

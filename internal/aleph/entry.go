@@ -101,7 +101,7 @@ var knownKeys = func() map[string]string {
 		"registration_url", "terms_and_conditions", "config_from_crn", "debug_config_from_crn_at",
 		"debug_config_from_crn_error", "debug_usage_from_crn_at", "usage_from_crn_error", "version",
 		"payment_receiver_address", "gpu_support", "confidential_support", "qemu_support", "system_usage",
-		"compatible_gpus", "compatible_available_gpus", "ipv6_check"} {
+		"compatible_gpus", "compatible_available_gpus", "ipv6_check", "node_hash"} {
 		m[k] = k
 	}
 	return m

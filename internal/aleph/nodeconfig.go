@@ -19,13 +19,16 @@ type NodeConfig struct {
 	GPUSupport      *bool
 	Confidential    *bool
 	QEMU            *bool
-	CheckVMID       string
+	// NodeHash is the registry hash the node says it is (aleph-vm 1.11
+	// and later; null there when the operator did not set it).
+	NodeHash  *string
+	CheckVMID string
 }
 
 // DecodeConfig reads a node's /status/config body, which must be a JSON
 // object. Every aleph-vm era is valid: 0.4.x has no "computing" block,
 // releases before 1.4 no ENABLE_GPU_SUPPORT, 1.11 may write a null
-// PAYMENT_RECEIVER_ADDRESS; what a node does not say is nil, and no
+// PAYMENT_RECEIVER_ADDRESS and a null node_hash; what a node does not say is nil, and no
 // problem. Fields of the wrong type become nil too and are described in
 // the returned problems (not an error: the rest of the config is good).
 func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
@@ -40,6 +43,7 @@ func DecodeConfig(body []byte) (cfg NodeConfig, problems []string, err error) {
 	note := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	cfg.Version = str(top["version"], "version", note)
+	cfg.NodeHash = str(top["node_hash"], "node_hash", note)
 	if refs, ok := object(top, "references", nil); ok {
 		if id := str(refs["CHECK_FASTAPI_VM_ID"], "references.CHECK_FASTAPI_VM_ID", note); id != nil && isVMID(*id) {
 			cfg.CheckVMID = *id

@@ -19,7 +19,7 @@ func TestSchemaMatchesSharedContract(t *testing.T) {
 const validCRN = `{"hash":"h","name":"n","address":"https://a","score":0.5,"inactive_since":null,
 "config_from_crn":false,"debug_config_from_crn_at":null,"debug_config_from_crn_error":"None",
 "debug_usage_from_crn_at":null,"usage_from_crn_error":"None","version":null,"payment_receiver_address":null,
-"gpu_support":null,"confidential_support":null,"qemu_support":null,"system_usage":SU,
+"gpu_support":null,"confidential_support":null,"qemu_support":null,"node_hash":null,"system_usage":SU,
 "compatible_gpus":[],"compatible_available_gpus":[],"ipv6_check":{"host":false,"vm":false}}`
 
 const usage = `{"cpu":{"count":COUNT,"load_average":{"load1":0,"load5":0,"load15":0},"core_frequencies":{"min":1,"max":2}},

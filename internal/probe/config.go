@@ -12,8 +12,8 @@ import (
 // ConfigPath is where a node describes itself.
 const ConfigPath = "/status/config"
 
-// Config asks a node for its configuration: version, payment receiver and
-// the computing flags. It is the first probe: the others read its version,
+// Config asks a node for its configuration: version, payment receiver,
+// the computing flags and the registry hash it says it has (node_hash). It is the first probe: the others read its version,
 // and a node that does not answer it is not asked the ones after it.
 var Config = &Probe{
 	Name:    "config",
@@ -22,6 +22,7 @@ var Config = &Probe{
 	Fields: []Field{
 		{"version", null}, {"payment_receiver_address", null},
 		{"gpu_support", null}, {"confidential_support", null}, {"qemu_support", null},
+		{"node_hash", null},
 	},
 	Classes: []Class{ClassInvalidJSON, ClassInvalidData},
 	Ask: func(ctx context.Context, c *Client, addr string, _ *Result) Response {
@@ -45,7 +46,7 @@ func decodeConfig(body []byte, _ *aleph.Settings, r *Result) ([][]byte, string, 
 		note = Errorf(ClassInvalidData, "%s", strings.Join(problems, "; ")).Error()
 	}
 	return [][]byte{jsonString(cfg.Version), jsonString(cfg.PaymentReceiver),
-		jsonBool(cfg.GPUSupport), jsonBool(cfg.Confidential), jsonBool(cfg.QEMU)}, note, nil
+		jsonBool(cfg.GPUSupport), jsonBool(cfg.Confidential), jsonBool(cfg.QEMU), jsonString(cfg.NodeHash)}, note, nil
 }
 
 func jsonString(s *string) []byte {

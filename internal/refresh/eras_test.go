@@ -2,14 +2,17 @@ package refresh
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -36,6 +39,11 @@ type eraWant struct {
 	receiver           *string
 	host, vm           bool
 	devices, available []verdict
+	// nodeHash: the config's node_hash is the node's own hash ("own"),
+	// simfleet.ForeignNodeHash ("foreign"), or absent or null ("").
+	nodeHash string
+	// arch and vendor are properties.cpu's; "" for x86_64 and AuthenticAMD.
+	arch, vendor string
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -66,23 +74,38 @@ var eraWants = map[string]eraWant{
 		receiver: ptr("0x0A1b2C3d4E5f6A7b8C9d0E1f2A3b4C5d6E7f8A9b"), host: true,
 		devices:   []verdict{{"10de:2331", "H100", true}, {"1002:744c", "Navi 31 [Radeon RX 7900 XTX]", false}},
 		available: []verdict{{"1002:744c", "Navi 31 [Radeon RX 7900 XTX]", false}}},
-	"1.11": {version: "1.11.0", gpu: ptr(true), conf: ptr(true), qemu: ptr(true), host: true, vm: true,
+	"1.11": {version: "1.11.0", gpu: ptr(true), conf: ptr(true), qemu: ptr(true), host: true, vm: true, nodeHash: "own",
 		devices:   []verdict{{"10de:1eb8", "Tesla T4", false}, {"10de:2684", "RTX 4090", true}},
 		available: []verdict{{"10de:1eb8", "Tesla T4", false}, {"10de:2684", "RTX 4090", true}}},
 	"version-unavailable": {version: "version-unavailable", gpu: ptr(false), conf: ptr(false), qemu: ptr(true),
 		receiver: ptr("0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e"), vm: true},
+	"1.14": {version: "1.14.0", gpu: ptr(true), conf: ptr(true), qemu: ptr(true), host: true, vm: true, nodeHash: "own",
+		receiver:  ptr("0x6F7a8B9c0D1e2F3a4B5c6D7e8F9a0B1c2D3e4F5a"),
+		devices:   []verdict{{"10de:2331", "H100", true}},
+		available: []verdict{{"10de:2331", "H100", true}}},
+	// A CPU aleph-vm does not name: the usage is kept, architecture "unknown".
+	"unknown-arch": {version: "1.14.0", gpu: ptr(false), conf: ptr(false), qemu: ptr(true), host: true, vm: true,
+		receiver: ptr("0x7A8b9C0d1E2f3A4b5C6d7E8f9A0b1C2d3E4f5A6b"), arch: "unknown", vendor: "ARM"},
+	// Listed as before, flagged as serving another node's config.
+	"node-hash-mismatch": {version: "1.14.0", gpu: ptr(false), conf: ptr(false), qemu: ptr(true), host: true, vm: true,
+		receiver: ptr("0x8B9c0D1e2F3a4B5c6D7e8F9a0B1c2D3e4F5a6B7c"), nodeHash: "foreign"},
 }
 
 // eraCRN is the part of a served CRN the era tests read.
 type eraCRN struct {
 	crn
-	Confidential *bool `json:"confidential_support"`
-	QEMU         *bool `json:"qemu_support"`
+	Confidential *bool           `json:"confidential_support"`
+	QEMU         *bool           `json:"qemu_support"`
+	NodeHash     *string         `json:"node_hash"`
+	Locked       json.RawMessage `json:"locked"`
 	Usage        *struct {
 		GPU struct {
 			Devices   []verdict `json:"devices"`
 			Available []verdict `json:"available_devices"`
 		} `json:"gpu"`
+		Properties struct {
+			CPU struct{ Architecture, Vendor string }
+		} `json:"properties"`
 	} `json:"system_usage"`
 }
 
@@ -130,6 +153,7 @@ func TestEveryEraListed(t *testing.T) {
 		reports[n.Hash] = n
 	}
 	seen := map[string]bool{}
+	var mismatched []string
 	for _, n := range f.Nodes() {
 		c, ok := served[n.Hash]
 		if !ok {
@@ -140,6 +164,9 @@ func TestEveryEraListed(t *testing.T) {
 		if !rep.Of(probe.Config).OK || !rep.Of(probe.Usage).OK || !rep.Of(probe.IPv6).OK || c.ConfigErr != "None" || c.UsageErr != "None" || c.Usage == nil {
 			t.Errorf("node %d (era %q): a valid answer recorded as an error: config %+v, usage %+v, ipv6 %+v, %q, %q",
 				n.Index, n.Era, rep.Of(probe.Config), rep.Of(probe.Usage), rep.Of(probe.IPv6), c.ConfigErr, c.UsageErr)
+		}
+		if want := fmt.Sprint(lockedWant(n.Locked)); string(c.Locked) != want {
+			t.Errorf("node %d: registry locked %q published as %s, want %s", n.Index, n.Locked, c.Locked, want)
 		}
 		if n.Era == "" {
 			continue
@@ -154,6 +181,12 @@ func TestEveryEraListed(t *testing.T) {
 			continue
 		}
 		checkEra(t, n.Era, c, w)
+		if w.nodeHash == "foreign" {
+			mismatched = append(mismatched, n.Hash)
+		}
+	}
+	if st := r.Status(); st.IdentityMismatches != len(mismatched) || !slices.Equal(st.IdentityMismatchHashes, mismatched) {
+		t.Errorf("identity mismatches %d %v, want %v", st.IdentityMismatches, st.IdentityMismatchHashes, mismatched)
 	}
 	for _, e := range simfleet.EraNames() {
 		if !seen[e] {
@@ -182,6 +215,27 @@ func checkEra(t *testing.T, era string, c eraCRN, w eraWant) {
 	same("gpu.available_devices", c.Usage.GPU.Available, orEmpty(w.available))
 	same("compatible_gpus", verdicts(c.CompatibleGPUs), onlyCompatible(w.devices))
 	same("compatible_available_gpus", verdicts(c.CompatibleAvailableGPUs), onlyCompatible(w.available))
+	var nodeHash *string
+	switch w.nodeHash {
+	case "own":
+		nodeHash = &c.Hash
+	case "foreign":
+		nodeHash = ptr(simfleet.ForeignNodeHash)
+	}
+	same("node_hash", c.NodeHash, nodeHash)
+	arch, vendor := cmp.Or(w.arch, "x86_64"), cmp.Or(w.vendor, "AuthenticAMD")
+	same("properties.cpu", c.Usage.Properties.CPU, struct{ Architecture, Vendor string }{arch, vendor})
+}
+
+// lockedWant is what a client must read of the registry's locked, given
+// as JSON text ("" when missing): simfleet.LockedWant for its spelling.
+func lockedWant(raw string) bool {
+	for i, s := range simfleet.LockedSpellings {
+		if string(s) == raw {
+			return simfleet.LockedWant[i]
+		}
+	}
+	return raw == "true"
 }
 
 func orEmpty(v []verdict) []verdict {

@@ -25,6 +25,7 @@ type metrics struct {
 	probeLatency     []prometheus.Observer // by probe index
 	nodes            [numStates]prometheus.Gauge
 	behind           prometheus.Gauge
+	mismatch         prometheus.Gauge
 	lastRefresh      prometheus.Gauge
 	publishDuration  prometheus.Histogram
 }
@@ -75,6 +76,11 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 			Help: "Listed nodes whose version (leading X.Y.Z, compared numerically) is older than the settings' last_crn_version; " +
 				"nodes without a parseable version are not counted; 0 while the settings name no parseable last_crn_version.",
 		}),
+		mismatch: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "nodelist_nodes_identity_mismatch",
+			Help: "Listed nodes whose last good /status/config names a node_hash other than their registry hash " +
+				"(aleph-vm 1.11 and later): the address serves another node's config.",
+		}),
 	}
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "nodelist_probe_duration_seconds",
@@ -99,7 +105,7 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 		m.nodes[s] = nodes.WithLabelValues(stateNames[s])
 	}
 	reg.MustRegister(m.roundDuration, m.rounds, m.registryFailures, m.probes, latency, nodes, m.lastRefresh,
-		m.behind, m.publishDuration)
+		m.behind, m.mismatch, m.publishDuration)
 	// Read at scrape time: an encoding is built on its first request,
 	// after the publication, so only the current snapshot knows which are.
 	for _, variant := range [...]string{"all", "active"} {
@@ -172,7 +178,7 @@ func (m *metrics) published(took time.Duration) {
 }
 
 // fleet sets the gauges of the fleet's state. The caller holds r.mu.
-func (m *metrics) fleet(order []*nodeState, settings *aleph.Settings, lastRefresh time.Time) {
+func (m *metrics) fleet(order []*nodeState, settings *aleph.Settings, lastRefresh time.Time, mismatches int) {
 	if m == nil {
 		return
 	}
@@ -184,6 +190,7 @@ func (m *metrics) fleet(order []*nodeState, settings *aleph.Settings, lastRefres
 		m.nodes[st].Set(float64(n))
 	}
 	m.behind.Set(float64(countBehind(order, settings)))
+	m.mismatch.Set(float64(mismatches))
 	if !lastRefresh.IsZero() {
 		m.lastRefresh.Set(float64(lastRefresh.UnixNano()) / 1e9)
 	}

@@ -233,6 +233,12 @@ type Status struct {
 	// version with it.
 	LastCRNVersion string `json:"-"`
 
+	// IdentityMismatches counts the listed nodes whose config names a
+	// node_hash other than their registry hash; IdentityMismatchHashes
+	// lists the first MaxIdentityMismatchesListed of them, sorted.
+	IdentityMismatches     int      `json:"-"`
+	IdentityMismatchHashes []string `json:"-"`
+
 	// MaxAge is how old the published data may grow before it is stale,
 	// for readiness: three intervals and a round's timeout in background
 	// mode (two rounds may fail before it matters); 0 in on-demand mode,

@@ -130,7 +130,7 @@ func (r *Refresher) round(parent context.Context) error {
 	if rep.Err != nil {
 		r.status.LastError = rep.Err.Error()
 	}
-	r.met.fleet(r.order, r.settings, r.lastRefresh)
+	r.fleetChanged()
 	r.mu.Unlock()
 	rep.Snapshot = r.publish(true)
 	r.met.round(rep)

@@ -24,7 +24,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		r.nodes, r.order = states, order
 		r.lastRefresh = lastRefresh
 		r.dirty = true
-		r.met.fleet(r.order, r.settings, r.lastRefresh)
+		r.fleetChanged()
 	}
 	r.mu.Unlock()
 	r.publish(false)
@@ -55,7 +55,7 @@ func (r *Refresher) Resume(snap *snapshot.Snapshot, st Status) error {
 	r.dirty = false
 	st.Mode, st.Running = r.status.Mode, false
 	r.status = st
-	r.met.fleet(r.order, r.settings, r.lastRefresh)
+	r.fleetChanged()
 	r.mu.Unlock()
 	r.opts.Holder.Store(snap)
 	return nil

@@ -25,6 +25,11 @@ type taskStatus struct {
 	// LastCRNVersion is the settings aggregate's last_crn_version; null
 	// until the settings name one.
 	LastCRNVersion *string `json:"last_crn_version"`
+	// IdentityMismatch counts the CRNs whose config names a node_hash
+	// other than their registry hash; IdentityMismatchNodes lists the
+	// first of them (refresh.MaxIdentityMismatchesListed), sorted.
+	IdentityMismatch      int      `json:"identity_mismatch"`
+	IdentityMismatchNodes []string `json:"identity_mismatch_nodes"`
 	// Replica is the replica's role, the lease and the follower lag, when
 	// the service is one of several on a database.
 	Replica *replica.State `json:"replica,omitempty"`
@@ -41,6 +46,7 @@ func (s *Server) task() taskStatus {
 	st := s.opts.Refresher.Status()
 	t := taskStatus{Mode: st.Mode, Running: st.Running, Round: st.Round, Nodes: st.Nodes, Responsive: st.Responsive,
 		Started: timePtr(st.Started), Finished: timePtr(st.Finished),
+		IdentityMismatch: st.IdentityMismatches, IdentityMismatchNodes: st.IdentityMismatchHashes,
 		LastRefresh: timePtr(s.opts.Refresher.Holder().Load().LastRefresh)}
 	if !st.Finished.IsZero() {
 		d := st.LastDuration.Seconds()
@@ -51,6 +57,9 @@ func (s *Server) task() taskStatus {
 	}
 	if st.LastCRNVersion != "" {
 		t.LastCRNVersion = &st.LastCRNVersion
+	}
+	if t.IdentityMismatchNodes == nil {
+		t.IdentityMismatchNodes = []string{}
 	}
 	if rp, ok := s.opts.Refresher.(Replicated); ok {
 		rs := rp.State()

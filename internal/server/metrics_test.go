@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"maps"
@@ -269,6 +270,7 @@ func TestMetricsAfterRounds(t *testing.T) {
 	eq("nodes inactive", m.get(t, "nodelist_nodes", l{"state": "inactive"}), float64(inactive))
 	eq("nodes", m.get(t, "nodelist_nodes", nil), float64(len(nodes)))
 	eq("nodes behind", m.get(t, "nodelist_nodes_behind_last_crn_version", nil), float64(behind))
+	eq("identity mismatch", m.get(t, "nodelist_nodes_identity_mismatch", nil), 0) // no node here says its hash
 
 	snap := s.ref.Holder().Load()
 	eq("last_refresh", m.get(t, "nodelist_last_refresh_timestamp_seconds", nil), float64(snap.LastRefresh.UnixNano())/1e9)
@@ -366,5 +368,41 @@ func TestMetricsAfterRounds(t *testing.T) {
 				t.Error("the change stream was timed")
 			}
 		}
+	}
+}
+
+// TestIdentityMismatchMetric: a fleet with every era has one node whose
+// config names another node's hash; the gauge and /debug/task count it,
+// and it is still listed with its data.
+func TestIdentityMismatchMetric(t *testing.T) {
+	s := newStack(t, simfleet.Options{Nodes: 20, Seed: 21, Eras: true}, Options{DebugEndpoints: true})
+	s.round(t)
+	var want []string
+	for _, n := range s.fleet.Nodes() {
+		if n.Era == "node-hash-mismatch" {
+			want = append(want, n.Hash)
+		}
+	}
+	if len(want) != 1 {
+		t.Fatalf("%d nodes of era node-hash-mismatch, want 1", len(want))
+	}
+	if got := scrape(t, s.srv.URL).get(t, "nodelist_nodes_identity_mismatch", nil); got != 1 {
+		t.Errorf("nodelist_nodes_identity_mismatch = %v, want 1", got)
+	}
+	_, body := get(t, "GET", s.srv.URL+"/debug/task", nil)
+	var task struct {
+		Count int      `json:"identity_mismatch"`
+		Nodes []string `json:"identity_mismatch_nodes"`
+	}
+	if err := json.Unmarshal([]byte(body), &task); err != nil || task.Count != 1 || !slices.Equal(task.Nodes, want) {
+		t.Errorf("/debug/task: %s, want %v", body, want)
+	}
+	_, body = get(t, "GET", s.srv.URL+"/crns/"+want[0]+".json", nil)
+	var c struct {
+		NodeHash string          `json:"node_hash"`
+		Usage    json.RawMessage `json:"system_usage"`
+	}
+	if err := json.Unmarshal([]byte(body), &c); err != nil || c.NodeHash != simfleet.ForeignNodeHash || string(c.Usage) == "null" {
+		t.Errorf("the mismatching node is not listed with its data: %s", body)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,8 @@ type fakeRefresher struct {
 
 func (f *fakeRefresher) Holder() *snapshot.Holder { return &f.holder }
 func (f *fakeRefresher) Status() refresh.Status {
-	return refresh.Status{Mode: "background", Round: 3, LastCRNVersion: "1.11.0"}
+	return refresh.Status{Mode: "background", Round: 3, LastCRNVersion: "1.11.0",
+		IdentityMismatches: 2, IdentityMismatchHashes: []string{"b", "c"}}
 }
 func (f *fakeRefresher) Refresh(ctx context.Context) error { f.refreshs++; return nil }
 func (f *fakeRefresher) Fresh(ctx context.Context)         {}
@@ -173,7 +175,8 @@ func TestPagesAndDebug(t *testing.T) {
 	resp, body = get(t, "GET", srv.URL+"/debug/task", nil)
 	var task map[string]any
 	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &task) != nil || task["round"] != float64(3) ||
-		task["last_crn_version"] != "1.11.0" {
+		task["last_crn_version"] != "1.11.0" || task["identity_mismatch"] != float64(2) ||
+		fmt.Sprint(task["identity_mismatch_nodes"]) != "[b c]" {
 		t.Errorf("/debug/task: %d %s", resp.StatusCode, body)
 	}
 	resp, body = get(t, "GET", srv.URL+"/debug/nodes_aggregate", nil)

@@ -155,6 +155,20 @@ test('filters narrow the rows', { timeout: 60_000 }, async () => {
   await waitRows(doc.crns.length);
 });
 
+test('a node whose config names another node is flagged in the table and on its page', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const other = doc.crns.filter((c) => typeof c.node_hash === 'string' && c.node_hash !== c.hash);
+  assert.equal(other.length, 1, 'the demo fleet has one node whose config names another hash');
+  const flagged = await page.locator('#nodes tbody tr:has(td.c-name .tag.bad:has-text("other node"))')
+    .evaluateAll((rows) => rows.map((r) => r.dataset.hash));
+  assert.deepEqual(flagged, [other[0].hash]);
+  await page.goto(`${server.base}/#/nodes/${other[0].hash}`);
+  await page.getByText('its config says it is another node').waitFor();
+  assert.ok((await page.locator('dl.details').textContent()).includes(other[0].node_hash));
+  await page.goto(`${server.base}/`);
+  await waitRows(doc.crns.length);
+});
+
 test('a node page draws its charts from the history API', { timeout: 60_000 }, async () => {
   const doc = await openDashboard();
   // The first responsive node, reached by keyboard from the first row.
