@@ -19,6 +19,7 @@ import (
 	"nodelist/e2e/hostile"
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
+	"nodelist/internal/contract/consumers"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server"
@@ -118,6 +119,16 @@ func TestHostileFleetRound(t *testing.T) {
 	}
 	if !utf8.Valid(body) {
 		t.Error("crns.json is not valid UTF-8")
+	}
+	// No hostile node makes a strict client refuse the whole list: a node
+	// can lose only itself. (Which entries each client then builds or
+	// offers depends on this fleet's bare registry entries, not on the
+	// nodes' answers; the eras test judges that.)
+	for _, c := range consumers.All() {
+		v, err := consumers.Judge(c, body)
+		if err != nil || !v.ListOK {
+			t.Errorf("%s refuses the whole list after a hostile round: %v%s", c.Name, err, v.Reasons())
+		}
 	}
 	var doc struct {
 		CRNs []struct {
