@@ -184,11 +184,16 @@ var LockedSpellings = []json.RawMessage{
 var LockedWant = []bool{false, false, false, true, true, false, true, false, false, false, false, false}
 
 // spellLocked gives the nodes of an eras fleet the registry's spellings
-// of "locked".
+// of "locked", and a stream_reward address (the console offers only nodes
+// with one) to all but every ninth, as on the network where some nodes
+// take no pay-as-you-go payments.
 func spellLocked(nodes []*node) {
 	for i, nd := range nodes {
 		k := i % len(LockedSpellings)
 		nd.entry.Locked = LockedSpellings[k]
 		nd.info.Locked = string(LockedSpellings[k])
+		if i%9 != 8 {
+			nd.entry.StreamReward = nd.entry.Reward
+		}
 	}
 }
