@@ -1,6 +1,8 @@
 package refresh
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,21 +41,59 @@ func TestConsumersAcceptEveryEra(t *testing.T) {
 				t.Errorf("%s, %s refuses entries:%s", variant.name, c.Name, v.Reasons())
 			}
 			t.Logf("  per era: %s", perEra(c, v, eraOf, variant.body))
-			// Every era's node is offered by the filters that only ask for
-			// data every era has.
-			for _, must := range []string{"selectable", "min_vcpus=1"} {
-				kept, ok := v.Kept[must]
-				if !ok {
-					continue
-				}
+			listed := func(hash string) bool { return strings.Contains(string(variant.body), `"hash":"`+hash+`"`) }
+			// aleph-rs's resource filter keeps every era's node: each has
+			// a usage.
+			if kept, ok := v.Kept["min_vcpus=1"]; ok {
 				for hash, era := range eraOf {
-					if era != "" && !slices.Contains(kept, hash) && strings.Contains(string(variant.body), hash) {
-						t.Errorf("%s, %s: %s does not offer the node of era %s", variant.name, c.Name, must, era)
+					if era != "" && listed(hash) && !slices.Contains(kept, hash) {
+						t.Errorf("%s, %s: min_vcpus=1 drops the node of era %s", variant.name, c.Name, era)
 					}
 				}
 			}
+			if c.Name == "console" {
+				checkConsole(t, variant.name, variant.body, v, eraOf)
+			}
 		}
 	}
+}
+
+// checkConsole: the console offers every era's node that has what its
+// list asks for (a stream_reward address, a version from 1.1.0, IPv6 from
+// a VM, the smallest tier free), and accepts every era's node it offers
+// once picked. Offered nodes it would refuse are logged with why.
+func checkConsole(t *testing.T, variant string, body []byte, v consumers.Verdict, eraOf map[string]string) {
+	t.Helper()
+	var doc struct{ CRNs []consumers.Object }
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	offered, accepted := v.Kept[consumers.ConsoleOffered], v.Kept[consumers.ConsoleAccepted]
+	refusedOffered := 0
+	for _, c := range doc.CRNs {
+		hash, _ := c["hash"].(string)
+		era := eraOf[hash]
+		if slices.Contains(offered, hash) && !slices.Contains(accepted, hash) {
+			refusedOffered++
+			t.Logf("%s, console: offers node %.12s (era %q) but refuses it once picked: %v", variant, hash, era, consumers.ConsoleRefusal(c))
+			if era != "" {
+				t.Errorf("%s, console refuses the node of era %s once picked: %v", variant, era, consumers.ConsoleRefusal(c))
+			}
+		}
+		if era == "" {
+			continue
+		}
+		v6, _ := c["ipv6_check"].(consumers.Object)
+		reward, _ := c["stream_reward"].(string)
+		version, _ := c["version"].(string)
+		wants := v6["vm"] == true && reward != "" && version != "" && version != "version-unavailable" && !strings.HasPrefix(version, "0.")
+		if wants && !slices.Contains(offered, hash) {
+			t.Errorf("%s, console does not offer the node of era %s", variant, era)
+		}
+	}
+	t.Logf("%s, console: %d offered, %d of them refused once picked", variant, len(offered), refusedOffered)
 }
 
 // selected lists how many entries each of c's filters keeps.

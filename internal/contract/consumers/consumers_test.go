@@ -10,6 +10,8 @@ import (
 const goodEntry = `{"hash":"5b1d8a2c9e47f0d3b6a18c2e94f7d05a3c6b8e1f2d4a7c9b0e3f5a8d1c2b4e6f","name":"crn",` +
 	`"owner":"0x4D52380D3191274a04846c89c069E6C3F2Ed94e4","reward":"0x4D52380D3191274a04846c89c069E6C3F2Ed94e4",` +
 	`"parent":null,"status":"linked","locked":false,"score_updated":true,"terms_and_conditions":"",` +
+	`"time":1717603200.123,"type":"compute","decentralization":0.85,"performance":0.87,` +
+	`"stream_reward":"0x4D52380D3191274a04846c89c069E6C3F2Ed94e4",` +
 	`"address":"https://crn.example.org","score":0.96,"inactive_since":null,"config_from_crn":true,` +
 	`"version":"1.7.2","payment_receiver_address":"0x4D52380D3191274a04846c89c069E6C3F2Ed94e4",` +
 	`"gpu_support":true,"confidential_support":false,"qemu_support":true,"node_hash":null,` +
@@ -69,10 +71,14 @@ func TestConsumersRules(t *testing.T) {
 		{"name a number", func(e map[string]any) { e["name"] = 7 },
 			map[string]string{"aleph-sdk-python": "list", "aleph-rs": "list", "console": "entry", "aleph-client": "list"}},
 		{"owner missing", func(e map[string]any) { delete(e, "owner") },
-			map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "ok", "console": "ok", "aleph-client": "entry"}},
+			map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "ok", "console": "entry", "aleph-client": "entry"}},
 		{"gpu model null", func(e map[string]any) {
 			e["compatible_available_gpus"].([]any)[0].(map[string]any)["model"] = nil
-		}, map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "list", "console": "ok", "aleph-client": "ok"}},
+		}, map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "list", "console": "entry", "aleph-client": "ok"}},
+		{"qemu_support null", func(e map[string]any) { e["qemu_support"] = nil },
+			map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "ok", "console": "entry", "aleph-client": "ok"}},
+		{"score_updated missing", func(e map[string]any) { delete(e, "score_updated") },
+			map[string]string{"aleph-sdk-python": "ok", "aleph-rs": "ok", "console": "entry", "aleph-client": "ok"}},
 		{"unknown keys everywhere", func(e map[string]any) {
 			e["capability"] = map[string]any{"x": 1}
 			usage(e)["extra"] = true
@@ -87,6 +93,24 @@ func TestConsumersRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := "ok"
+			if c.Name == "console" {
+				// The console lists every entry; nodeSpecsSchema refuses the
+				// changed one once picked.
+				if v.Built != 2 || v.Selected[ConsoleOffered] < 1 || v.Selected[ConsoleAccepted] < 1 {
+					t.Errorf("%s, console: the good entry is not offered and accepted: %+v", tt.name, v.Selected)
+				}
+				var bad Object
+				dec := json.NewDecoder(strings.NewReader(string(body)))
+				dec.UseNumber()
+				var d struct{ CRNs []Object }
+				if err := dec.Decode(&d); err != nil {
+					t.Fatal(err)
+				}
+				bad = d.CRNs[1]
+				if ConsoleRefusal(bad) != nil {
+					got = "entry"
+				}
+			}
 			switch {
 			case !v.ListOK:
 				got = "list"
@@ -143,6 +167,39 @@ func TestConsumersFilters(t *testing.T) {
 	e["system_usage"] = nil
 	if rsMatches(e, rsFilter{minVCPUs: 1}) {
 		t.Error("matches_filter keeps a node without usage under a resource filter")
+	}
+	for v, want := range map[string]float64{"1.1.0": 1001000, "1.3.0-41-g7303587": 1003000 + 417303587,
+		"1.6.0-rc1": 1006001, "version-unavailable": 0, "v1.14.0": 1014000} {
+		if got := consoleVersionNumber(v); got != want {
+			t.Errorf("getVersionNumber(%q) = %v, want %v", v, got, want)
+		}
+	}
+	var c Object
+	dec = json.NewDecoder(strings.NewReader(goodEntry))
+	dec.UseNumber()
+	if err := dec.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	if !consoleOffered(consoleSpread(c)) || ConsoleRefusal(c) != nil {
+		t.Errorf("the console does not offer and accept a good node: %v", ConsoleRefusal(c))
+	}
+	for _, tt := range []struct {
+		key string
+		val any
+	}{
+		{"stream_reward", ""}, {"version", "1.0.9"}, {"version", "version-unavailable"}, {"system_usage", nil},
+		{"ipv6_check", Object{"host": true, "vm": false}},
+	} {
+		was := c[tt.key]
+		c[tt.key] = tt.val
+		if consoleOffered(consoleSpread(c)) {
+			t.Errorf("the console offers a node with %s = %v", tt.key, tt.val)
+		}
+		c[tt.key] = was
+	}
+	c["system_usage"].(Object)["mem"].(Object)["available_kB"] = json.Number("2000000") // under 2 GiB
+	if consoleOffered(consoleSpread(c)) {
+		t.Error("the console offers a node short of the smallest tier's RAM")
 	}
 	if !strings.Contains(AlephRS().Source, "crns_list.rs") {
 		t.Error("the aleph-rs rules do not cite their file")
