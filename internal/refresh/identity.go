@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
@@ -27,11 +28,18 @@ func (s *nodeState) claimedHash() (string, bool) {
 	if nodeHashField < 0 || nodeHashField >= len(vals) {
 		return "", false
 	}
-	var h *string
-	if json.Unmarshal(vals[nodeHashField], &h) != nil || h == nil {
+	b := vals[nodeHashField] // a JSON string, or null
+	if len(b) < 2 || b[0] != '"' {
 		return "", false
 	}
-	return *h, true
+	if !bytes.ContainsRune(b, '\\') {
+		return string(b[1 : len(b)-1]), true // the usual case, without decoding: this runs for every node each round
+	}
+	var h string
+	if json.Unmarshal(b, &h) != nil {
+		return "", false
+	}
+	return h, true
 }
 
 // identityMismatch reports whether the node's config names a node_hash
