@@ -4,16 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
-
-// maxFileBytes bounds the configuration file: a few dozen keys take a
-// few KiB, and a reload reads it again.
-const maxFileBytes = 1 << 20
 
 // readFile reads the YAML configuration file at path: a mapping whose
 // keys are flag names of fs (refresh-interval: 30s) and whose values are
@@ -23,17 +17,9 @@ const maxFileBytes = 1 << 20
 // (a typo would otherwise be ignored in silence), a key written twice, a
 // nested mapping, a key without a value.
 func readFile(fs *flag.FlagSet, path string) (map[string]string, error) {
-	f, err := os.Open(path)
+	b, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
-	}
-	if len(b) > maxFileBytes {
-		return nil, fmt.Errorf("config file %s: larger than %d bytes", path, maxFileBytes)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
