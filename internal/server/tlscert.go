@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"nodelist/internal/config"
 )
 
 // fileKey identifies one version of a file on disk: a renewed certificate
@@ -91,7 +93,7 @@ func (c *CertFiles) current() (*tls.Certificate, error) {
 	}
 	c.certKey, c.keyKey = ck, kk
 	c.parses.Add(1)
-	pair, err := tls.LoadX509KeyPair(c.certPath, c.keyPath)
+	pair, err := loadPair(c.certPath, c.keyPath)
 	if err != nil {
 		c.lastErrs = fmt.Errorf("tls key pair: %w", err)
 		if c.cert != nil {
@@ -105,6 +107,21 @@ func (c *CertFiles) current() (*tls.Certificate, error) {
 	}
 	c.cert = &pair
 	return c.cert, nil
+}
+
+// loadPair reads and parses the pair, each file with the bounded read of
+// every file the service reads: a path naming /dev/zero, a named pipe or
+// a huge file is refused at once instead of read without end.
+func loadPair(certPath, keyPath string) (tls.Certificate, error) {
+	certPEM, err := config.ReadFile(certPath)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("certificate: %w", err)
+	}
+	keyPEM, err := config.ReadFile(keyPath)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("key: %w", err)
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
 }
 
 func firstErr(errs ...error) error {

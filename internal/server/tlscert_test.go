@@ -16,8 +16,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"nodelist/internal/config/configtest"
 )
 
 // writePair writes a fresh self-signed pair with the given serial, each
@@ -127,5 +130,44 @@ func TestLoadCertFilesRefusesBadPair(t *testing.T) {
 	}
 	if _, err := LoadCertFiles(filepath.Join(dir, "missing.pem"), filepath.Join(dir, "key.pem"), nil); err == nil {
 		t.Error("LoadCertFiles accepted a missing file")
+	}
+}
+
+// A certificate or key whose path comes to lead to a device, a named pipe,
+// a directory, a socket or a file over the bound (a link to one included)
+// is refused by the bounded read: handshakes go on with the last good
+// pair, and none waits on the file.
+func TestCertFilesRefuseUnreadableFiles(t *testing.T) {
+	for _, which := range []string{"cert.pem", "key.pem"} {
+		for _, bad := range configtest.BadFiles(t) {
+			dir := t.TempDir()
+			writePair(t, dir, 7)
+			certs, err := LoadCertFiles(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, which)
+			if err := os.Symlink(bad.Path, path+".new"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(path+".new", path); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan *tls.Certificate, 1)
+			go func() { c, _ := certs.GetCertificate(nil); done <- c }()
+			select {
+			case c := <-done:
+				if c == nil || certs.Parses() != 2 {
+					t.Errorf("%s as %s: certificate %v after %d parses; want the previous pair after 2", bad.Name, which, c, certs.Parses())
+				}
+			case <-time.After(20 * time.Second): // a hang, not a speed bound
+				t.Fatalf("%s as %s: the handshake's certificate has not come", bad.Name, which)
+			}
+			// At start, the same file is refused with its name and why.
+			if _, err := LoadCertFiles(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), nil); err == nil ||
+				!strings.Contains(err.Error(), path+": "+bad.Reason) {
+				t.Errorf("%s as %s at start: %v", bad.Name, which, err)
+			}
+		}
 	}
 }
