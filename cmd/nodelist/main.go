@@ -39,7 +39,13 @@ var commands = map[string]command{
 }
 
 func main() {
+	// Signals are caught before anything else runs, so that SIGTERM and
+	// SIGINT stop every step of the start (reading files, opening and
+	// migrating the store, loading the last snapshot) as they stop the
+	// service. A second signal ends the process at once, should a step
+	// not notice the first.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -67,6 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		// Asked to stop before the service was up: a stop, not a failure
+		// (systemd would otherwise mark the unit failed).
+		fmt.Fprintf(stderr, "nodelist %s: stopped by a signal during start (%v)\n", args[0], err)
 		return 0
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "nodelist %s: %v\n(nodelist %s --help lists the flags)\n", args[0], err, args[0])

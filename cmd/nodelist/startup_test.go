@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"nodelist/internal/config/configtest"
+	"nodelist/internal/simfleet"
+)
+
+// runWithin runs the command line in this process; a run that has not
+// returned within the bound is a hang (a read without end), not slowness.
+func runWithin(t *testing.T, args []string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(context.Background(), args, &out, &errOut) }()
+	select {
+	case code := <-done:
+		return code, out.String(), errOut.String()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%v has not returned", args)
+		return 0, "", ""
+	}
+}
+
+// serve --check-config refuses, with exit status 2 and a message naming
+// the file and why, every configured file that is no small regular file:
+// the configuration file, the TLS certificate and key.
+// Refusing costs no read: the whole table allocates a few MiB at most.
+func TestCheckConfigRefusesUnreadableFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.pem")
+	if err := os.WriteFile(good, []byte("not read past the other file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	runs := 0
+	for _, f := range configtest.BadFiles(t) {
+		for _, args := range [][]string{
+			{"--config", f.Path},
+			{"--tls-cert", f.Path, "--tls-key", good},
+			{"--tls-cert", good, "--tls-key", f.Path},
+		} {
+			runs++
+			code, out, errOut := runWithin(t, append([]string{"serve", "--check-config", "--db", "none"}, args...))
+			if code != 2 || out != "" || !strings.Contains(errOut, f.Path+": "+f.Reason) {
+				t.Errorf("%s %v: exit %d, stdout %q, stderr %q; want 2 and %q", f.Name, args[0], code, out, errOut, f.Reason)
+			}
+		}
+	}
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d refusals allocated %d bytes in all", runs, alloc)
+	if alloc > 64<<20 {
+		t.Errorf("%d refusals allocated %d bytes: a file was read", runs, alloc)
+	}
+}
+
+// SIGTERM and SIGINT stop a start that waits: here on a database server
+// that accepts the connection and never answers. The process exits with
+// status 0 and says it was stopped, as a stop of the running service
+// does; the test waits for the exit, not for a time.
+func TestSignalDuringStartStopsTheProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			accepted := make(chan net.Conn, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err == nil {
+					accepted <- c // held open, never answered
+				}
+			}()
+			var errOut bytes.Buffer
+			cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
+				"--db", "mysql://u:p@"+ln.Addr().String()+"/nodelist")
+			cmd.Stderr = &errOut
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case c := <-accepted:
+				defer c.Close()
+			case err := <-exited:
+				t.Fatalf("exited before connecting to the database: %v %s", err, errOut.String())
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("the service never connected to the database")
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil || !strings.Contains(errOut.String(), "stopped by a signal during start") {
+					t.Errorf("after %s: %v, stderr %q; want exit 0 and the stop said", sig, err, errOut.String())
+				}
+			case <-time.After(30 * time.Second): // a hang, not a speed bound
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("%s during start: the process did not exit; stderr %q", sig, errOut.String())
+			}
+		})
+	}
+}
+
+// A reload of a configuration file that became a device, a named pipe, a
+// directory, a socket or a file over the bound (or a link to one) is
+// refused whole with the file named and why; the service keeps its
+// configuration and keeps serving.
+func TestReloadRefusesUnreadableConfigFile(t *testing.T) {
+	f, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 3, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	file := writeConfig(t, "allow-private-targets: true\nrefresh-interval: 1s\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve", "--config", file, "--listen", addr, "--api-url", f.APIURL(),
+			"--db", "none", "--reload-endpoint"}, io.Discard, &logs)
+	}()
+	defer func() {
+		cancel()
+		if code := <-exited; code != 0 {
+			t.Errorf("serve exited with %d:\n%s", code, logs.String())
+		}
+	}()
+	waitFor(t, "every node answered", 20*time.Second, func() bool {
+		return all(configErrors(base), 3, func(e string) bool { return e == "None" })
+	})
+	for _, bad := range configtest.BadFiles(t) {
+		// The configuration file's path now leads to the bad file.
+		link := file + ".new"
+		if err := os.Symlink(bad.Path, link); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(link, file); err != nil {
+			t.Fatal(err)
+		}
+		code, body := post(t, base+"/-/reload")
+		if code != http.StatusBadRequest || !strings.Contains(body, bad.Reason) || !strings.Contains(body, "config file") {
+			t.Errorf("%s: reload answered %d %s", bad.Name, code, body)
+		}
+		if errs := configErrors(base); !all(errs, 3, func(e string) bool { return e == "None" }) {
+			t.Errorf("%s: the service stopped serving its nodes: %v", bad.Name, errs)
+		}
+	}
+}
