@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,9 +77,17 @@ func all(errs []string, n int, pred func(string) bool) bool {
 	return true
 }
 
-func post(t *testing.T, url string) (int, string) {
+// post posts to url, with the admin token when one is given.
+func post(t *testing.T, url, token string) (int, string) {
 	t.Helper()
-	resp, err := http.Post(url, "", nil)
+	req, err := http.NewRequest(http.MethodPost, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +110,13 @@ func TestReloadRunningService(t *testing.T) {
 	addr := freeAddr(t)
 	base := "http://" + addr
 	file := writeConfig(t, "")
+	// The operator's token: its reloads show values and reasons, and are
+	// not rate-limited.
+	const token = "reload-test-token-0123456789"
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	write := func(body string) {
 		t.Helper()
 		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
@@ -116,7 +132,7 @@ func TestReloadRunningService(t *testing.T) {
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"serve", "--config", file, "--listen", addr, "--api-url", f.APIURL(),
-			"--db", "none", "--reload-endpoint", "--log-format", "json"}, io.Discard, &logs)
+			"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile, "--log-format", "json"}, io.Discard, &logs)
 	}()
 	defer func() {
 		cancel()
@@ -160,7 +176,7 @@ func TestReloadRunningService(t *testing.T) {
 
 	// A good file: applied.
 	write(closed)
-	code, body := post(t, base+"/-/reload")
+	code, body := post(t, base+"/-/reload", token)
 	var rep struct {
 		Applied      []struct{ Flag, Old, New string }
 		NeedsRestart []struct{ Flag, Old, New string } `json:"needs_restart"`
@@ -174,7 +190,7 @@ func TestReloadRunningService(t *testing.T) {
 
 	// Bad files, by the endpoint and by SIGHUP: refused, the old values stay.
 	write("forbidden-hosts: []\nrefresh-interval: 30\n")
-	if code, body := post(t, base+"/-/reload"); code != http.StatusBadRequest || !strings.Contains(body, "use 30s") {
+	if code, body := post(t, base+"/-/reload", token); code != http.StatusBadRequest || !strings.Contains(body, "use 30s") {
 		t.Errorf("bad reload: %d %s", code, body)
 	}
 	write("forbidden-hosts: []\nrefresh-intervall: 1s\n")
@@ -197,7 +213,7 @@ func TestReloadRunningService(t *testing.T) {
 
 	// A setting that needs a restart: reported, and the service stays where it is.
 	write(closed + "max-body: 2048\n")
-	code, body = post(t, base+"/-/reload")
+	code, body = post(t, base+"/-/reload", token)
 	rep.Applied, rep.NeedsRestart = nil, nil
 	_ = json.Unmarshal([]byte(body), &rep)
 	if code != http.StatusOK || len(rep.Applied) != 0 || len(rep.NeedsRestart) != 1 || rep.NeedsRestart[0].Flag != "max-body" {
@@ -211,12 +227,12 @@ func TestReloadRunningService(t *testing.T) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
 			continue
 		}
-		if code, body := post(t, base+"/-/reload"); code != http.StatusOK {
+		if code, body := post(t, base+"/-/reload", token); code != http.StatusOK {
 			t.Errorf("reload %d: %d %s", i, code, body)
 		}
 	}
 	write(open)
-	if code, _ := post(t, base+"/-/reload"); code != http.StatusOK {
+	if code, _ := post(t, base+"/-/reload", token); code != http.StatusOK {
 		t.Errorf("last reload: %d", code)
 	}
 	waitFor(t, "the nodes answer again", 20*time.Second, func() bool { return all(configErrors(base), 6, answered) })

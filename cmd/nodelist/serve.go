@@ -17,6 +17,8 @@ type serveConfig struct {
 	hist  config.History
 	rc    config.Replica
 	check bool
+	// token is the admin token read from --admin-token-file (nil: none).
+	token []byte
 }
 
 // loadServe reads serve's configuration from args, the environment and
@@ -35,7 +37,9 @@ func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, co
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate()); err != nil {
+	var tokenErr error
+	sc.token, tokenErr = sc.cfg.AdminToken()
+	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate(), tokenErr); err != nil {
 		return nil, nil, nil, usageError{err}
 	}
 	return sc, fs, src, nil
@@ -59,5 +63,5 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level})
+	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token})
 }

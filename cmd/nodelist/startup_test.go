@@ -37,7 +37,7 @@ func runWithin(t *testing.T, args []string) (int, string, string) {
 
 // serve --check-config refuses, with exit status 2 and a message naming
 // the file and why, every configured file that is no small regular file:
-// the configuration file, the TLS certificate and key.
+// the configuration file, the TLS certificate and key, the admin token.
 // Refusing costs no read: the whole table allocates a few MiB at most.
 func TestCheckConfigRefusesUnreadableFiles(t *testing.T) {
 	dir := t.TempDir()
@@ -53,6 +53,7 @@ func TestCheckConfigRefusesUnreadableFiles(t *testing.T) {
 			{"--config", f.Path},
 			{"--tls-cert", f.Path, "--tls-key", good},
 			{"--tls-cert", good, "--tls-key", f.Path},
+			{"--admin-token-file", f.Path},
 		} {
 			runs++
 			code, out, errOut := runWithin(t, append([]string{"serve", "--check-config", "--db", "none"}, args...))
@@ -66,6 +67,34 @@ func TestCheckConfigRefusesUnreadableFiles(t *testing.T) {
 	t.Logf("%d refusals allocated %d bytes in all", runs, alloc)
 	if alloc > 64<<20 {
 		t.Errorf("%d refusals allocated %d bytes: a file was read", runs, alloc)
+	}
+}
+
+// The admin token file holds a usable token or start is refused, naming
+// the file but never its content.
+func TestCheckConfigAdminToken(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content, want string
+		code                int
+	}{
+		{"good", "0123456789abcdef0123\n", "admin-token-file: " + filepath.Join(dir, "good") + " # from flag", 0},
+		{"short", "short-secret\n", "the token has 12 characters, want at least 16", 2},
+		{"empty", "\n\n", "the token has 0 characters", 2},
+		{"space", "0123456789 abcdef0123", "a space, a control or a non-ASCII character", 2},
+		{"utf8", "0123456789abcdéf0123", "a space, a control or a non-ASCII character", 2},
+	} {
+		path := filepath.Join(dir, tc.name)
+		if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runWithin(t, []string{"serve", "--check-config", "--db", "none", "--admin-token-file", path})
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("%s: exit %d, %q %q; want %d and %q", tc.name, code, out, errOut, tc.code, tc.want)
+		}
+		if secret := strings.TrimSpace(tc.content); secret != "" && strings.Contains(out+errOut, secret) {
+			t.Errorf("%s: the token is shown: %q %q", tc.name, out, errOut)
+		}
 	}
 }
 
@@ -140,12 +169,17 @@ func TestReloadRefusesUnreadableConfigFile(t *testing.T) {
 	addr := freeAddr(t)
 	base := "http://" + addr
 	file := writeConfig(t, "allow-private-targets: true\nrefresh-interval: 1s\n")
+	const token = "startup-test-token-0123456789"
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"serve", "--config", file, "--listen", addr, "--api-url", f.APIURL(),
-			"--db", "none", "--reload-endpoint"}, io.Discard, &logs)
+			"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile}, io.Discard, &logs)
 	}()
 	defer func() {
 		cancel()
@@ -165,7 +199,7 @@ func TestReloadRefusesUnreadableConfigFile(t *testing.T) {
 		if err := os.Rename(link, file); err != nil {
 			t.Fatal(err)
 		}
-		code, body := post(t, base+"/-/reload")
+		code, body := post(t, base+"/-/reload", token)
 		if code != http.StatusBadRequest || !strings.Contains(body, bad.Reason) || !strings.Contains(body, "config file") {
 			t.Errorf("%s: reload answered %d %s", bad.Name, code, body)
 		}

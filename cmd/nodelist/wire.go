@@ -108,6 +108,9 @@ type reloading struct {
 	flags *flag.FlagSet
 	load  func() (*serveConfig, *flag.FlagSet, error)
 	level *slog.LevelVar
+	// token is the admin token read at start (nil: none); a changed
+	// token needs a restart, as its file's path does.
+	token []byte
 }
 
 // reconfigure puts a reloaded configuration in force: each part takes
@@ -186,8 +189,9 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 			reconfigure(&next.cfg, client, ref, rl.level)
 		}, log)
 		if cfg.ReloadEndpoint {
-			sopts.Reload = func() (any, error) { rep, err := r.Reload(); return rep, err }
+			sopts.Reload = r.Reload
 		}
+		sopts.AdminToken = rl.token
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)

@@ -54,6 +54,9 @@ type Config struct {
 	File string
 	// ReloadEndpoint serves POST /-/reload.
 	ReloadEndpoint bool
+	// AdminTokenFile holds the token POST /-/reload and forced rounds
+	// require; "" for none.
+	AdminTokenFile string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -152,6 +155,7 @@ func (c *Config) RegisterServe(fs *flag.FlagSet) {
 func (c *Config) RegisterReload(fs *flag.FlagSet) {
 	c.RegisterFile(fs)
 	fs.BoolVar(&c.ReloadEndpoint, "reload-endpoint", c.ReloadEndpoint, "serve POST /-/reload, which reloads the configuration as SIGHUP does")
+	c.RegisterAdmin(fs)
 }
 
 // RegisterLog adds the logging flags.

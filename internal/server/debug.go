@@ -83,10 +83,23 @@ func (s *Server) debugTask(w http.ResponseWriter, r *http.Request) {
 
 // debugNode forces a round (joining one already running), waits for it,
 // and returns the node registry. Forced rounds go through the gate: at
-// most one per DebugRoundEvery.
+// most one per DebugRoundEvery. With an admin token configured, only a
+// request carrying it forces a round; one without credentials gets the
+// registry as it stands (X-Round-Forced says which), and one with wrong
+// credentials a 401. The answer's shape is the Python service's either
+// way.
 func (s *Server) debugNode(w http.ResponseWriter, r *http.Request) {
-	if !s.forceRound(w, r) {
+	admin, ok := s.admin(w, r)
+	if !ok {
 		return
+	}
+	if !s.token.set || admin {
+		if !s.forceRound(w, r) {
+			return
+		}
+		w.Header().Set("X-Round-Forced", "true")
+	} else {
+		w.Header().Set("X-Round-Forced", "false")
 	}
 	nodes := s.opts.Refresher.Nodes()
 	list := make([]json.RawMessage, len(nodes))

@@ -367,7 +367,7 @@ func undescribed(s *Server, doc map[string]any) (missing, extra []string) {
 }
 
 // noReload is a reload that changes nothing, to serve POST /-/reload.
-func noReload() (any, error) {
+func noReload() (config.Report, error) {
 	return config.Report{Applied: []config.Change{}, NeedsRestart: []config.Change{}}, nil
 }
 

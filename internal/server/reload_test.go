@@ -5,20 +5,41 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
+
+	"nodelist/internal/config"
 )
 
-func TestReloadEndpoint(t *testing.T) {
+// reloads is a fake reload that counts its calls and fails while fail is
+// set.
+type reloads struct {
+	calls int
+	fail  error
+}
+
+func (r *reloads) reload() (config.Report, error) {
+	r.calls++
+	if r.fail != nil {
+		return config.Report{}, r.fail
+	}
+	return config.Report{
+		Applied:      []config.Change{{Flag: "allow-cidr", Old: "10.20.0.0/16", New: "10.30.0.0/16"}},
+		NeedsRestart: []config.Change{{Flag: "tls-cert", Old: "/etc/nodelist/old.pem", New: "/etc/nodelist/new.pem"}},
+	}, nil
+}
+
+// refusal is what a configuration that fails to load says.
+var refusal = errors.New("config file /etc/nodelist/x.yaml:2: unknown key \"refresh-intervall\"\n--allow-cidr \"10.99.0.0/99\": bad range")
+
+// Without an admin token, anyone may reload, so the answer names what
+// changed without its values, a refusal comes without its reasons, and
+// reloads are admitted at most once per ReloadEvery.
+func TestReloadEndpointWithoutToken(t *testing.T) {
 	_, f := newTestServer(t)
-	var fail error
-	calls := 0
-	s, err := New(Options{Refresher: f, Reload: func() (any, error) {
-		calls++
-		if fail != nil {
-			return nil, fail
-		}
-		return map[string]any{"applied": []map[string]string{{"flag": "log-level", "old": "info", "new": "debug"}}}, nil
-	}})
+	r := &reloads{}
+	s, err := New(Options{Refresher: f, Reload: r.reload, ReloadEvery: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,23 +47,31 @@ func TestReloadEndpoint(t *testing.T) {
 	defer srv.Close()
 
 	resp, body := get(t, "POST", srv.URL+"/-/reload", nil)
-	if resp.StatusCode != http.StatusOK || body != `{"applied":[{"flag":"log-level","new":"debug","old":"info"}]}` {
+	if resp.StatusCode != http.StatusOK || body != `{"applied":[{"flag":"allow-cidr"}],"needs_restart":[{"flag":"tls-cert"}]}` {
 		t.Errorf("good reload: %d %s", resp.StatusCode, body)
 	}
 
-	fail = errors.New("config file x.yaml:2: unknown key \"refresh-intervall\"\n--mode \"x\": want background or on-demand")
+	s.reloadGate.reset()
+	r.fail = refusal
 	resp, body = get(t, "POST", srv.URL+"/-/reload", nil)
 	var refused struct {
 		Error   string
 		Reasons []string
 	}
-	if err := json.Unmarshal([]byte(body), &refused); err != nil || resp.StatusCode != http.StatusBadRequest || len(refused.Reasons) != 2 {
+	if err := json.Unmarshal([]byte(body), &refused); err != nil || resp.StatusCode != http.StatusBadRequest ||
+		len(refused.Reasons) != 0 || !strings.Contains(refused.Error, "in the service's log") {
 		t.Errorf("refused reload: %d %s", resp.StatusCode, body)
 	}
+	for _, secret := range []string{"10.", "/etc/nodelist", "refresh-intervall"} {
+		if strings.Contains(body, secret) {
+			t.Errorf("the answer to a caller without the token shows %q: %s", secret, body)
+		}
+	}
 
-	before := calls
-	if resp, _ := get(t, "POST", srv.URL+"/-/reload", map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden || calls != before {
-		t.Errorf("a reload from a web page: %d, %d calls", resp.StatusCode, calls-before)
+	s.reloadGate.reset()
+	before := r.calls
+	if resp, _ := get(t, "POST", srv.URL+"/-/reload", map[string]string{"Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden || r.calls != before {
+		t.Errorf("a reload from a web page: %d, %d calls", resp.StatusCode, r.calls-before)
 	}
 	if resp, _ := get(t, "GET", srv.URL+"/-/reload", nil); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
 		t.Errorf("GET: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
@@ -55,6 +84,32 @@ func TestReloadEndpoint(t *testing.T) {
 	plain, _ := newTestServer(t)
 	if resp, _ := get(t, "POST", plain.URL+"/-/reload", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("without --reload-endpoint: %d", resp.StatusCode)
+	}
+}
+
+// A client in a loop (300 reloads, as a review sent in 2.3 s) makes one
+// reload per ReloadEvery; the others are answered 429 with Retry-After
+// and reread nothing.
+func TestReloadRateLimitedWithoutToken(t *testing.T) {
+	_, f := newTestServer(t)
+	r := &reloads{}
+	s, err := New(Options{Refresher: f, Reload: r.reload, ReloadEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[int]int{}
+	retryAfter := ""
+	for range 300 {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/-/reload", nil))
+		codes[rec.Code]++
+		if rec.Code == http.StatusTooManyRequests {
+			retryAfter = rec.Header().Get("Retry-After")
+		}
+	}
+	t.Logf("300 reloads without the token: %d made, answers %v, Retry-After %s", r.calls, codes, retryAfter)
+	if r.calls != 1 || codes[http.StatusOK] != 1 || codes[http.StatusTooManyRequests] != 299 || retryAfter != "3600" {
+		t.Errorf("300 reloads in a loop: %d made, answers %v, Retry-After %q; want 1 made and 299 × 429", r.calls, codes, retryAfter)
 	}
 }
 
@@ -71,10 +126,10 @@ func (s *Server) budgetOf(t *testing.T, method, path string) class {
 func TestReloadOneAtATime(t *testing.T) {
 	_, f := newTestServer(t)
 	entered, release := make(chan struct{}), make(chan struct{})
-	s, err := New(Options{Refresher: f, Reload: func() (any, error) {
+	s, err := New(Options{Refresher: f, Reload: func() (config.Report, error) {
 		entered <- struct{}{}
 		<-release
-		return map[string]any{}, nil
+		return config.Report{}, nil
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -99,4 +154,11 @@ func TestReloadOneAtATime(t *testing.T) {
 	if code := <-first; code != http.StatusOK {
 		t.Errorf("the first reload: %d", code)
 	}
+}
+
+// reset forgets the last admission.
+func (g *roundGate) reset() {
+	g.mu.Lock()
+	g.last = time.Time{}
+	g.mu.Unlock()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"nodelist/internal/aleph"
+	"nodelist/internal/config"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
@@ -63,7 +64,14 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// Reload, when set, serves POST /-/reload: it reloads the
 	// configuration and returns what changed, or why it refused to.
-	Reload func() (any, error)
+	Reload func() (config.Report, error)
+	// ReloadEvery is the least time between two reloads asked without
+	// the admin token (5 s).
+	ReloadEvery time.Duration
+	// AdminToken, when set, is required by POST /-/reload and by the
+	// rounds /debug/node forces (Authorization: Bearer TOKEN); see
+	// admin.go.
+	AdminToken []byte
 }
 
 // Server is the service's http.Handler.
@@ -81,7 +89,9 @@ type Server struct {
 	metrics *metrics // nil without a registerer
 	apiDoc  []byte   // openapi.json as served: the routes this server has
 	// reloading is held while POST /-/reload runs.
-	reloading sync.Mutex
+	reloading  sync.Mutex
+	reloadGate *roundGate
+	token      adminToken
 }
 
 // New builds the handler and reads the pages once.
@@ -93,6 +103,9 @@ func New(opts Options) (*Server, error) {
 	if opts.DebugRoundEvery <= 0 {
 		opts.DebugRoundEvery = 10 * time.Second
 	}
+	if opts.ReloadEvery <= 0 {
+		opts.ReloadEvery = 5 * time.Second
+	}
 	if opts.MaxSubscribers <= 0 {
 		opts.MaxSubscribers = 256
 	}
@@ -100,7 +113,8 @@ func New(opts Options) (*Server, error) {
 		opts.Heartbeat = 15 * time.Second
 	}
 	s := &Server{opts: opts, log: opts.Logger, mux: newRouteMux(), gate: &roundGate{every: opts.DebugRoundEvery},
-		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers)}
+		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers),
+		reloadGate: &roundGate{every: opts.ReloadEvery}, token: newAdminToken(opts.AdminToken)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
