@@ -93,8 +93,8 @@ type Store interface {
 	// Probes returns the names of the probes the store records, by index.
 	Probes() []string
 	// History returns, per probe (a slice for each of Probes), the node's
-	// samples between from and to in buckets of step (aligned to step from
-	// the Unix epoch).
+	// samples between from and to in buckets of step, the first starting
+	// at from (whole seconds): from, from+step, …
 	History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]Point, error)
 	// Events returns the node's transitions newest first, with IDs below
 	// before (0: from the newest), at most limit.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"nodelist/internal/store"
+	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/sqlstore"
 	"nodelist/internal/store/storetest"
 )
@@ -434,4 +436,17 @@ func TestSnapshotOverDefaultPacket(t *testing.T) {
 		t.Errorf("a snapshot of %d bytes over a packet of %d in %d part", packet+1<<20, packet, n)
 	}
 	t.Logf("a snapshot of %d bytes over the server's %d-byte packet: written and read back in %d parts", packet+1<<20, packet, n)
+}
+
+// MariaDB and SQLite cut a node's history into the same buckets, starting
+// at from.
+func TestSameHistoryAsSQLite(t *testing.T) {
+	my := openStore(t, testDSN(t))
+	defer my.Close()
+	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	storetest.SameHistory(t, my, lite)
 }

@@ -119,7 +119,8 @@ func (s *Store) Known(ctx context.Context, hash string) (bool, error) {
 }
 
 // History reads the minute rollups when the range lies within raw, the
-// hourly ones otherwise, and sums them into buckets of step.
+// hourly ones otherwise, and sums them into buckets of step starting at
+// from.
 func (s *Store) History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]store.Point, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ReadTimeout)
 	defer cancel()
@@ -149,8 +150,10 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	for p := range buckets {
 		buckets[p] = map[int64]*store.Point{}
 	}
+	// Buckets start at from: from, from+step, … An hourly entry that
+	// began before from counts in the first.
 	add := func(unix int64, probes []agg) {
-		t := unix / stepSecs * stepSecs
+		t := fromS + max(0, floorDiv(unix-fromS, stepSecs))*stepSecs
 		for p, a := range probes[:min(len(probes), len(buckets))] {
 			if a.total == 0 {
 				continue

@@ -25,6 +25,7 @@ func Run(t *testing.T, db Database) {
 		{"WriteIsIdempotent", testIdempotent},
 		{"Transitions", testTransitions},
 		{"History", testHistory},
+		{"HistoryAlignedToFrom", testHistoryAlignedToFrom},
 		{"Uptime", testUptime},
 		{"Snapshot", testSnapshot},
 		{"Prune", testPrune},
@@ -192,6 +193,31 @@ func testHistory(t *testing.T, st store.Store) {
 	}
 	if h, _ := st.History(context.Background(), "unknown", base, base.Add(time.Hour), time.Minute); len(h[0]) != 0 {
 		t.Error("history of an unknown node is not empty")
+	}
+}
+
+// Buckets start at from, not at a multiple of step since the epoch: a
+// range starting at 10:00:45 in buckets of 2 minutes has its buckets at
+// 10:00:45 and 10:02:45, each holding the rounds of its own 2 minutes.
+func testHistoryAlignedToFrom(t *testing.T, st store.Store) {
+	// 10 rounds, 30 s apart, from base: samples at 0 s, 30 s, … 270 s.
+	for n := range 10 {
+		write(t, st, MakeRound(n, 1, nil))
+	}
+	from := base.Add(45 * time.Second)
+	h, err := st.History(context.Background(), "node-0000", from, base.Add(10*time.Minute), 2*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h[config]
+	want := []time.Time{from, from.Add(2 * time.Minute)}
+	if len(c) != len(want) {
+		t.Fatalf("%d points, want %d at from and from+2m: %+v", len(c), len(want), c)
+	}
+	for i, p := range c {
+		if !p.Time.Equal(want[i]) || p.Total != 4 || p.OK != 4 {
+			t.Errorf("point %d: %s with %d of %d ok, want %s with 4 of 4", i, p.Time.Format(time.TimeOnly), p.OK, p.Total, want[i].Format(time.TimeOnly))
+		}
 	}
 }
 
