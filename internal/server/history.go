@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -82,40 +81,16 @@ type historyPoint struct {
 }
 
 // history answers /crns/{hash}/history?from=&to=&step=: per probe, the
-// success ratio and latency in buckets of step.
+// success ratio and latency in buckets of step, the first starting at
+// from (see parseHistoryQuery for what is accepted).
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
-	q := r.URL.Query()
-	now := time.Now().UTC()
-	to, err := timeParam(q.Get("to"), now)
+	hq, err := parseHistoryQuery(r.URL.Query(), time.Now())
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "to: "+err.Error())
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	from, err := timeParam(q.Get("from"), to.Add(-defaultRange))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "from: "+err.Error())
-		return
-	}
-	if !from.Before(to) {
-		writeError(w, http.StatusBadRequest, "from must be before to")
-		return
-	}
-	if to.Sub(from) > maxRange {
-		writeError(w, http.StatusBadRequest, "the range may not exceed 400 days")
-		return
-	}
-	step := defaultStep(to.Sub(from))
-	if v := q.Get("step"); v != "" {
-		if step, err = time.ParseDuration(v); err != nil || step < time.Minute {
-			writeError(w, http.StatusBadRequest, "step: want a duration of at least 1m, such as 5m or 1h")
-			return
-		}
-	}
-	if to.Sub(from)/step > maxPoints {
-		writeError(w, http.StatusBadRequest, "step too small for the range: at most "+strconv.Itoa(maxPoints)+" points")
-		return
-	}
+	from, to, step := hq.from, hq.to, hq.step
 	if !s.needHistory(w, r, hash) {
 		return
 	}
@@ -153,17 +128,6 @@ func defaultStep(d time.Duration) time.Duration {
 		}
 	}
 	return 24 * time.Hour
-}
-
-func timeParam(v string, def time.Time) (time.Time, error) {
-	if v == "" {
-		return def, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, errors.New("want an RFC 3339 time, such as 2026-11-22T14:00:00Z")
-	}
-	return t.UTC(), nil
 }
 
 // events answers /crns/{hash}/events?before=&limit=: transitions, newest
