@@ -46,7 +46,7 @@ func TestReloadNeedsTheAdminToken(t *testing.T) {
 			t.Errorf("reload %d with the token (%q): %d %s", i, auth, resp.StatusCode, body)
 		}
 	}
-	r.fail = refusal
+	r.fail = errRefusal
 	resp, body := get(t, "POST", srv.URL+"/-/reload", map[string]string{"Authorization": "Bearer " + testToken})
 	var refused struct{ Reasons []string }
 	if json.Unmarshal([]byte(body), &refused) != nil || resp.StatusCode != http.StatusBadRequest || len(refused.Reasons) != 2 {

@@ -30,8 +30,8 @@ func (r *reloads) reload() (config.Report, error) {
 	}, nil
 }
 
-// refusal is what a configuration that fails to load says.
-var refusal = errors.New("config file /etc/nodelist/x.yaml:2: unknown key \"refresh-intervall\"\n--allow-cidr \"10.99.0.0/99\": bad range")
+// errRefusal is what a configuration that fails to load says.
+var errRefusal = errors.New("config file /etc/nodelist/x.yaml:2: unknown key \"refresh-intervall\"\n--allow-cidr \"10.99.0.0/99\": bad range")
 
 // Without an admin token, anyone may reload, so the answer names what
 // changed without its values, a refusal comes without its reasons, and
@@ -52,7 +52,7 @@ func TestReloadEndpointWithoutToken(t *testing.T) {
 	}
 
 	s.reloadGate.reset()
-	r.fail = refusal
+	r.fail = errRefusal
 	resp, body = get(t, "POST", srv.URL+"/-/reload", nil)
 	var refused struct {
 		Error   string
