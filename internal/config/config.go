@@ -129,7 +129,7 @@ func (c *Config) RegisterSettings(fs *flag.FlagSet) {
 func (c *Config) RegisterProbe(fs *flag.FlagSet) {
 	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "upstream requests in flight at once; the default is derived from the open-file limit")
 	DurationVar(fs, &c.Timeout, "timeout", c.Timeout, "timeout of one upstream request, body included")
-	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "largest node response read, in bytes; larger is an error on that node")
+	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "most bytes read of one node answer, whatever the probe: each probe reads at most its own bound (64 KiB for config and usage), which this may only lower; larger is an error on that node")
 	fs.BoolVar(&c.AllowPrivateTargets, "allow-private-targets", c.AllowPrivateTargets, "let the prober reach loopback, private and other non-public addresses")
 	fs.Var(&c.AllowCIDRs, "allow-cidr", "comma-separated CIDRs the prober may reach even though they are not public")
 	fs.Var(&c.ForbiddenHosts, "forbidden-hosts", "comma-separated host names no node address may use (subdomains included)")

@@ -25,6 +25,10 @@ var Config = &Probe{
 		{"node_hash", null},
 	},
 	Classes: []Class{ClassInvalidJSON, ClassInvalidData},
+	// A real config is about 2 KB, payment chains included; what is
+	// published of it (a version, an address, three flags) under 100 bytes.
+	MaxBody:      64 << 10,
+	MaxPublished: 1 << 10,
 	Ask: func(ctx context.Context, c *Client, addr string, _ *Result) Response {
 		return c.Get(ctx, addr+ConfigPath)
 	},

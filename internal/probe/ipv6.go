@@ -24,7 +24,11 @@ var IPv6 = &Probe{
 	AfterConfig: true,
 	Fields:      []Field{{"ipv6_check", ipv6Bodies[0]}},
 	Classes:     []Class{ClassInvalidJSON},
-	Ask:         askIPv6,
+	// {"host": true, "vm": true}, or a diagnostic VM's result with a few
+	// failures; published: one of four constant objects.
+	MaxBody:      16 << 10,
+	MaxPublished: 64,
+	Ask:          askIPv6,
 	Decode: func(body []byte, _ *aleph.Settings, _ *Result) ([][]byte, string, *Error) {
 		return [][]byte{body}, "", nil // askIPv6 has already reduced the answer
 	},

@@ -50,6 +50,16 @@ type Probe struct {
 	// transport's (timeout, refused, dns, tls, reset, http_status,
 	// too_large, forbidden, redirect, canceled, other).
 	Classes []Class
+	// MaxBody bounds the bytes read of one answer, after decompression
+	// (Options.MaxBody may lower it); a longer answer is too_large. Size
+	// it from the largest real answer, with room to spare: it is also
+	// what one hostile node costs a round.
+	MaxBody int64
+	// MaxPublished bounds the bytes the probe's fields take in crns.json,
+	// all together, once decoded: normalising may grow an answer (1e15 is
+	// written out as 1000000000000000, GPU entries are repeated in the
+	// compatible lists). More is too_large, and nothing of it is served.
+	MaxPublished int
 	// Index is the probe's place in All.
 	Index int
 }
@@ -66,14 +76,24 @@ var All = []*Probe{Config, Usage, IPv6}
 func init() {
 	for i, p := range All {
 		p.Index = i
+		p.mustBeBounded()
 	}
 }
 
 // Register appends p to All. Call it from an init function: the parts
 // read All once, at their first round or render.
 func Register(p *Probe) {
+	p.mustBeBounded()
 	p.Index = len(All)
 	All = append(All, p)
+}
+
+// mustBeBounded refuses a probe that does not say how much one node may
+// make it read and publish: that is each node's share of crns.json.
+func (p *Probe) mustBeBounded() {
+	if p.MaxBody <= 0 || p.MaxPublished <= 0 {
+		panic("probe " + p.Name + ": MaxBody and MaxPublished must be set")
+	}
 }
 
 // Names are the probes' names in the order of All.
@@ -152,7 +172,7 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 			return
 		}
 	}
-	a.Response = p.Ask(ctx, c, addr, r)
+	a.Response = p.Ask(withBodyBound(ctx, p.MaxBody), c, addr, r)
 	if a.Err != nil {
 		memo.remember(p, 0, settings, a, r)
 		return
@@ -161,7 +181,7 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 	if known {
 		return
 	}
-	values, note, err := p.Decode(a.Body, settings, r)
+	values, note, err := p.DecodeAnswer(a.Body, settings, r)
 	if err != nil {
 		a.Err, a.Body = err, nil
 	} else {
@@ -174,4 +194,30 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 var unreachable = map[Class]bool{
 	ClassTimeout: true, ClassRefused: true, ClassDNS: true, ClassTLS: true,
 	ClassForbidden: true, ClassReset: true, ClassCanceled: true,
+}
+
+// DecodeAnswer decodes a good answer with Decode, and holds what it
+// would publish to MaxPublished. Use it rather than Decode.
+func (p *Probe) DecodeAnswer(body []byte, settings *aleph.Settings, r *Result) ([][]byte, string, *Error) {
+	values, note, err := p.Decode(body, settings, r)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := p.Bound(values); err != nil {
+		return nil, "", err
+	}
+	return values, note, nil
+}
+
+// Bound reports a too_large error when values take more than MaxPublished
+// bytes.
+func (p *Probe) Bound(values [][]byte) *Error {
+	n := 0
+	for _, v := range values {
+		n += len(v)
+	}
+	if n > p.MaxPublished {
+		return Errorf(ClassTooLarge, "%s of %d bytes once decoded, more than %d", p.Name, n, p.MaxPublished)
+	}
+	return nil
 }

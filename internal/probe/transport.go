@@ -19,7 +19,7 @@ import (
 // noted beside each field.
 type Options struct {
 	Timeout             time.Duration // whole request, body included (10 s)
-	MaxBody             int64         // bytes read from one response, after decompression (1 MiB)
+	MaxBody             int64         // most bytes read of one response, after decompression, whatever the probe's own bound (1 MiB)
 	Concurrency         int           // requests in flight at once, all hosts together (64)
 	MaxIdleConns        int           // idle connections kept, all hosts together (1024)
 	MaxIdleConnsPerHost int           // idle connections kept per node (3: one per probe)
@@ -229,11 +229,24 @@ type Response struct {
 	ErrBody []byte
 }
 
-// Get fetches url and reads its body, up to the size cap. Any status but
-// 200 is an error of class http_status. It waits for a slot among the
-// requests in flight; the timeout starts once it has one.
+// Get fetches url and reads its body, up to the size cap: the asking
+// probe's MaxBody, never more than Options.MaxBody. Any status but 200 is
+// an error of class http_status. It waits for a slot among the requests
+// in flight; the timeout starts once it has one.
 func (c *Client) Get(ctx context.Context, url string) Response {
-	return c.get(ctx, c.hc, url, c.opts.MaxBody)
+	limit := c.opts.MaxBody
+	if n, ok := ctx.Value(bodyBoundKey{}).(int64); ok && n > 0 && n < limit {
+		limit = n
+	}
+	return c.get(ctx, c.hc, url, limit)
+}
+
+type bodyBoundKey struct{}
+
+// withBodyBound makes Get read at most n bytes of a body: the asking
+// probe's bound, so that a probe's Ask need not pass it on.
+func withBodyBound(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, bodyBoundKey{}, n)
 }
 
 func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {

@@ -25,6 +25,12 @@ var Usage = &Probe{
 	},
 	UsesSettings: true,
 	Classes:      []Class{ClassInvalidJSON, ClassInvalidData},
+	// A real answer is about 2 KB; one of 16 GPUs, each listed in devices
+	// and available_devices, with 200 CPU features is 9 KB, and publishes
+	// 15 KB once each GPU is judged and the compatible ones are listed
+	// again. Publishing may thus grow an answer by half.
+	MaxBody:      64 << 10,
+	MaxPublished: 96 << 10,
 	Ask: func(ctx context.Context, c *Client, addr string, _ *Result) Response {
 		return c.Get(ctx, addr+UsagePath)
 	},

@@ -20,7 +20,7 @@ import (
 	"nodelist/internal/simfleet"
 )
 
-func get(t *testing.T, url string) []byte {
+func get(t testing.TB, url string) []byte {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -36,7 +36,7 @@ func get(t *testing.T, url string) []byte {
 
 // hostileAPI serves a registry made of the fleet's own entries plus the
 // extra ones given, and the fleet's settings.
-func hostileAPI(t *testing.T, f *simfleet.Fleet, extra ...string) string {
+func hostileAPI(t testing.TB, f *simfleet.Fleet, extra ...string) string {
 	t.Helper()
 	var agg struct {
 		Data struct {

@@ -93,6 +93,11 @@ func (s *nodeState) seed(data []snapshot.ProbeData) {
 		if s.addrErr == nil {
 			st.err = parseError(d.Err)
 		}
+		// A list written before the probe's bound, or by a release with a
+		// larger one, is not served again past it.
+		if err := p.Bound(st.values); err != nil {
+			st.at, st.values, st.note, st.err = time.Time{}, nil, "", err
+		}
 	}
 }
 

@@ -98,7 +98,7 @@ func (s *nodeState) renormalise(settings *aleph.Settings) {
 		if !p.UsesSettings || len(st.values) == 0 {
 			continue
 		}
-		if values, _, err := p.Decode(st.values[0], settings, nil); err == nil {
+		if values, _, err := p.DecodeAnswer(st.values[0], settings, nil); err == nil {
 			st.values = values
 		}
 	}

@@ -28,6 +28,10 @@ var cpuCount = &probe.Probe{
 	Path:   probe.UsagePath,
 	AtKey:  "debug_cpu_count_at",
 	Fields: []probe.Field{{Key: "cpu_count", Default: []byte("null")}},
+	// It reads the usage answer: the usage probe's bound; it publishes a
+	// number.
+	MaxBody:      64 << 10,
+	MaxPublished: 32,
 	Ask: func(ctx context.Context, c *probe.Client, addr string, _ *probe.Result) probe.Response {
 		return c.Get(ctx, addr+probe.UsagePath)
 	},
