@@ -57,7 +57,7 @@ func jsonString(s *string) []byte {
 	if s == nil {
 		return null
 	}
-	b, _ := json.Marshal(*s) // replaces invalid UTF-8, as JSON needs
+	b, _ := json.Marshal(*s) // valid text: CheckAnswer refused the rest
 	return b
 }
 

@@ -23,7 +23,7 @@ var IPv6 = &Probe{
 	Path:        IPv6Path,
 	AfterConfig: true,
 	Fields:      []Field{{"ipv6_check", ipv6Bodies[0]}},
-	Classes:     []Class{ClassInvalidJSON},
+	Classes:     []Class{ClassInvalidJSON, ClassInvalidData},
 	// {"host": true, "vm": true}, or a diagnostic VM's result with a few
 	// failures; published: one of four constant objects.
 	MaxBody:      16 << 10,
@@ -50,6 +50,10 @@ func askIPv6(ctx context.Context, c *Client, addr string, r *Result) Response {
 	if resp.Err != nil {
 		return resp
 	}
+	if err := CheckAnswer("IPv6 answer", resp.Body); err != nil {
+		resp.Err, resp.Body = err, nil
+		return resp
+	}
 	var v struct{ Host, VM *bool }
 	if json.Unmarshal(resp.Body, &v) != nil || v.Host == nil || v.VM == nil {
 		resp.Err, resp.Body = Errorf(ClassInvalidJSON, "IPv6 answer lacks boolean host and vm"), nil
@@ -71,6 +75,13 @@ func legacyIPv6(resp Response) Response {
 		body = resp.ErrBody
 	}
 	resp.ErrBody = nil
+	if err := CheckAnswer("IPv6 answer", body); err != nil {
+		if resp.Err == nil {
+			resp.Err = err
+		}
+		resp.Body = nil
+		return resp
+	}
 	var v struct{ Result *bool }
 	if json.Unmarshal(body, &v) != nil || v.Result == nil {
 		if resp.Err == nil {

@@ -196,9 +196,13 @@ var unreachable = map[Class]bool{
 	ClassForbidden: true, ClassReset: true, ClassCanceled: true,
 }
 
-// DecodeAnswer decodes a good answer with Decode, and holds what it
-// would publish to MaxPublished. Use it rather than Decode.
+// DecodeAnswer checks a good answer's syntax and text, decodes it with
+// Decode, and holds what it would publish to MaxPublished. Use it rather
+// than Decode.
 func (p *Probe) DecodeAnswer(body []byte, settings *aleph.Settings, r *Result) ([][]byte, string, *Error) {
+	if err := CheckAnswer(p.Name, body); err != nil {
+		return nil, "", err
+	}
 	values, note, err := p.Decode(body, settings, r)
 	if err != nil {
 		return nil, "", err
@@ -218,6 +222,26 @@ func (p *Probe) Bound(values [][]byte) *Error {
 	}
 	if n > p.MaxPublished {
 		return Errorf(ClassTooLarge, "%s of %d bytes once decoded, more than %d", p.Name, n, p.MaxPublished)
+	}
+	return nil
+}
+
+// CheckAnswer refuses an answer nested deeper than aleph.MaxDepth, or
+// that is not one JSON document (NaN,
+// Infinity and other tokens some encoders write are not JSON), as
+// invalid_json naming what stands where, and one holding text that is not
+// valid Unicode (invalid UTF-8, an unpaired surrogate escape), as
+// invalid_data naming the field: decoded, such text would be published
+// as U+FFFD, which the node never wrote. what names the answer.
+func CheckAnswer(what string, body []byte) *Error {
+	if err := aleph.CheckDepth(body, aleph.MaxDepth); err != nil {
+		return Errorf(ClassInvalidJSON, "%s: %v", what, err)
+	}
+	if err := aleph.Syntax(body); err != nil {
+		return Errorf(ClassInvalidJSON, "%s is %v", what, err)
+	}
+	if err := aleph.CheckText(body); err != nil {
+		return Errorf(ClassInvalidData, "%s %v", what, err)
 	}
 	return nil
 }
