@@ -73,8 +73,9 @@ const maxKeptString = 1 << 10
 // ParseRegistry decodes the corechannel aggregate and returns its resource
 // nodes. Each entry is measured, then decoded on its own: one bad entry
 // never loses the rest. An entry over MaxEntryBytes or MaxEntryDepth, or
-// one that does not decode, is returned with Err set and its hash and name
-// when they are readable; entries that are not objects, have no readable
+// one that does not decode or holds text that is not valid Unicode (see
+// CheckText), is returned with Err set and its hash and name when they are
+// readable; entries that are not objects, have no readable
 // hash or repeat an earlier hash are skipped and counted in skipped.
 // Only the aggregate's structure (an object holding
 // data.corechannel.resource_nodes, a list) can fail the whole parse.
@@ -134,6 +135,10 @@ func parseEntry(raw []byte, depth int) (Node, bool) {
 		why = fmt.Errorf("registry entry of %d bytes, more than %d", len(raw), MaxEntryBytes)
 	case depth > MaxEntryDepth:
 		why = fmt.Errorf("registry entry nested deeper than %d levels", MaxEntryDepth)
+	case CheckText(raw) != nil:
+		// Passed on, the bytes would make crns.json invalid for every
+		// client; decoded, the service would publish U+FFFD instead.
+		why = fmt.Errorf("registry entry %v", CheckText(raw))
 	default:
 		n, err := ParseNode(raw)
 		if err == nil {
@@ -151,7 +156,7 @@ func refusedNode(raw []byte, why error) (Node, bool) {
 	var hash, name []byte
 	// A malformed entry still yields the members read before the fault.
 	_ = eachMember(raw, func(key, value []byte) error {
-		if len(value) > maxKeptString || value[0] == '{' || value[0] == '[' || !json.Valid(value) {
+		if len(value) > maxKeptString || value[0] == '{' || value[0] == '[' || !json.Valid(value) || CheckText(value) != nil {
 			return nil
 		}
 		switch {

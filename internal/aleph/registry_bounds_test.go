@@ -187,3 +187,55 @@ func TestParseRegistryRejectsBrokenStructure(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRegistryRefusesBadText: an entry holding invalid UTF-8 or an
+// unpaired surrogate escape, in any field or key, is listed with an error
+// naming the field and only its hash and name, when those are good text;
+// the other entries are not affected.
+func TestParseRegistryRefusesBadText(t *testing.T) {
+	body := aggregate("",
+		goodEntry(1),
+		`{"hash":"bad-description","name":"n","address":"http://a.example/","description":"caf`+"\xe9"+`"}`,
+		`{"hash":"bad-escape","name":"n","x_extra":{"tags":["ok","\udc00"]}}`,
+		`{"hash":"bad-key","name":"n","`+"\xc0\xaf"+`":1}`,
+		`{"hash":"bad-name","name":"`+"\xed\xa0\x80"+`","score":1}`,
+		`{"hash":"`+"\xff"+`","name":"no usable hash"}`,
+		`{"hash":"\ud83d\ude00","name":"a pair is good text"}`,
+		goodEntry(2),
+	)
+	nodes, skipped, err := ParseRegistry(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped != 1 {
+		t.Errorf("skipped %d, want 1 (the entry whose hash is not text)", skipped)
+	}
+	got := map[string]string{}
+	names := map[string]string{}
+	for _, n := range nodes {
+		got[n.Hash], names[n.Hash] = "", n.Name
+		if n.Err != nil {
+			got[n.Hash] = n.Err.Error()
+		}
+	}
+	want := map[string]string{
+		"good1":           "",
+		"good2":           "",
+		"\U0001F600":      "",
+		"bad-description": "registry entry field description: invalid UTF-8",
+		"bad-escape":      `registry entry field x_extra.tags[1]: unpaired surrogate \udc00`,
+		"bad-key":         "registry entry a key: invalid UTF-8",
+		"bad-name":        "registry entry field name: invalid UTF-8",
+	}
+	if len(got) != len(want) {
+		t.Errorf("listed %v, want %d entries", got, len(want))
+	}
+	for hash, w := range want {
+		if g, ok := got[hash]; !ok || g != w {
+			t.Errorf("%q: listed %v with error %q, want %q", hash, ok, g, w)
+		}
+	}
+	if names["bad-description"] != "n" || names["bad-name"] != "" {
+		t.Errorf("names kept: %q and %q", names["bad-description"], names["bad-name"])
+	}
+}

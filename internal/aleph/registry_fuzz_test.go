@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseRegistry checks that any body parses without panicking, and
@@ -19,6 +20,7 @@ func FuzzParseRegistry(f *testing.F) {
 		`{"data":{"corechannel":{"resource_nodes":[` + strings.Repeat("[", 50) + `]}}}`,
 		`{"data":{"corechannel":{"resource_nodes":[{"hash":"a","x":[1,}]}}}`,
 		`{"data":{"corechannel":{"resource_nodes":[{"hash":"a\`,
+		"{\"data\":{\"corechannel\":{\"resource_nodes\":[{\"hash\":\"a\",\"d\":\"\xff\"},{\"hash\":\"\\ud800\"}]}}}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -40,6 +42,9 @@ func FuzzParseRegistry(f *testing.F) {
 					t.Fatalf("%s: field %s is not compact JSON: %s", n.Hash, fl.Key, fl.Value)
 				}
 				size += len(fl.Key) + len(fl.Value)
+				if err := CheckText(fl.Value); err != nil || !utf8.ValidString(fl.Key) {
+					t.Fatalf("%s: field %q holds text that is not valid Unicode: %v", n.Hash, fl.Key, err)
+				}
 				if err := CheckDepth(fl.Value, MaxEntryDepth-1); err != nil {
 					t.Fatalf("%s: field %s: %v", n.Hash, fl.Key, err)
 				}

@@ -1,6 +1,7 @@
 package refresh
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/config"
@@ -162,5 +164,48 @@ func TestHugeRegistryFieldCostsLittle(t *testing.T) {
 	}
 	if n := r.Holder().Load().Count; n != 4 {
 		t.Errorf("%d CRNs, want 4", n)
+	}
+}
+
+// TestRegistryEntriesWithBadTextAreListedWithAnError serves a registry
+// whose entries hold invalid UTF-8 and unpaired surrogate escapes beside
+// the fleet's good nodes: crns.json stays valid UTF-8 with no U+FFFD,
+// and each such entry is listed with an error naming the field.
+func TestRegistryEntriesWithBadTextAreListedWithAnError(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 3, Seed: 24})
+	api := hostileAPI(t, f,
+		`{"hash":"bad-bytes","name":"b","address":"http://127.0.0.1:1/","description":"caf`+"\xe9\xff"+`"}`,
+		`{"hash":"bad-escape","name":"e","address":"http://127.0.0.1:1/","banner":"\ud800"}`,
+		`{"hash":"bad-key","name":"k","address":"http://127.0.0.1:1/","`+"\xed\xa0\x80"+`":true}`,
+	)
+	c := probe.NewClient(probe.Options{APIURL: api, Timeout: 2 * time.Second, Concurrency: 8})
+	t.Cleanup(c.CloseIdleConnections)
+	r := New(Options{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap := r.Holder().Load()
+	validateVariants(t, snap)
+	body := snap.All.Identity
+	if !utf8.Valid(body) || bytes.Contains(body, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
+		t.Errorf("crns.json holds invalid UTF-8 or U+FFFD")
+	}
+	if err := aleph.CheckText(body); err != nil {
+		t.Errorf("crns.json: %v", err)
+	}
+	served := byHash(decode(t, body))
+	for hash, want := range map[string]string{
+		"bad-bytes":  "invalid_data: registry entry field description: invalid UTF-8",
+		"bad-escape": `invalid_data: registry entry field banner: unpaired surrogate \ud800`,
+		"bad-key":    "invalid_data: registry entry a key: invalid UTF-8",
+	} {
+		if c := served[hash]; c.ConfigErr != want || c.UsageErr != want {
+			t.Errorf("%s: errors %q / %q, want %q", hash, c.ConfigErr, c.UsageErr, want)
+		}
+	}
+	for _, n := range f.Nodes() {
+		if c := served[n.Hash]; c.ConfigErr != "None" || !c.ConfigFromCRN {
+			t.Errorf("good node %s: config error %q", n.Hash, c.ConfigErr)
+		}
 	}
 }
