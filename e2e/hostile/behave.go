@@ -70,7 +70,8 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 	case "invalid-json":
 		_, _ = w.Write([]byte(`{"version": "1.9.0", "payment": {`))
 	case "deep-json":
-		_, _ = w.Write([]byte(strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000)))
+		// Under the body bound, far over the nesting bound.
+		_, _ = w.Write([]byte(strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000)))
 	case "wrong-types":
 		switch sub {
 		case "/status/config":
@@ -85,6 +86,24 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 		body = strings.Replace(body, `"1.9.0"`, "\"1.9.0-\xff\xfe\"", 1)
 		body = strings.Replace(body, `"AuthenticAMD"`, "\"Auth\xc3\x28AMD\"", 1)
 		_, _ = w.Write([]byte(body))
+	case "surrogate-escape":
+		body := goodBody(name, sub)
+		body = strings.Replace(body, `"1.9.0"`, `"1.9.0\ud800"`, 1)
+		body = strings.Replace(body, `"AuthenticAMD"`, `"Authentic\udc00AMD"`, 1)
+		body = strings.Replace(body, `"vm":true`, `"vm":true,"note":"\udbff"`, 1)
+		_, _ = w.Write([]byte(body))
+	case "overlong-utf8":
+		// Only the usage: "\xc0\xaf" is an overlong "/", and
+		// "\xed\xa0\x80" a surrogate written in UTF-8.
+		body := goodBody(name, sub)
+		body = strings.Replace(body, `"features":[]`, "\"features\":[\"sev\",\"s\xc0\xafv\xed\xa0\x80\"]", 1)
+		_, _ = w.Write([]byte(body))
+	case "nan-usage":
+		_, _ = w.Write([]byte(strings.Replace(goodBody(name, sub), `"load1":0.25`, `"load1":NaN`, 1)))
+	case "infinity-config":
+		_, _ = w.Write([]byte(strings.Replace(goodBody(name, sub), `"references":{}`, `"references":{},"x":-Infinity`, 1)))
+	case "padded-usage", "nested-usage", "bloating-usage", "long-version":
+		_, _ = w.Write(oversized(name, sub))
 	case "empty-200":
 		w.WriteHeader(http.StatusOK)
 	case "status-204":
@@ -182,4 +201,24 @@ func (f flushWriter) Write(b []byte) (int, error) {
 	n, err := f.w.Write(b)
 	f.w.(http.Flusher).Flush()
 	return n, err
+}
+
+// oversized answers what a node over the bounds of issue 19 F1 answers:
+// a usage with a 1 MB unknown field, a usage of 1 MiB nested under the
+// depth bound, a usage under the body bound that normalising grows past
+// what may be published, or a config whose version is 2000 bytes.
+func oversized(name, sub string) []byte {
+	body := goodBody(name, sub)
+	switch {
+	case name == "padded-usage" && sub == "/about/usage/system":
+		return []byte(body[:len(body)-1] + `,"x_padding":"` + strings.Repeat("a", 1_000_000) + `"}`)
+	case name == "nested-usage" && sub == "/about/usage/system":
+		one := strings.Repeat(`{"a":`, 60) + "1" + strings.Repeat("}", 60)
+		return []byte(body[:len(body)-1] + `,"x_nested":[` + strings.Repeat(one+",", (1<<20)/(len(one)+1)) + `1]}`)
+	case name == "bloating-usage" && sub == "/about/usage/system":
+		return []byte(body[:len(body)-1] + `,"x":[` + strings.Repeat("1e15,", 12500) + `1]}`)
+	case name == "long-version" && sub == "/status/config":
+		return []byte(strings.Replace(body, `"1.9.0"`, `"1.9.0-`+strings.Repeat("9", 2000)+`"`, 1))
+	}
+	return []byte(body)
 }

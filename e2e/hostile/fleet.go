@@ -24,10 +24,10 @@ type Node struct {
 	Name    string
 	Address string
 	// Want is the error class the config probe must end with ("" for a
-	// node that answers well); WantUsage is the usage probe's, when it
-	// differs from Want.
-	Want, WantUsage string
-	Good            bool // its config and usage must be served as sent
+	// node that answers well); WantUsage and WantIPv6 are the usage and
+	// IPv6 probes', checked when set.
+	Want, WantUsage, WantIPv6 string
+	Good                      bool // its config and usage must be served as sent
 	// Noted is the class of a config that is usable but has fields of
 	// the wrong type: the probe succeeds and crns.json names the problem.
 	Noted string
@@ -202,7 +202,15 @@ func (f *Fleet) nodes() []Node {
 		n("invalid-json", "invalid_json"),
 		n("deep-json", "invalid_json"),
 		{Name: "wrong-types", Address: f.listen("wrong-types"), Noted: "invalid_data"},
-		n("non-utf8", ""),
+		{Name: "non-utf8", Address: f.listen("non-utf8"), Want: "invalid_data", WantUsage: "invalid_data"},
+		{Name: "surrogate-escape", Address: f.listen("surrogate-escape"), Want: "invalid_data", WantUsage: "invalid_data", WantIPv6: "invalid_data"},
+		{Name: "overlong-utf8", Address: f.listen("overlong-utf8"), WantUsage: "invalid_data"},
+		{Name: "nan-usage", Address: f.listen("nan-usage"), WantUsage: "invalid_json"},
+		n("infinity-config", "invalid_json"),
+		{Name: "padded-usage", Address: f.listen("padded-usage"), WantUsage: "too_large"},
+		{Name: "nested-usage", Address: f.listen("nested-usage"), WantUsage: "too_large"},
+		{Name: "bloating-usage", Address: f.listen("bloating-usage"), WantUsage: "too_large"},
+		n("long-version", "too_large"),
 		n("empty-200", "invalid_json"),
 		n("status-204", "http_status"),
 		n("status-404-html", "http_status"),

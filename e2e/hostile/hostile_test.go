@@ -1,6 +1,7 @@
 package hostile_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -104,6 +105,12 @@ func TestHostileFleetRound(t *testing.T) {
 		if len(r.Config.Msg) > 210 || strings.Contains(r.Config.Msg, "goroutine ") {
 			t.Errorf("%s: error message is not short: %q", n.Name, r.Config.Msg)
 		}
+		if n.WantUsage != "" && string(r.Usage.Class) != n.WantUsage {
+			t.Errorf("%s: usage class %q (%s), want %q", n.Name, r.Usage.Class, r.Usage.Msg, n.WantUsage)
+		}
+		if n.WantIPv6 != "" && string(r.IPv6.Class) != n.WantIPv6 {
+			t.Errorf("%s: IPv6 class %q (%s), want %q", n.Name, r.IPv6.Class, r.IPv6.Msg, n.WantIPv6)
+		}
 		if n.Good && (!r.Usage.OK || !r.IPv6.OK) {
 			t.Errorf("%s: good node: usage %+v, ipv6 %+v", n.Name, r.Usage, r.IPv6)
 		}
@@ -179,8 +186,25 @@ func TestHostileFleetRound(t *testing.T) {
 			t.Errorf("%s: served usage %.60s…, ipv6 %+v, %d compatible GPUs", n.Name, c.SystemUsage, c.IPv6, len(c.Compatible))
 		}
 	}
-	if c := doc.CRNs[served["hostile-non-utf8"]]; c.Version == nil || *c.Version != "1.9.0-\uFFFD\uFFFD" {
-		t.Errorf("non-UTF-8 version served as %v, want invalid bytes replaced", c.Version)
+	// Text the nodes never wrote is never served: no node of the fleet
+	// writes U+FFFD, and invalid text is refused, not replaced.
+	if n := bytes.Count(body, []byte("\uFFFD")) + bytes.Count(bytes.ToLower(body), []byte(`\ufffd`)); n != 0 {
+		t.Errorf("crns.json holds %d U+FFFD", n)
+	}
+	if c := doc.CRNs[served["hostile-non-utf8"]]; c.Version != nil ||
+		c.ConfigErr != "invalid_data: config field version: invalid UTF-8" ||
+		c.UsageErr != "invalid_data: usage field properties.cpu.vendor: invalid UTF-8" {
+		t.Errorf("non-UTF-8 node served with version %v, errors %q and %q", c.Version, c.ConfigErr, c.UsageErr)
+	}
+	// What one node can put in the list is bounded: 2 KB a node, about,
+	// for this fleet, whose registry entries are small.
+	if max := 2048 * len(f.Nodes); len(body) > max {
+		t.Errorf("crns.json of %d nodes is %d bytes, more than %d", len(f.Nodes), len(body), max)
+	}
+	for _, name := range []string{"padded-usage", "nested-usage", "bloating-usage", "nan-usage", "overlong-utf8"} {
+		if c := doc.CRNs[served["hostile-"+name]]; string(c.SystemUsage) != "null" || c.ConfigErr != "None" {
+			t.Errorf("%s: served usage %.40s, config error %q", name, c.SystemUsage, c.ConfigErr)
+		}
 	}
 	if h := get(t, handler, "/healthz", http.StatusOK); !strings.Contains(string(h), `"status":"ok"`) {
 		t.Errorf("healthz after a round with good nodes: %s", h)
