@@ -31,7 +31,7 @@ func ParseSettings(body []byte) (*Settings, error) {
 	var agg struct {
 		Data struct {
 			Settings struct {
-				CompatibleGPUs *[]GPU          `json:"compatible_gpus"`
+				CompatibleGPUs json.RawMessage `json:"compatible_gpus"`
 				LastCRNVersion json.RawMessage `json:"last_crn_version"`
 			} `json:"settings"`
 		} `json:"data"`
@@ -39,12 +39,25 @@ func ParseSettings(body []byte) (*Settings, error) {
 	if err := json.Unmarshal(body, &agg); err != nil {
 		return nil, fmt.Errorf("decode settings aggregate: %w", err)
 	}
-	if agg.Data.Settings.CompatibleGPUs == nil {
+	raw := agg.Data.Settings.CompatibleGPUs
+	var gpus []GPU
+	if raw == nil || isNull(raw) {
 		return nil, errors.New("decode settings aggregate: no data.settings.compatible_gpus list")
 	}
-	s := NewSettings(*agg.Data.Settings.CompatibleGPUs)
+	// A GPU's model is published in every node's usage: text that would
+	// decode to U+FFFD refuses the list (the last good one stays, and the
+	// health names why) rather than being published in its place.
+	if err := CheckText(raw); err != nil {
+		return nil, fmt.Errorf("decode settings aggregate: compatible_gpus %v", err)
+	}
+	if err := json.Unmarshal(raw, &gpus); err != nil {
+		return nil, fmt.Errorf("decode settings aggregate: compatible_gpus: %w", err)
+	}
+	s := NewSettings(gpus)
 	// Kept for what it says, never a reason to refuse the GPU list.
-	_ = json.Unmarshal(agg.Data.Settings.LastCRNVersion, &s.LastCRNVersion)
+	if CheckText(agg.Data.Settings.LastCRNVersion) == nil {
+		_ = json.Unmarshal(agg.Data.Settings.LastCRNVersion, &s.LastCRNVersion)
+	}
 	return s, nil
 }
 
