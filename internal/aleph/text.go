@@ -165,6 +165,11 @@ func pathKey(raw []byte) string {
 	if json.Unmarshal(raw, &s) != nil {
 		s = string(raw[1 : len(raw)-1])
 	}
+	return cutKey(s)
+}
+
+// cutKey cuts s to maxPathKey bytes, on a rune boundary, for an error.
+func cutKey(s string) string {
 	if len(s) > maxPathKey {
 		cut := maxPathKey
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

@@ -44,6 +44,11 @@ func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	if !ok {
 		return Usage{}, errors.New("usage is not a JSON object")
 	}
+	if path, num := outOfRange(top, ""); path != "" {
+		// Valid JSON, but no client can hold it: serde refuses the whole
+		// list, Python reads inf.
+		return Usage{}, fmt.Errorf("usage field %s: number %s out of range", path, cutKey(string(num)))
+	}
 	wholeToInt(top)
 
 	n := normaliser{}
@@ -215,6 +220,34 @@ func (n *normaliser) timestamp(m map[string]any, path, key string) {
 		return
 	}
 	n.fail(path, "an RFC 3339 time", s)
+}
+
+// outOfRange returns the path of the first number in v beyond a
+// float64's range (1e999, -1e400), and the number.
+func outOfRange(v any, path string) (string, json.Number) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			p := cutKey(k)
+			if path != "" {
+				p = path + "." + p
+			}
+			if bad, num := outOfRange(e, p); bad != "" {
+				return bad, num
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if bad, num := outOfRange(e, path+"["+strconv.Itoa(i)+"]"); bad != "" {
+				return bad, num
+			}
+		}
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(t), 64); err != nil {
+			return path, t
+		}
+	}
+	return "", ""
 }
 
 // wholeToInt rewrites numbers written with a fraction or exponent that are

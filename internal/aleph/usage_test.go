@@ -2,6 +2,7 @@ package aleph
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -174,5 +175,26 @@ func TestNormalizeUsageUnknownCPU(t *testing.T) {
 				t.Errorf("the rest of the usage was not kept: %s", u.JSON)
 			}
 		})
+	}
+}
+
+// TestNormalizeUsageRefusesNumbersOutOfRange: a number no float64 holds is
+// valid JSON, but serde refuses the whole list over it and Python reads
+// inf; the usage is refused naming the field.
+func TestNormalizeUsageRefusesNumbersOutOfRange(t *testing.T) {
+	base := `{"cpu":{"count":8,"load_average":{"load1":0.25,"load5":1.0,"load15":0.4},"core_frequencies":{"min":1200,"max":3400.5}},` +
+		`"mem":{"total_kB":32768000,"available_kB":16384000},"disk":{"total_kB":1000000000,"available_kB":500000000},` +
+		`"period":{"start_timestamp":"2026-11-22T14:38:00+00:00","duration_seconds":60},` +
+		`"properties":{"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD","features":[]}},"active":true`
+	for extra, want := range map[string]string{
+		`"x":1e999`:                           "usage field x: number 1e999 out of range",
+		`"x":{"y":[1,-1e400]}`:                "usage field x.y[1]: number -1e400 out of range",
+		`"x":1` + strings.Repeat("0", 400):    "usage field x: number 1000000000000000000000000000000000000000… out of range",
+		`"x":[1e308, 2.5e-400, -0.0, 123456]`: "",
+	} {
+		_, err := NormalizeUsage([]byte(base+","+extra+"}"), nil)
+		if got := fmt.Sprint(err); (want == "" && err != nil) || (want != "" && got != want) {
+			t.Errorf("%s: %v, want %q", extra, err, want)
+		}
 	}
 }
