@@ -103,7 +103,8 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 	case "infinity-config":
 		_, _ = w.Write([]byte(strings.Replace(goodBody(name, sub), `"references":{}`, `"references":{},"x":-Infinity`, 1)))
 	case "padded-usage", "nested-usage", "bloating-usage", "long-version":
-		_, _ = w.Write(oversized(name, sub))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(f.oversized(name, sub))
 	case "empty-200":
 		w.WriteHeader(http.StatusOK)
 	case "status-204":
@@ -203,10 +204,25 @@ func (f flushWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// oversized answers what a node over the bounds of issue 19 F1 answers:
+// oversized answers, once built, what a node over the bounds of issue 19 F1 answers:
 // a usage with a 1 MB unknown field, a usage of 1 MiB nested under the
 // depth bound, a usage under the body bound that normalising grows past
 // what may be published, or a config whose version is 2000 bytes.
+func (f *Fleet) oversized(name, sub string) []byte {
+	f.oversizedOnce.Do(func() {
+		f.oversizedBodies = map[string][]byte{}
+		for _, n := range []string{"padded-usage", "nested-usage", "bloating-usage", "long-version"} {
+			for _, p := range []string{"/status/config", "/about/usage/system", "/status/check/ipv6"} {
+				f.oversizedBodies[n+p] = oversized(n, p)
+			}
+		}
+	})
+	if b, ok := f.oversizedBodies[name+sub]; ok {
+		return b
+	}
+	return []byte(goodBody(name, sub))
+}
+
 func oversized(name, sub string) []byte {
 	body := goodBody(name, sub)
 	switch {

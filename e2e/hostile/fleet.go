@@ -59,6 +59,8 @@ type Fleet struct {
 	closeOnce              sync.Once
 	hijacked               sync.WaitGroup
 	bomb                   []byte
+	oversizedOnce          sync.Once
+	oversizedBodies        map[string][]byte // built at first use: see oversized
 
 	// Faults switched on by tests of degradation.
 	apiDown, settingsBad, nodesDown atomic.Bool
