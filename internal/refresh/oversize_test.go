@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,5 +191,88 @@ func TestRealUsageFitsItsBound(t *testing.T) {
 		len(big), published, len(realUsage(8, 3)))
 	if published*2 > probe.Usage.MaxPublished {
 		t.Errorf("it publishes %d bytes, more than half the bound of %d", published, probe.Usage.MaxPublished)
+	}
+}
+
+// TestOversizedAnswerKeepsTheLastGoodOne: a node whose usage grows past
+// the bound after a good round is listed with too_large beside the
+// usage of that round, as after any failed probe; nothing of the
+// oversized answer is served.
+func TestOversizedAnswerKeepsTheLastGoodOne(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 2, Seed: 25})
+	good := realUsage(2, 3)
+	var grown atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case probe.ConfigPath:
+			w.Write([]byte(`{"version":"1.9.0"}`))
+		case probe.UsagePath:
+			if grown.Load() {
+				w.Write(append(good[:len(good)-1:len(good)-1], []byte(`,"x":"`+strings.Repeat("a", 1_000_000)+`"}`)...))
+				return
+			}
+			w.Write(good)
+		case probe.IPv6Path:
+			w.Write([]byte(`{"host":true,"vm":false}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	api := hostileAPI(t, f, `{"hash":"grows","name":"grows","address":"`+srv.URL+`"}`)
+	c := probe.NewClient(probe.Options{APIURL: api, Timeout: 5 * time.Second, Concurrency: 8})
+	t.Cleanup(c.CloseIdleConnections)
+	r := New(Options{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first := byHash(decode(t, r.Holder().Load().All.Identity))["grows"]
+	if first.UsageErr != "None" || first.UsageAt == nil || !bytes.Contains(first.SystemUsage, []byte(`"pci_host":"02:00.0"`)) {
+		t.Fatalf("first round: usage error %q, usage %.60s", first.UsageErr, first.SystemUsage)
+	}
+	grown.Store(true)
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := r.Holder().Load().All.Identity
+	second := byHash(decode(t, body))["grows"]
+	if second.UsageErr != "too_large: body larger than 65536 bytes" || !bytes.Equal(second.SystemUsage, first.SystemUsage) ||
+		*second.UsageAt != *first.UsageAt || len(body) > 64<<10 {
+		t.Errorf("second round: usage error %q, usage kept %v, at %v (first %v), crns.json %d bytes",
+			second.UsageErr, bytes.Equal(second.SystemUsage, first.SystemUsage), *second.UsageAt, *first.UsageAt, len(body))
+	}
+}
+
+// TestSeedDropsFieldsOverTheBound: a crns.json written before the bounds
+// (or by a release with larger ones) is not served again past them at a
+// warm restart: the oversized usage is dropped with a too_large error,
+// the rest is seeded as written.
+func TestSeedDropsFieldsOverTheBound(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 2, Seed: 26})
+	r := newRefresher(t, f, 5*time.Second, nil)
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := r.Holder().Load()
+	body := strings.Replace(string(before.All.Identity), `"system_usage":{`, `"system_usage":{"x_pad":"`+strings.Repeat("a", 100<<10)+`",`, 1)
+	warm := newRefresher(t, f, 5*time.Second, nil)
+	if err := warm.Seed(before.LastRefresh, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	seeded := warm.Holder().Load().All.Identity
+	if len(seeded) > 32<<10 {
+		t.Errorf("seeded crns.json is %d bytes", len(seeded))
+	}
+	var dropped, kept int
+	for _, c := range decode(t, seeded).CRNs {
+		switch {
+		case strings.HasPrefix(c.UsageErr, "too_large: usage of ") && string(c.SystemUsage) == "null" && c.UsageAt == nil:
+			dropped++
+		case c.UsageErr == "None" && string(c.SystemUsage) != "null" && c.ConfigFromCRN:
+			kept++
+		default:
+			t.Errorf("%s: usage error %q, usage %.40s", c.Hash, c.UsageErr, c.SystemUsage)
+		}
+	}
+	if dropped != 1 || kept != 1 {
+		t.Errorf("%d usages dropped, %d kept; want 1 and 1", dropped, kept)
 	}
 }
