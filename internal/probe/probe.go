@@ -21,7 +21,9 @@ type Probe struct {
 	// Ask asks the node at its validated base address. It may read what
 	// the probes before it in All answered (the config, in r.Node).
 	Ask func(ctx context.Context, c *Client, addr string, r *Result) Response
-	// Decode turns a good answer into the values of Fields, in order.
+	// Decode turns a good answer into the values of Fields, in order;
+	// it is called through DecodeAnswer, which checks the answer's syntax
+	// and text first and the values' size after.
 	// note describes a problem with an answer that is still good (config
 	// fields of the wrong type); an error makes the answer a failure.
 	// It may set what later probes read in r; r is nil when an answer is
@@ -226,13 +228,13 @@ func (p *Probe) Bound(values [][]byte) *Error {
 	return nil
 }
 
-// CheckAnswer refuses an answer nested deeper than aleph.MaxDepth, or
-// that is not one JSON document (NaN,
-// Infinity and other tokens some encoders write are not JSON), as
-// invalid_json naming what stands where, and one holding text that is not
-// valid Unicode (invalid UTF-8, an unpaired surrogate escape), as
-// invalid_data naming the field: decoded, such text would be published
-// as U+FFFD, which the node never wrote. what names the answer.
+// CheckAnswer refuses, as invalid_json saying why, an answer nested
+// deeper than aleph.MaxDepth or that is not one JSON document (NaN,
+// Infinity and the other tokens some encoders write are not JSON, and the
+// error quotes them); and, as invalid_data naming the field, one holding
+// text that is not valid Unicode (invalid UTF-8, an unpaired surrogate
+// escape): decoded, such text would be published as U+FFFD, which the
+// node never wrote. what names the answer.
 func CheckAnswer(what string, body []byte) *Error {
 	if err := aleph.CheckDepth(body, aleph.MaxDepth); err != nil {
 		return Errorf(ClassInvalidJSON, "%s: %v", what, err)
