@@ -37,8 +37,13 @@ func (e *TextError) Error() string {
 	return "field " + e.Path + ": " + e.Problem
 }
 
-// maxPathKey bounds each key quoted in a TextError's path.
-const maxPathKey = 40
+// maxPathKey bounds each key quoted in a TextError's path, and maxPath
+// the path, so that the error stays a short value (errors of thousands of
+// nodes are kept).
+const (
+	maxPathKey = 40
+	maxPath    = 120
+)
 
 // CheckText reports the first string of the JSON document b, key or
 // value, holding invalid UTF-8 (overlong forms, surrogates encoded in
@@ -65,7 +70,7 @@ func CheckText(b []byte) *TextError {
 				sb.WriteString("[" + strconv.Itoa(l.index) + "]")
 			}
 		}
-		return sb.String()
+		return cut(sb.String(), maxPath)
 	}
 	expectKey := false
 	for i := 0; i < len(b); i++ {
@@ -169,13 +174,15 @@ func pathKey(raw []byte) string {
 }
 
 // cutKey cuts s to maxPathKey bytes, on a rune boundary, for an error.
-func cutKey(s string) string {
-	if len(s) > maxPathKey {
-		cut := maxPathKey
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
+func cutKey(s string) string { return cut(s, maxPathKey) }
+
+// cut cuts s to n bytes, on a rune boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
 		}
-		s = s[:cut] + "…"
+		s = s[:n] + "…"
 	}
 	return s
 }

@@ -47,7 +47,7 @@ func NormalizeUsage(body []byte, settings *Settings) (Usage, error) {
 	if path, num := outOfRange(top, ""); path != "" {
 		// Valid JSON, but no client can hold it: serde refuses the whole
 		// list, Python reads inf.
-		return Usage{}, fmt.Errorf("usage field %s: number %s out of range", path, cutKey(string(num)))
+		return Usage{}, fmt.Errorf("usage field %s: number %s out of range", cut(path, maxPath), cutKey(string(num)))
 	}
 	wholeToInt(top)
 
