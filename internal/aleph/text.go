@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -173,8 +174,17 @@ func pathKey(raw []byte) string {
 	return cutKey(s)
 }
 
-// cutKey cuts s to maxPathKey bytes, on a rune boundary, for an error.
-func cutKey(s string) string { return cut(s, maxPathKey) }
+// cutKey cuts s to maxPathKey bytes, on a rune boundary, for an error,
+// with control characters (a key may hold \u0000 or a newline) shown
+// as '?'.
+func cutKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return '?'
+		}
+		return r
+	}, cut(s, maxPathKey))
+}
 
 // cut cuts s to n bytes, on a rune boundary, marking the cut.
 func cut(s string, n int) string {

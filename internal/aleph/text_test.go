@@ -79,6 +79,10 @@ func TestCheckTextCutsLongKeys(t *testing.T) {
 	if err == nil || len(err.Error()) > 80 || !strings.HasPrefix(err.Error(), "field kkkk") {
 		t.Errorf("got %v", err)
 	}
+	err = CheckText([]byte(`{"a\u0000\nb":{"v":"` + "\xff" + `"}}`))
+	if err == nil || err.Error() != "field a??b.v: invalid UTF-8" {
+		t.Errorf("got %v", err)
+	}
 	// 60 levels of 40-byte keys: the path is cut, the error stays short.
 	deep := strings.Repeat(`{"`+strings.Repeat("k", 40)+`":`, 60) + "\"\xff\"" + strings.Repeat("}", 60)
 	err = CheckText([]byte(deep))
