@@ -48,7 +48,8 @@ func TestPublicationInParts(t *testing.T) {
 }
 
 // A list over the server's max_allowed_packet (MariaDB's default: 16 MiB,
-// which 28 nodes each adding 900 KB to their usage answer exceed) is
+// which some 420 nodes each adding 60 KB to their usage answer exceed,
+// each within the usage probe's bounds) is
 // written in parts under the server's own setting, read on the writing
 // connection: the follower serves it byte for byte and both replicas stay
 // ready. Before, every write of it was refused (the server drops the
@@ -60,7 +61,8 @@ func TestPublicationOverDefaultPacket(t *testing.T) {
 	}
 	dsn := replica.Migrated(t)
 	packet := serverPacket(t, dsn)
-	const pad = 900_000
+	// Under the usage probe's 64 KiB body bound, with the rest of the answer.
+	const pad = 60_000
 	nodes := int(packet*3/2/pad) + 1
 	fleet, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: nodes, Seed: 9, UsagePad: pad})
 	if err != nil {
