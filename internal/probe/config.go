@@ -26,7 +26,8 @@ var Config = &Probe{
 	},
 	Classes: []Class{ClassInvalidJSON, ClassInvalidData},
 	// A real config is about 2 KB, payment chains included; what is
-	// published of it (a version, an address, three flags) under 100 bytes.
+	// published of it (a version, an address, three flags, a node hash)
+	// under 200 bytes.
 	MaxBody:      64 << 10,
 	MaxPublished: 1 << 10,
 	Ask: func(ctx context.Context, c *Client, addr string, _ *Result) Response {

@@ -76,8 +76,9 @@ func nestedUsage(size, depth int) []byte {
 
 // oversizedNodes serves padded nodes answering a usage with a field of
 // pad bytes, and nested nodes answering about nest bytes of nesting; each
-// answers a good config and IPv6. They are spread over listeners of their
-// own, since the prober keeps one connection per host and port. It
+// answers a good config and IPv6. Each has a listener of its own: the
+// prober keeps one connection per host and port, and a round asks only a
+// few of the addresses that share one. It
 // returns their registry entries; their hashes start with "padded-" and
 // "nested-".
 func oversizedNodes(t testing.TB, padded, nested, pad, nest int) []string {
@@ -106,7 +107,7 @@ func oversizedNodes(t testing.TB, padded, nested, pad, nest int) []string {
 			http.NotFound(w, r)
 		}
 	})
-	const listeners = 16
+	listeners := padded + nested
 	srvs := make([]*httptest.Server, listeners)
 	for i := range srvs {
 		srvs[i] = httptest.NewServer(handler)
