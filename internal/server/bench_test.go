@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/snapshot"
@@ -15,7 +16,7 @@ import (
 
 // benchServer serves a compressed snapshot of n CRNs of about 1.6 KB,
 // with its metrics on reg (nil: none).
-func benchServer(b *testing.B, n int, reg prometheus.Registerer) *Server {
+func benchServer(b *testing.B, n int, reg prometheus.Registerer, g prometheus.Gatherer) *Server {
 	b.Helper()
 	var raws []byte
 	for i := range n {
@@ -35,7 +36,7 @@ func benchServer(b *testing.B, n int, reg prometheus.Registerer) *Server {
 	}
 	f := &fakeRefresher{}
 	f.holder.Store(snapshot.Build(time.Now(), crns))
-	s, err := New(Options{Refresher: f, Registerer: reg})
+	s, err := New(Options{Refresher: f, Registerer: reg, Gatherer: g})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func BenchmarkCRNsHandler(b *testing.B) {
 		if m != "" {
 			reg = prometheus.NewRegistry()
 		}
-		benchCRNs(b, m, benchServer(b, 1000, reg))
+		benchCRNs(b, m, benchServer(b, 1000, reg, nil))
 	}
 }
 
@@ -81,6 +82,34 @@ func benchCRNs(b *testing.B, prefix string, s *Server) {
 			if c.inm != "" {
 				req.Header.Set("If-None-Match", c.inm)
 			}
+			b.ReportAllocs()
+			w := &discard{h: http.Header{}}
+			for b.Loop() {
+				clear(w.h)
+				w.n = 0
+				s.ServeHTTP(w, req)
+			}
+			b.ReportMetric(float64(w.n), "body-bytes")
+		})
+	}
+}
+
+// BenchmarkMetricsHandler is one scrape of /metrics through the whole
+// handler, with the Go runtime's and the process's collectors beside the
+// server's, as the service registers them: plain text, and gzip as
+// Prometheus asks.
+func BenchmarkMetricsHandler(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := benchServer(b, 10, reg, reg)
+	for _, c := range []struct{ name, accept, encoding string }{
+		{"text", "", ""},
+		{"prometheus", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", "gzip"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			req.Header.Set("Accept", c.accept)
+			req.Header.Set("Accept-Encoding", c.encoding)
 			b.ReportAllocs()
 			w := &discard{h: http.Header{}}
 			for b.Loop() {

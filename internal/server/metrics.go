@@ -125,13 +125,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // metricsHandler serves the exposition of g in the format the scraper
-// negotiates (Prometheus text by default), compressed when it accepts it.
-// A collector that fails leaves out its own metrics, not the others.
+// negotiates (Prometheus text by default), gzipped when it accepts it,
+// each variant gathered at most once per Options.MetricsTTL. A collector
+// that fails leaves out its own metrics, not the others.
 func metricsHandler(g prometheus.Gatherer, s *Server) http.Handler {
-	return promhttp.HandlerFor(g, promhttp.HandlerOpts{
-		ErrorLog:      slogPrinter{s},
-		ErrorHandling: promhttp.ContinueOnError,
+	h := promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		ErrorLog:            slogPrinter{s},
+		ErrorHandling:       promhttp.ContinueOnError,
+		OfferedCompressions: []promhttp.Compression{promhttp.Identity, promhttp.Gzip},
 	})
+	if s.opts.MetricsTTL < 0 {
+		return h
+	}
+	s.scrapes = newMetricsCache(h, s.opts.MetricsTTL)
+	return s.scrapes
 }
 
 // slogPrinter passes promhttp's errors to the server's log.

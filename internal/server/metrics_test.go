@@ -145,6 +145,7 @@ func newStack(t *testing.T, fo simfleet.Options, so Options) *stack {
 	ref := refresh.New(refresh.Options{Client: client, Forbidden: config.DefaultForbiddenHosts, Logger: discard,
 		Sink: rec, Registerer: reg})
 	so.Refresher, so.History, so.Writer, so.Registerer, so.Gatherer, so.Logger = ref, st, rec.Writer(), reg, reg, discard
+	so.MetricsTTL = -1 // each scrape reads the values of now
 	s, err := New(so)
 	if err != nil {
 		t.Fatal(err)

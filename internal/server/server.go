@@ -62,6 +62,9 @@ type Options struct {
 	// Gatherer, when set, is served at /metrics: the registry every part
 	// registered on.
 	Gatherer prometheus.Gatherer
+	// MetricsTTL is how long one exposition of /metrics is served again
+	// (1 s); negative: every scrape gathers.
+	MetricsTTL time.Duration
 	// Reload, when set, serves POST /-/reload: it reloads the
 	// configuration and returns what changed, or why it refused to.
 	Reload func() (config.Report, error)
@@ -86,8 +89,9 @@ type Server struct {
 	uptimes uptimeCache
 	feed    *feed
 	badges  badgeCache
-	metrics *metrics // nil without a registerer
-	apiDoc  []byte   // openapi.json as served: the routes this server has
+	metrics *metrics      // nil without a registerer
+	scrapes *metricsCache // nil without a gatherer, or uncached
+	apiDoc  []byte        // openapi.json as served: the routes this server has
 	// reloading is held while POST /-/reload runs.
 	reloading  sync.Mutex
 	reloadGate *roundGate
@@ -108,6 +112,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.MaxSubscribers <= 0 {
 		opts.MaxSubscribers = 256
+	}
+	if opts.MetricsTTL == 0 {
+		opts.MetricsTTL = metricsTTL
 	}
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
