@@ -155,6 +155,11 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	reg := newRegistry()
 	sopts := server.Options{DebugEndpoints: cfg.DebugEndpoints, Logger: log, ReadyMaxAge: cfg.ReadyMaxAge,
 		Registerer: reg, Gatherer: reg}
+	if cfg.MaxConnsPerClient == 0 {
+		// Behind a reverse proxy every client has the proxy's address:
+		// the proxy bounds each client's streams (limit_conn), not us.
+		sopts.MaxStreamsPerClient = -1
+	}
 	if rec != nil {
 		sink, sopts.History, sopts.Writer = rec, rec.Store(), rec.Writer()
 		rec.RegisterMetrics(reg)

@@ -32,8 +32,7 @@ const (
 type feed struct {
 	holder    *snapshot.Holder
 	heartbeat time.Duration
-	maxSubs   int64
-	subs      atomic.Int64
+	subs      *subscribers
 	built     atomic.Int64 // publications turned into events, for tests
 
 	start sync.Once
@@ -55,11 +54,11 @@ type ringEvent struct {
 	bytes []byte
 }
 
-func newFeed(holder *snapshot.Holder, heartbeat time.Duration, maxSubs int) *feed {
+func newFeed(holder *snapshot.Holder, heartbeat time.Duration, subs *subscribers) *feed {
 	// Ids start at the start time in Unix milliseconds, so they keep
 	// growing across restarts and a client's id from an earlier process
 	// is never taken for one of this process.
-	return &feed{holder: holder, heartbeat: heartbeat, maxSubs: int64(maxSubs), done: make(chan struct{}),
+	return &feed{holder: holder, heartbeat: heartbeat, subs: subs, done: make(chan struct{}),
 		seq: uint64(time.Now().UnixMilli()), wake: make(chan struct{})}
 }
 
@@ -198,16 +197,19 @@ var (
 	heartbeat   = []byte(": heartbeat\n\n")
 )
 
-// changes serves GET /crns/changes, the stream of publications.
+// changes serves GET /crns/changes, the stream of publications. A client
+// at its own bound of streams is answered 429; at the total bound, the
+// oldest subscriber's stream ends to make room (see subscribers).
 func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	f := s.feed
-	if f.subs.Add(1) > f.maxSubs {
-		f.subs.Add(-1)
+	sub := f.subs.join(remoteClient(r.RemoteAddr))
+	if sub == nil {
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "too many change stream subscribers; retry later")
+		writeError(w, http.StatusTooManyRequests, "too many change streams from this address (at most "+
+			strconv.Itoa(f.subs.perClient)+"); retry later, or poll crns.json with If-None-Match")
 		return
 	}
-	defer f.subs.Add(-1)
+	defer f.subs.leave(sub)
 	f.ensureStarted()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -232,6 +234,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-f.done:
 			return
+		case <-sub.kicked:
+			return // rotated out: the client resumes with Last-Event-ID
 		case <-tick.C:
 			if !writeAll(rc, w, [][]byte{heartbeat}) {
 				return

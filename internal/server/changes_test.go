@@ -214,24 +214,30 @@ func TestChangesResume(t *testing.T) {
 	}
 }
 
-func TestChangesSubscriberBound(t *testing.T) {
+// At the total bound, a new subscriber ends the stream open the longest;
+// its client resumes from its last id and misses nothing.
+func TestChangesRotateTheOldestAtTheBound(t *testing.T) {
 	e := newStreamEnv(t, Options{MaxSubscribers: 2})
 	a := subscribe(t, e.srv.URL, "")
-	subscribe(t, e.srv.URL, "").nextEvent(t)
-	a.nextEvent(t)
-	resp, body := get(t, "GET", e.srv.URL+"/crns/changes", nil)
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "too many") || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("third subscriber: %d %s", resp.StatusCode, body)
+	first := a.nextEvent(t)
+	b := subscribe(t, e.srv.URL, "")
+	b.nextEvent(t)
+	c := subscribe(t, e.srv.URL, "")
+	c.nextEvent(t)
+	if _, err := a.r.ReadString('\n'); err == nil {
+		t.Fatal("the oldest stream still open after a third subscriber came at a bound of 2")
 	}
-	a.resp.Body.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for e.s.feed.subs.Load() > 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("a closed stream still counts as a subscriber")
-		}
-		time.Sleep(time.Millisecond)
+	if n := e.s.feed.subs.count(); n != 2 {
+		t.Errorf("%d subscribers, want 2", n)
 	}
-	subscribe(t, e.srv.URL, "").nextEvent(t)
+	e.publish(t, fleetSnap(t, map[string]string{"a": "up", "b": "down"}, "v1"))
+	resumed := subscribe(t, e.srv.URL, first.id) // rotates b out in turn
+	if ev := resumed.nextEvent(t); ev.event != "publication" || !strings.Contains(ev.data, `"down"`) {
+		t.Errorf("the rotated-out client resuming got %+v, want the publication it missed", ev)
+	}
+	if st := e.s.feed.subs.stats(); st.Rotated != 2 || st.Subscribers != 2 {
+		t.Errorf("stats %+v, want 2 rotated and 2 subscribers", st)
+	}
 }
 
 func TestChangesHeartbeat(t *testing.T) {

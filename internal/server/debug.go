@@ -148,6 +148,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body["in_flight"] = s.budgets.counts()
+	body["streams"] = s.feed.subs.stats()
 	if s.opts.Conns != nil {
 		body["connections"] = s.opts.Conns.Stats()
 	}

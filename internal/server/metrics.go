@@ -42,7 +42,7 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nodelist_change_stream_subscribers",
 			Help: "Clients following /crns/changes.",
-		}, func() float64 { return float64(s.feed.subs.Load()) }),
+		}, func() float64 { return float64(s.feed.subs.count()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nodelist_ready",
 			Help: "1 when /readyz answers 200, else 0.",

@@ -46,9 +46,16 @@ type Options struct {
 	History store.Store
 	// Writer, when set, reports the history backlog on /healthz.
 	Writer *store.Writer
-	// MaxSubscribers bounds the clients of /crns/changes; more are
-	// answered 503 (256). Each holds one of MaxInFlight's slots.
+	// MaxSubscribers bounds the streams of /crns/changes (256); at the
+	// bound, the one open the longest is closed to make room (its client
+	// resumes with Last-Event-ID).
 	MaxSubscribers int
+	// MaxStreamsPerClient bounds the streams of /crns/changes one client
+	// (an IPv4 address or an IPv6 /64) holds at once, over however many
+	// connections (8); more are answered 429. Negative: no such bound,
+	// for a service behind a reverse proxy, where every client shares
+	// the proxy's address.
+	MaxStreamsPerClient int
 	// Heartbeat is the time between two comment lines on an idle change
 	// stream, which keep proxies from closing it (15 s).
 	Heartbeat time.Duration
@@ -113,6 +120,9 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxSubscribers <= 0 {
 		opts.MaxSubscribers = 256
 	}
+	if opts.MaxStreamsPerClient == 0 {
+		opts.MaxStreamsPerClient = 8
+	}
 	if opts.MetricsTTL == 0 {
 		opts.MetricsTTL = metricsTTL
 	}
@@ -120,7 +130,8 @@ func New(opts Options) (*Server, error) {
 		opts.Heartbeat = 15 * time.Second
 	}
 	s := &Server{opts: opts, log: opts.Logger, mux: newRouteMux(), gate: &roundGate{every: opts.DebugRoundEvery},
-		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat, opts.MaxSubscribers),
+		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat,
+			newSubscribers(opts.MaxSubscribers, max(0, opts.MaxStreamsPerClient))),
 		reloadGate: &roundGate{every: opts.ReloadEvery}, token: newAdminToken(opts.AdminToken)}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
