@@ -1,5 +1,6 @@
 // dash.js is the dashboard: the fleet's totals and a sortable, filterable
-// table of nodes, kept current by the change stream, and the router that
+// table of nodes, kept current by the change stream (or by polling when the
+// stream is refused: live.js), and the router that
 // shows a node's page at #/nodes/{hash}. It reads only what any client
 // reads: crns.json, uptime.json, crns/changes and the history API.
 //
@@ -7,6 +8,7 @@
 // textContent, never innerHTML.
 import { nodeModel, summarize, bytes, percent, ago, str } from './fleet.js';
 import { showNode, hideNode, nodeChanged } from './node.js';
+import { follow } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -342,50 +344,23 @@ function apply(doc) {
 
 // --- live updates --------------------------------------------------------
 
-function connect() {
-  if (typeof EventSource !== 'function') {
-    $('live').textContent = 'no live updates in this browser';
-    return;
-  }
-  const es = new EventSource('crns/changes');
-  const live = $('live');
-  es.onopen = () => {
-    live.textContent = 'live';
-    live.className = 'live on';
-  };
-  es.onerror = () => {
-    live.className = 'live off';
-    if (es.readyState !== EventSource.CLOSED) {
-      live.textContent = 'reconnecting…';
-      return;
-    }
-    // Refused (say, too many subscribers): the browser gives up, so
-    // try again later, and reload once connected.
-    live.textContent = 'live updates unavailable; retrying in 30 s';
-    setTimeout(connect, 30_000);
-  };
-  // current: the state when we connected; reset: we missed events.
-  const reload = () => load({ forceUptime: true });
-  es.addEventListener('current', reload);
-  es.addEventListener('reset', reload);
-  es.addEventListener('publication', (ev) => {
-    let data = null;
-    try {
-      data = JSON.parse(ev.data);
-    } catch (e) {
-      return;
-    }
-    const changes = Array.isArray(data.changes) ? data.changes : [];
-    // Every round changes every probed CRN (its probe times), so only
-    // what a person wants to see moves: up, down, added.
-    for (const c of changes) {
-      if (c.change === 'up' || c.change === 'down' || c.change === 'added') state.flash.set(str(c.hash), c.change);
-    }
-    const ups = changes.filter((c) => c.change === 'up').length;
-    const downs = changes.filter((c) => c.change === 'down').length;
-    live.textContent = `live · updated ${new Date().toTimeString().slice(0, 8)}` +
-      (downs ? ` · ${downs} down` : '') + (ups ? ` · ${ups} up` : '');
-    load();
+// followChanges keeps the page current through live.js: the change stream,
+// or polling when it is refused.
+function followChanges() {
+  follow($('live'), {
+    async reload(force) {
+      const before = state.etag;
+      await load(force ? { forceUptime: true } : undefined);
+      return state.etag !== before;
+    },
+    publication(changes) {
+      // Every round changes every probed CRN (its probe times), so only
+      // what a person wants to see moves: up, down, added.
+      for (const c of changes) {
+        if (c.change === 'up' || c.change === 'down' || c.change === 'added') state.flash.set(str(c.hash), c.change);
+      }
+      load();
+    },
   });
 }
 
@@ -446,7 +421,7 @@ function init() {
   }, 30_000);
   load({ forceUptime: true }).then(() => {
     route();
-    connect();
+    followChanges();
   });
 }
 
