@@ -70,6 +70,17 @@ func classify(err error) *Error {
 	return &Error{Class: c, Msg: reason(c, err)}
 }
 
+// Describe is err as the service may publish it, "class: reason", for a
+// failure of anything it talks to over the network: a node, the API host,
+// its database. Like a node's error, it names no address, port or
+// resolver; the full text is for the logs only.
+func Describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	return classify(err).Error()
+}
+
 func classOf(err error) Class {
 	var ge *guardError
 	var dnsErr *net.DNSError
@@ -175,8 +186,13 @@ func tlsReason(err error) string {
 }
 
 // innermost strips the layers that carry addresses (operation, URL,
-// lookup) off err, keeping what went wrong.
+// lookup) off err, keeping what went wrong. A network operation wrapped
+// in context ("write round 3: write tcp a->b: …") is found in the chain.
 func innermost(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
 	for {
 		switch e := err.(type) {
 		case *net.OpError:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -152,4 +153,38 @@ func errText(e *Error) string {
 		return "None"
 	}
 	return e.Error()
+}
+
+// Describe publishes the failures of the service's database as it does a
+// node's: the errors a MySQL client returns, wrapped in the store's
+// context, keep their class and lose every address, port and "tcp".
+func TestDescribeDatabaseErrors(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("write round 5: begin: %w", opErr("write", "127.0.0.1:44048", "127.0.0.1:3306", os.NewSyscallError("write", syscall.EPIPE))),
+			"reset: broken pipe"},
+		{fmt.Errorf("lease: %w", opErr("dial", "", "10.0.0.5:3306", os.NewSyscallError("connect", syscall.ECONNREFUSED))),
+			"refused: connection refused"},
+		{fmt.Errorf("lease: %w", opErr("read", "[fd00::2]:51000", "[fd00::5]:3306", os.ErrDeadlineExceeded)),
+			"timeout: timed out"},
+		{fmt.Errorf("open: %w", opErr("dial", "", "", &net.DNSError{Err: "no such host", Name: "db.internal", Server: "10.0.0.2:53", IsNotFound: true})),
+			"dns: no such host"},
+		{fmt.Errorf("write round 5: %w", opErr("read", "127.0.0.1:44048", "127.0.0.1:3306", errors.New("unexpected packet"))),
+			"other: unexpected packet"},
+		{fmt.Errorf("write round 5: commit: %w", errors.New("invalid connection")), "other: write round 5: commit: invalid connection"},
+		{errors.New("Error 1045 (28000): Access denied for user 'nodelist'@'10.0.0.7' (using password: YES)"),
+			"other: Error 1045 (28000): Access denied for user 'nodelist'@'address' (using password: YES)"},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		got := Describe(tt.err)
+		if got != tt.want {
+			t.Errorf("%v: described as %q, want %q", tt.err, got, tt.want)
+		}
+		if m := leak.FindString(got); m != "" || strings.Contains(got, "tcp") {
+			t.Errorf("%v: described as %q, which carries %q", tt.err, got, m)
+		}
+	}
 }

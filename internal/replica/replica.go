@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"nodelist/internal/config"
+	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
@@ -196,11 +197,18 @@ func (r *Replica) currentTerm() *term {
 // dbFailed and dbOK keep what /healthz says of the database.
 func (r *Replica) dbFailed(err error) {
 	r.mu.Lock()
-	if r.dbErr == "" {
+	// Published on /healthz and /debug/task: its class and reason, never
+	// the driver's text with the database's address and ours, which the
+	// log keeps.
+	d := probe.Describe(err)
+	switch {
+	case r.dbErr == "":
 		r.dbErrSince = time.Now()
 		r.log.Warn("database unreachable; serving the last publication", "err", err)
+	case d != r.dbErr:
+		r.log.Debug("database still unreachable", "err", err)
 	}
-	r.dbErr = err.Error()
+	r.dbErr = d
 	r.mu.Unlock()
 }
 

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"nodelist/internal/probe"
 )
 
 // Writer moves rounds to a store off the serving path: Enqueue never
@@ -143,7 +145,10 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 			w.log.Warn("history round refused; dropped", "round", r.ID, "err", err)
 			return true
 		}
-		w.lastErr = err.Error()
+		// Published on /healthz and /readyz: its class and reason, never
+		// the driver's text with the database's address and ours; the
+		// log below keeps that.
+		w.lastErr = probe.Describe(err)
 		if w.failing.IsZero() {
 			w.failing = time.Now()
 		}
