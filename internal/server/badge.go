@@ -106,7 +106,6 @@ func serveBadge(w http.ResponseWriter, r *http.Request, status int, b builtBadge
 	h.Set("Content-Type", "image/svg+xml; charset=utf-8")
 	h.Set("Cache-Control", cache)
 	h.Set("ETag", b.etag)
-	h.Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusOK && notModified(r, b.etag, time.Time{}) {
 		w.WriteHeader(http.StatusNotModified)
 		return

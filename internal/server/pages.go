@@ -22,7 +22,9 @@ func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", p.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(p.body)))
 	h.Set("Cache-Control", "public, max-age=60")
-	h.Set("X-Content-Type-Options", "nosniff")
+	if isDocument(p.contentType) {
+		h.Set("Content-Security-Policy", pageCSP)
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(p.body)

@@ -143,10 +143,10 @@ func New(opts Options) (*Server, error) {
 	if s.apiDoc, err = s.describeAPI(); err != nil {
 		return nil, err
 	}
-	// cors is outermost, so that every answer carries its header: the
-	// 503 of a full budget and the 500 of a panic too (each route's
+	// secureHeaders and cors are outermost, so that every answer carries
+	// their headers: the 503 of a full budget and the 500 of a panic too (each route's
 	// handler is wrapped by limited as it is registered).
-	s.handler = cors(s.mux)
+	s.handler = secureHeaders(cors(s.mux))
 	return s, nil
 }
 
