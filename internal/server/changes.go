@@ -202,23 +202,28 @@ var (
 // oldest subscriber's stream ends to make room (see subscribers).
 func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	f := s.feed
+	h := w.Header()
+	setStreamHeaders := func() {
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Accel-Buffering", "no") // nginx: pass events through at once
+	}
+	if r.Method == http.MethodHead {
+		// No stream follows: it takes no slot, and rotates no one out.
+		setStreamHeaders()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	sub := f.subs.join(remoteClient(r.RemoteAddr))
 	if sub == nil {
-		w.Header().Set("Retry-After", "30")
+		h.Set("Retry-After", "30")
 		writeError(w, http.StatusTooManyRequests, "too many change streams from this address (at most "+
 			strconv.Itoa(f.subs.perClient)+"); retry later, or poll crns.json with If-None-Match")
 		return
 	}
 	defer f.subs.leave(sub)
 	f.ensureStarted()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: pass events through at once
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
+	setStreamHeaders()
 	id, err := strconv.ParseUint(strings.TrimSpace(r.Header.Get("Last-Event-ID")), 10, 64)
 	pending, seen, wake := f.after(id, err == nil)
 	rc := http.NewResponseController(w)

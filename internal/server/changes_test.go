@@ -235,8 +235,11 @@ func TestChangesRotateTheOldestAtTheBound(t *testing.T) {
 	if ev := resumed.nextEvent(t); ev.event != "publication" || !strings.Contains(ev.data, `"down"`) {
 		t.Errorf("the rotated-out client resuming got %+v, want the publication it missed", ev)
 	}
+	if resp, _ := get(t, "HEAD", e.srv.URL+"/crns/changes", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD at the bound: %d", resp.StatusCode)
+	}
 	if st := e.s.feed.subs.stats(); st.Rotated != 2 || st.Subscribers != 2 {
-		t.Errorf("stats %+v, want 2 rotated and 2 subscribers", st)
+		t.Errorf("stats %+v, want 2 rotated (a HEAD rotates no one) and 2 subscribers", st)
 	}
 }
 
