@@ -32,6 +32,7 @@ const (
 type feed struct {
 	holder    *snapshot.Holder
 	heartbeat time.Duration
+	writeWait time.Duration // streamWriteWait; shorter in tests
 	subs      *subscribers
 	built     atomic.Int64 // publications turned into events, for tests
 
@@ -58,7 +59,7 @@ func newFeed(holder *snapshot.Holder, heartbeat time.Duration, subs *subscribers
 	// Ids start at the start time in Unix milliseconds, so they keep
 	// growing across restarts and a client's id from an earlier process
 	// is never taken for one of this process.
-	return &feed{holder: holder, heartbeat: heartbeat, subs: subs, done: make(chan struct{}),
+	return &feed{holder: holder, heartbeat: heartbeat, writeWait: streamWriteWait, subs: subs, done: make(chan struct{}),
 		seq: uint64(time.Now().UnixMilli()), wake: make(chan struct{})}
 }
 
@@ -228,7 +229,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	pending, seen, wake := f.after(id, err == nil)
 	rc := http.NewResponseController(w)
 	w.WriteHeader(http.StatusOK)
-	if !writeAll(rc, w, append([][]byte{streamHello}, pending...)) {
+	if !writeAll(rc, w, f.writeWait, append([][]byte{streamHello}, pending...)) {
 		return
 	}
 	tick := time.NewTicker(f.heartbeat)
@@ -242,12 +243,12 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 		case <-sub.kicked:
 			return // rotated out: the client resumes with Last-Event-ID
 		case <-tick.C:
-			if !writeAll(rc, w, [][]byte{heartbeat}) {
+			if !writeAll(rc, w, f.writeWait, [][]byte{heartbeat}) {
 				return
 			}
 		case <-wake:
 			pending, seen, wake = f.after(seen, true)
-			if !writeAll(rc, w, pending) {
+			if !writeAll(rc, w, f.writeWait, pending) {
 				return
 			}
 		}
@@ -257,8 +258,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 // writeAll writes prebuilt events and flushes them. The server's write
 // timeout would cut a stream that lives longer; each write instead gets
 // its own deadline.
-func writeAll(rc *http.ResponseController, w http.ResponseWriter, events [][]byte) bool {
-	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteWait))
+func writeAll(rc *http.ResponseController, w http.ResponseWriter, wait time.Duration, events [][]byte) bool {
+	_ = rc.SetWriteDeadline(time.Now().Add(wait))
 	for _, b := range events {
 		if _, err := w.Write(b); err != nil {
 			return false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"nodelist/internal/snapshot"
 )
 
 // streamClient is an HTTP client whose connections come from one
@@ -157,5 +160,58 @@ func TestRemoteClient(t *testing.T) {
 		if remoteClient(bad).IsValid() {
 			t.Errorf("%q gave a client", bad)
 		}
+	}
+}
+
+// wideSnap is a snapshot of n CRNs whose every byte changes with tag, so
+// that each publication's event names all n.
+func wideSnap(n int, tag string) *snapshot.Snapshot {
+	crns := make([]snapshot.CRN, n)
+	for i := range crns {
+		h := fmt.Sprintf("%064x", i)
+		crns[i] = snapshot.CRN{Hash: h, Up: true, JSON: []byte(`{"hash":"` + h + `","tag":"` + tag + `"}`)}
+	}
+	return snapshot.Build(time.Now(), crns)
+}
+
+// A subscriber that stops reading is dropped once what it left unread
+// fills the buffers and a write waits longer than the write wait; a
+// subscriber that reads keeps its stream and every event.
+func TestChangesDropASubscriberThatDoesNotRead(t *testing.T) {
+	f := &fakeRefresher{}
+	f.holder.Store(wideSnap(2000, "v0"))
+	s, err := New(Options{Refresher: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.feed.writeWait = time.Second
+	addr, _, _ := serveLoopback(t, s, nil)
+	t.Cleanup(s.Close)
+	silent := dialTiny(t, addr, "")
+	if _, err := fmt.Fprintf(silent, "GET /crns/changes HTTP/1.1\r\nHost: nodelist\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "the silent client subscribed", func() bool { return s.feed.subs.count() == 1 })
+	reader := subscribe(t, "http://"+addr, "")
+	reader.nextEvent(t)
+
+	sent, bytes := 0, 0
+	deadline := time.Now().Add(30 * time.Second)
+	for s.feed.subs.count() > 1 {
+		if sent == 200 || time.Now().After(deadline) {
+			t.Fatalf("the silent subscriber still held its stream after %d events (%d bytes), %s", sent, bytes, time.Since(deadline.Add(-30*time.Second)))
+		}
+		sent++
+		f.holder.Store(wideSnap(2000, fmt.Sprint("v", sent)))
+		ev := reader.nextEvent(t)
+		if ev.event != "publication" || strings.Count(ev.data, `"changed"`) != 2000 {
+			t.Fatalf("event %d: %s with %d changes", sent, ev.event, strings.Count(ev.data, `"changed"`))
+		}
+		bytes += len(ev.data)
+	}
+	t.Logf("the silent subscriber was dropped after %d events of %d bytes in all", sent, bytes)
+	f.holder.Store(wideSnap(2000, "last"))
+	if ev := reader.nextEvent(t); ev.event != "publication" {
+		t.Errorf("the reading subscriber got %+v after the drop", ev)
 	}
 }
