@@ -13,8 +13,10 @@ import (
 // what the budgets and the change stream hold, and readiness. A nil
 // *metrics records nothing (a server built without a registerer).
 type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	streamRotated prometheus.CounterFunc
+	streamRefused prometheus.CounterFunc
 }
 
 // newMetrics registers the server's metrics on reg. Routes are labelled
@@ -38,11 +40,20 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 	}
+	m.streamRotated = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nodelist_change_stream_rotated_total",
+		Help: "Change streams ended to make room at the total bound; their clients resume with Last-Event-ID.",
+	}, func() float64 { return float64(s.feed.subs.stats().Rotated) })
+	m.streamRefused = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nodelist_change_stream_refused_total",
+		Help: "Change streams refused with 429: their client held its bound of streams.",
+	}, func() float64 { return float64(s.feed.subs.stats().RefusedPerClient) })
 	collectors := []prometheus.Collector{m.requests, m.latency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nodelist_change_stream_subscribers",
 			Help: "Clients following /crns/changes.",
 		}, func() float64 { return float64(s.feed.subs.count()) }),
+		m.streamRotated, m.streamRefused,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "nodelist_ready",
 			Help: "1 when /readyz answers 200, else 0.",

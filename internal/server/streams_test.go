@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"nodelist/internal/snapshot"
 )
 
@@ -68,7 +71,7 @@ func TestChangesBoundPerClient(t *testing.T) {
 		t.Run("HTTP/"+string(rune('0'+proto)), func(t *testing.T) {
 			f := &fakeRefresher{}
 			f.holder.Store(fleetSnap(t, map[string]string{"a": "up"}, "v0"))
-			s, err := New(Options{Refresher: f})
+			s, err := New(Options{Refresher: f, Registerer: prometheus.NewRegistry()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,6 +100,9 @@ func TestChangesBoundPerClient(t *testing.T) {
 			}
 			if st := s.feed.subs.stats(); st.Subscribers != 9 || st.RefusedPerClient != asked-8 {
 				t.Errorf("stats %+v, want 9 subscribers and %d refused per client", st, asked-8)
+			}
+			if n := testutil.ToFloat64(s.metrics.streamRefused); n != asked-8 {
+				t.Errorf("nodelist_change_stream_refused_total %v, want %d", n, asked-8)
 			}
 		})
 	}
