@@ -37,8 +37,11 @@ staticcheck:
 
 lint: fmt-check vet staticcheck
 
+# Then the tests too large for the race detector (50 000 entries on one
+# origin), which skip themselves under it.
 test:
 	$(GO) test -race ./...
+	$(GO) test -run 'TestPiledOriginKeepsItsHonestNode' ./internal/refresh
 
 # The browser tests (debug page, dashboard, API docs) drive Debian's
 # /usr/bin/chromium (apt-get install chromium) against the demo built here,

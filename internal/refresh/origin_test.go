@@ -76,6 +76,9 @@ func TestPiledOriginKeepsItsHonestNode(t *testing.T) {
 			if piles > 3000 && testing.Short() {
 				t.Skip("50 000 entries")
 			}
+			if piles > 3000 && raceDetector {
+				t.Skip("50 000 entries take minutes under the race detector: make test runs them without it")
+			}
 			piledOrigin(t, piles)
 		})
 	}
