@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -124,21 +123,21 @@ func reconfigure(cfg *config.Config, client *probe.Client, ref *refresh.Refreshe
 }
 
 // newReplica makes the service one replica among several on the MySQL
-// database of histCfg, on a pool of its own; the caller closes the pool
-// after the replica's Run.
-func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History, rc config.Replica, rec *store.Recorder, log *slog.Logger) (*replica.Replica, *sql.DB, error) {
+// database of histCfg, on a pool of its own; the caller closes the
+// replicas' store after the replica's Run.
+func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History, rc config.Replica, rec *store.Recorder, log *slog.Logger) (*replica.Replica, store.Replicas, error) {
 	opts, err := replica.FromConfig(cfg, rc)
 	if err != nil {
 		return nil, nil, err
 	}
-	if opts.DB, err = mysql.Connect(ctx, histCfg.DB, mysql.Pool{MaxOpen: 4, FoundRows: true}); err != nil {
+	if opts.Store, err = mysql.ConnectReplicas(ctx, histCfg.DB); err != nil {
 		return nil, nil, err
 	}
 	opts.Logger = log
 	if rec != nil {
 		opts.History, opts.ReadOnly = rec, store.ReadOnly(rec.Store())
 	}
-	return replica.New(opts), opts.DB, nil
+	return replica.New(opts), opts.Store, nil
 }
 
 // runService wires history, prober, refresher and server, and runs them
@@ -167,7 +166,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	}
 	var rep *replica.Replica
 	if rc.Replicated(histCfg) {
-		var pool *sql.DB
+		var pool store.Replicas
 		if rep, pool, err = newReplica(ctx, &cfg, histCfg, rc, rec, log); err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 
 // term is one leadership: it ends when its lease does.
 type term struct {
-	lease     Lease
+	lease     store.Term
 	ctx       context.Context // the rounds' context: canceled when the term ends
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -60,7 +60,7 @@ func (t *term) poke() {
 // startTerm begins leading under l, acquired at sent: it catches up with
 // the newest publication, resumes the refresher from it, and starts the
 // rounds where the last leader's schedule puts them.
-func (r *Replica) startTerm(ctx context.Context, l Lease, sent time.Time, row leaseRow) error {
+func (r *Replica) startTerm(ctx context.Context, l store.Term, sent time.Time, row store.LeaseState) error {
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
 	if err := r.loadNewer(ctx); err != nil {
@@ -81,12 +81,12 @@ func (r *Replica) startTerm(ctx context.Context, l Lease, sent time.Time, row le
 	// No node probed twice in one interval: the first round comes an
 	// interval after the last leader's last round started.
 	first := time.Now()
-	if row.roundStarted > 0 {
-		first = first.Add(time.Duration(row.roundStarted+r.opts.Interval.Microseconds()-row.now) * time.Microsecond)
+	if row.RoundStarted > 0 {
+		first = first.Add(time.Duration(row.RoundStarted+r.opts.Interval.Microseconds()-row.Now) * time.Microsecond)
 	}
 	r.mu.Lock()
 	r.term = t
-	r.seen.Lease = l
+	r.seen.Term = l
 	r.mu.Unlock()
 	t.wg.Add(4)
 	go func() { defer t.wg.Done(); _ = r.ref.RunFrom(tctx, first) }()
@@ -100,7 +100,7 @@ func (r *Replica) startTerm(ctx context.Context, l Lease, sent time.Time, row le
 
 // stopTerm ends the term, if any, and waits for its round and goroutines:
 // nothing more is probed or written under it. It returns its lease.
-func (r *Replica) stopTerm(reason string) (Lease, bool) {
+func (r *Replica) stopTerm(reason string) (store.Term, bool) {
 	r.mu.Lock()
 	t := r.term
 	r.term = nil
@@ -110,7 +110,7 @@ func (r *Replica) stopTerm(reason string) (Lease, bool) {
 	}
 	r.mu.Unlock()
 	if t == nil {
-		return Lease{}, false
+		return store.Term{}, false
 	}
 	t.cancel()
 	t.wg.Wait()
@@ -159,8 +159,8 @@ func (r *Replica) beforeRound(ctx context.Context, _ time.Time) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.opTimeout())
 	defer cancel()
-	if err := markRound(cctx, r.db, t.lease); err != nil {
-		if errors.Is(err, errLost) {
+	if err := r.rs.MarkRound(cctx, t.lease); err != nil {
+		if errors.Is(err, store.ErrLeaseLost) {
 			r.askDemote(t, "the lease was lost")
 		}
 		return err
@@ -193,7 +193,8 @@ func (r *Replica) Record(round *refresh.Round) {
 	if t == nil || !t.live() || r.opts.History == nil {
 		return
 	}
-	r.opts.History.RecordFenced(round, fence(t.lease))
+	fence := t.lease
+	r.opts.History.RecordFenced(round, &fence)
 }
 
 // publisher writes the refresher's publications to the database, at most
@@ -267,11 +268,11 @@ func (r *Replica) write(t *term, snap *snapshot.Snapshot, final bool, answered i
 	if final {
 		st.Running = false // the round is over once its last publication is out
 	}
-	p := &publication{Lease: t.lease, Final: final, Answered: answered, Status: st, Snap: snap}
+	p := &publication{Term: t.lease, Final: final, Answered: answered, Status: st, Snap: snap}
 	// A large publication takes its time: its bytes at 2 MiB/s at worst.
 	ctx, cancel := context.WithTimeout(t.ctx, max(r.opts.TTL, 5*time.Second)+time.Duration(len(snap.All.Identity))*time.Second/(2<<20))
 	defer cancel()
-	v, parts, err := writePublication(ctx, r.db, p, r.opts.MaxPacket)
+	v, parts, err := writePublication(ctx, r.rs, p, r.opts.MaxPacket)
 	r.mu.Lock()
 	switch {
 	case err == nil && parts > 1:
@@ -297,7 +298,7 @@ func (r *Replica) write(t *term, snap *snapshot.Snapshot, final bool, answered i
 	r.served.Store(snap)
 	r.mu.Lock()
 	r.pubErr = ""
-	r.loaded = loaded{version: v, lease: t.lease, answered: answered, status: st, at: time.Now()}
+	r.loaded = loaded{version: v, term: t.lease, answered: answered, status: st, at: time.Now()}
 	close(r.loadedWake)
 	r.loadedWake = make(chan struct{})
 	r.mu.Unlock()
@@ -344,15 +345,15 @@ func (r *Replica) requests(t *term) {
 		case <-tick.C:
 		}
 		cctx, cancel := context.WithTimeout(t.ctx, r.opTimeout())
-		q, err := readRequests(cctx, r.db)
+		q, err := r.rs.Requests(cctx)
 		cancel()
 		if err != nil {
 			continue
 		}
 		t.mu.Lock()
-		newForced := q.forced > t.seenForced
-		newWanted := q.wanted > t.seenWanted
-		t.seenForced, t.seenWanted = max(t.seenForced, q.forced), max(t.seenWanted, q.wanted)
+		newForced := q.Forced > t.seenForced
+		newWanted := q.Wanted > t.seenWanted
+		t.seenForced, t.seenWanted = max(t.seenForced, q.Forced), max(t.seenWanted, q.Wanted)
 		t.mu.Unlock()
 		if (newForced || newWanted) && !busy {
 			busy = true

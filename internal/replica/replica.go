@@ -3,7 +3,6 @@ package replica
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"os"
@@ -19,8 +18,10 @@ import (
 
 // Options configure a Replica. Zero values take the defaults noted.
 type Options struct {
-	DB *sql.DB // the replicas' own pool (mysql.Connect with FoundRows)
-	ID string  // this replica's name in the lease (DefaultID())
+	// Store is what the replicas share: the lease, the requests to the
+	// leader, the publications (mysql.ConnectReplicas).
+	Store store.Replicas
+	ID    string // this replica's name in the lease (DefaultID())
 	// TTL is the lease's time to live (6 s). The leader renews it every
 	// third of it and stops probing a sixth of it before it could expire;
 	// a follower tries to take it every sixth.
@@ -52,10 +53,10 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
-// History takes the rounds of the leader, each with the fence its write
-// must pass (store.Recorder).
+// History takes the rounds of the leader, each with the term that must
+// still hold the lease when it is written (store.Recorder).
 type History interface {
-	RecordFenced(*refresh.Round, store.Fence)
+	RecordFenced(*refresh.Round, *store.Term)
 }
 
 func (o *Options) setDefaults() {
@@ -84,7 +85,7 @@ func (o *Options) setDefaults() {
 }
 
 // FromConfig is the replica's share of the configuration; the command
-// adds the pool, the history and the logger.
+// adds the store, the history and the logger.
 func FromConfig(c *config.Config, rc config.Replica) (Options, error) {
 	mode, err := refresh.ParseMode(c.Mode)
 	return Options{ID: rc.ID, TTL: rc.LeaseTTL, Mode: mode, Interval: c.RefreshInterval}, err
@@ -116,7 +117,7 @@ const (
 // the status it shows, the rounds it may cause.
 type Replica struct {
 	opts   Options
-	db     *sql.DB
+	rs     store.Replicas
 	log    *slog.Logger
 	served *snapshot.Holder
 	ref    *refresh.Refresher
@@ -124,10 +125,10 @@ type Replica struct {
 	loadMu sync.Mutex // orders loading a publication against taking the lead
 
 	mu          sync.Mutex
-	term        *term    // nil while following
-	seen        leaseRow // the lease as last read
-	lastHeld    Lease    // the lease of this process's last term
-	loaded      loaded   // the publication served
+	term        *term            // nil while following
+	seen        store.LeaseState // the lease as last read
+	lastHeld    store.Term       // the term this process held last
+	loaded      loaded           // the publication served
 	lags        lagRing
 	dbErr       string // the last database failure, "" after a success
 	dbErrSince  time.Time
@@ -150,7 +151,7 @@ type writeCounts struct {
 // loaded is what a replica knows of the publication it serves.
 type loaded struct {
 	version   int64
-	lease     Lease
+	term      store.Term
 	published int64 // database microseconds
 	answered  int64
 	status    wireStatus
@@ -161,7 +162,7 @@ type loaded struct {
 // refresher the replica's Hooks and the replica as its Sink.
 func New(o Options) *Replica {
 	o.setDefaults()
-	return &Replica{opts: o, db: o.DB, log: o.Logger.With("replica", o.ID), served: &snapshot.Holder{},
+	return &Replica{opts: o, rs: o.Store, log: o.Logger.With("replica", o.ID), served: &snapshot.Holder{},
 		loadedWake: make(chan struct{}), demote: make(chan demotion, 16)}
 }
 

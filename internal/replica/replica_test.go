@@ -107,14 +107,13 @@ func startNode(t testing.TB, dsn string, fleet *simfleet.Fleet, id string, tweak
 		t.Fatal(err)
 	}
 	px := newProxy(t, cfg.Addr)
-	db, err := mysql.Connect(context.Background(), strings.Replace(dsn, "@"+cfg.Addr+"/", "@"+px.ln.Addr().String()+"/", 1),
-		mysql.Pool{MaxOpen: 4, FoundRows: true})
+	rs, err := mysql.ConnectReplicas(context.Background(), strings.Replace(dsn, "@"+cfg.Addr+"/", "@"+px.ln.Addr().String()+"/", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { rs.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	opts := Options{DB: db, ID: id, TTL: 3 * time.Second, Interval: time.Hour, Logger: log}
+	opts := Options{Store: rs, ID: id, TTL: 3 * time.Second, Interval: time.Hour, Logger: log}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -383,7 +382,7 @@ func TestAttachServesThePublicationNotTheSeed(t *testing.T) {
 	if seed := ref.Holder().Load(); seed.All.ETag != pub.All.ETag || seed.Built.Equal(pub.Built) {
 		t.Fatal("the seed should be the publication's bytes, built later")
 	}
-	b := New(Options{DB: a.rep.db, ID: "b", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	b := New(Options{Store: a.rep.rs, ID: "b", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	b.Attach(context.Background(), ref)
 	if got := b.Holder().Load(); got.All.ETag != pub.All.ETag || !got.Built.Equal(pub.Built.Truncate(time.Microsecond)) {
 		t.Errorf("b serves %s built %s, want the publication %s built %s", got.All.ETag, got.Built, pub.All.ETag, pub.Built)

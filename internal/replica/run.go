@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"nodelist/internal/store"
 )
 
 // opTimeout bounds one lease operation: a fraction of the TTL, so that a
@@ -21,7 +23,7 @@ func (r *Replica) Run(ctx context.Context) error {
 	if l, ok := r.stopTerm("shutting down"); ok {
 		rctx, cancel := context.WithTimeout(context.Background(), r.opTimeout())
 		defer cancel()
-		if err := release(rctx, r.db, l); err != nil {
+		if err := r.rs.ReleaseLease(rctx, l); err != nil {
 			r.log.Warn("lease not released; it expires by itself", "err", err)
 		} else {
 			r.log.Info("lease released", "epoch", l.Epoch)
@@ -61,20 +63,20 @@ func (r *Replica) campaign(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, r.opTimeout())
 	defer cancel()
 	if r.opts.ReadOnly != "" {
-		row, err := readLease(cctx, r.db)
+		row, err := r.rs.ReadLease(cctx)
 		r.noteLease(row, err)
 		return
 	}
 	sent := time.Now()
-	l, row, ok, err := acquire(cctx, r.db, r.opts.ID, r.opts.TTL)
+	l, row, ok, err := r.rs.AcquireLease(cctx, r.opts.ID, r.opts.TTL)
 	r.noteLease(row, err)
 	if err != nil || !ok {
 		return
 	}
 	r.mu.Lock()
-	mine := row.Lease == r.lastHeld
+	mine := row.Term == r.lastHeld
 	r.mu.Unlock()
-	if row.valid() && row.Holder == r.opts.ID && !mine {
+	if row.Valid() && row.Holder == r.opts.ID && !mine {
 		// Taken back from a term this process did not end: it restarted,
 		// or another replica uses the same --replica-id (they would take
 		// the lease from each other in turn).
@@ -84,11 +86,11 @@ func (r *Replica) campaign(ctx context.Context) {
 		r.log.Warn("took the lease but could not start leading; releasing it", "epoch", l.Epoch, "err", err)
 		rctx, cancel := context.WithTimeout(ctx, r.opTimeout())
 		defer cancel()
-		_ = release(rctx, r.db, l)
+		_ = r.rs.ReleaseLease(rctx, l)
 	}
 }
 
-func (r *Replica) noteLease(row leaseRow, err error) {
+func (r *Replica) noteLease(row store.LeaseState, err error) {
 	if err != nil {
 		r.dbFailed(err)
 		return
@@ -113,12 +115,12 @@ func (r *Replica) keep(ctx context.Context, t *term) time.Duration {
 	cctx, cancel := context.WithTimeout(ctx, min(r.opTimeout(), t.deadlineAt().Sub(now)))
 	defer cancel()
 	sent := time.Now()
-	switch err := renew(cctx, r.db, t.lease, r.opts.TTL); {
+	switch err := r.rs.RenewLease(cctx, t.lease, r.opts.TTL); {
 	case err == nil:
 		r.dbOK()
 		t.setDeadline(sent.Add(r.opts.TTL - r.opts.TTL/6))
 		t.nextRenew = sent.Add(r.opts.TTL / 3)
-	case errors.Is(err, errLost):
+	case errors.Is(err, store.ErrLeaseLost):
 		r.stopTerm("the lease was lost")
 		return 0
 	default:
@@ -153,7 +155,7 @@ func (r *Replica) loadNewer(ctx context.Context) error {
 	from := r.loaded.version
 	r.mu.Unlock()
 	start := time.Now()
-	p, now, err := newerPublication(ctx, r.db, from, max(r.opTimeout(), 5*time.Second))
+	p, now, err := newerPublication(ctx, r.rs, from, max(r.opTimeout(), 5*time.Second))
 	if err != nil && !errors.Is(err, errDigest) {
 		r.dbFailed(err)
 		return err
@@ -171,7 +173,7 @@ func (r *Replica) loadNewer(ctx context.Context) error {
 		// those it follows count as lag.
 		r.lags.add(lag)
 	}
-	r.loaded = loaded{version: p.Version, lease: p.Lease, published: p.Published, answered: p.Answered, status: p.Status, at: time.Now()}
+	r.loaded = loaded{version: p.Version, term: p.Term, published: p.Published, answered: p.Answered, status: p.Status, at: time.Now()}
 	if err != nil {
 		r.digestErr = err.Error()
 		r.log.Warn("publication served with other compressed bytes than the leader's", "err", err)

@@ -46,7 +46,7 @@ func (r *Replica) Refresh(ctx context.Context) error {
 		return r.ref.Refresh(ctx)
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.opTimeout())
-	n, err := force(cctx, r.db, r.opts.ForceEvery)
+	n, err := r.rs.ForceRound(cctx, r.opts.ForceEvery)
 	cancel()
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (r *Replica) Fresh(ctx context.Context) {
 	r.mu.Unlock()
 	if ask {
 		cctx, cancel := context.WithTimeout(ctx, r.opTimeout())
-		if err := want(cctx, r.db); err != nil {
+		if err := r.rs.WantRound(cctx); err != nil {
 			r.log.Warn("could not ask the leader for a round", "err", err)
 		}
 		cancel()
@@ -189,7 +189,7 @@ func (r *Replica) State() State {
 		t := snapshot.FormatTime(r.pubErrSince)
 		s.WriteErr, s.WriteErrSince = r.pubErr, &t
 	}
-	if r.seen.valid() || r.term != nil {
+	if r.seen.Valid() || r.term != nil {
 		s.Leader, s.Epoch = r.seen.Holder, r.seen.Epoch
 	}
 	if r.term != nil {

@@ -3,6 +3,9 @@
 // published snapshot for warm restarts. Store is the interface; sqlite and
 // mysql are its backends (sharing sqlstore's SQL), storetest is the suite
 // both must pass, and Writer moves rounds to a store off the serving path.
+// Replicas is the storage several replicas share (the leader lease, the
+// requests to the leader, the publications): the MySQL backend's, with
+// its own suite in storetest. All the project's SQL lives here.
 //
 // It must not serve HTTP nor run rounds; it records what refresh reports.
 package store

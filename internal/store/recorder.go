@@ -78,7 +78,7 @@ func (h *Recorder) Record(r *refresh.Round) { h.RecordFenced(r, nil) }
 
 // RecordFenced is Record for a round whose write must pass fence (see
 // Round.Fence): a replica's leader records its rounds so.
-func (h *Recorder) RecordFenced(r *refresh.Round, fence Fence) {
+func (h *Recorder) RecordFenced(r *refresh.Round, fence *Term) {
 	out := &Round{ID: r.Started.UnixMilli(), N: r.N, Started: r.Started, Finished: r.Finished,
 		Results: make([]Result, 0, len(r.Nodes)*len(probe.All)), Fence: fence}
 	for _, n := range r.Nodes {

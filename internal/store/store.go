@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -42,15 +41,12 @@ type Round struct {
 	Finished time.Time
 	Results  []Result
 	Snapshot *Saved // the snapshot published at the end of the round, if any
-	// Fence, when set, runs in the round's transaction just before it
-	// commits: a replica's leader checks there that it still holds the
-	// lease the round was probed under, and returns ErrFenced if not.
-	Fence Fence
+	// Fence, when set, is the term of a replica's leader that probed the
+	// round: the store checks in the round's transaction, just before it
+	// commits, that the term still holds the lease, and refuses the round
+	// with ErrFenced if not (or if the store holds no lease).
+	Fence *Term
 }
-
-// Fence checks, inside a write's transaction, that the writer may still
-// write; ErrFenced (wrapped) says it may not.
-type Fence func(ctx context.Context, tx *sql.Tx) error
 
 // Saved is a persisted snapshot: the crns.json body, gzip-compressed
 // (a tenth of the bytes to write each round), and its last_refresh.

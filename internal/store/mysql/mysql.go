@@ -94,6 +94,18 @@ func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, e
 	return sqlstore.New(sqlstore.MySQL, db, db, sqlstore.Options{Probes: probes, Schema: schema})
 }
 
+// ConnectReplicas opens the storage several replicas share on the
+// database of dsn (see sqlstore.Replicas), on a pool of its own: the
+// lease's renewals never wait behind a history write. Open (the history
+// store) migrates the database; this only connects.
+func ConnectReplicas(ctx context.Context, dsn string) (*sqlstore.Replicas, error) {
+	db, err := Connect(ctx, dsn, Pool{MaxOpen: 4, FoundRows: true})
+	if err != nil {
+		return nil, err
+	}
+	return sqlstore.NewReplicas(db), nil
+}
+
 // MigrationWait bounds how long a replica waits for another's migration
 // (the upgrade to schema 6 takes about 10 s per 1000 nodes).
 const MigrationWait = 10 * time.Minute

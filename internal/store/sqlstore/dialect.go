@@ -16,6 +16,10 @@ type Dialect struct {
 	// PacketQuery reads the largest statement a connection accepts; ""
 	// where only the blob bound applies (see Dialect.Packet).
 	PacketQuery string
+	// FenceQuery reads the leader lease's holder and epoch, locking its
+	// row until the commit (see Dialect.fence); "" where the database
+	// holds no lease, which then refuses every fenced write.
+	FenceQuery string
 }
 
 // SQLite is SQLite's dialect.
@@ -45,4 +49,5 @@ var MySQL = Dialect{
 		return "DELETE FROM " + t + " WHERE " + col + " < ? ORDER BY " + col + " LIMIT ?"
 	},
 	PacketQuery: "SELECT @@session.max_allowed_packet",
+	FenceQuery:  "SELECT holder, epoch FROM replica_lease WHERE id = 1 FOR UPDATE",
 }

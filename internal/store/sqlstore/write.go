@@ -62,7 +62,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 	// Last before the commit: a fence that locks a row holds it only
 	// for the commit's time.
 	if r.Fence != nil {
-		if err := r.Fence(ctx, tx); err != nil {
+		if err := s.d.fence(ctx, tx, *r.Fence); err != nil {
 			return fmt.Errorf("write round: %w", err)
 		}
 	}
