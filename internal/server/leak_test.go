@@ -232,11 +232,11 @@ func TestHealthBodiesNameNoAddressWhenTheDatabaseGoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	db, err := mysql.Connect(ctx, via, mysql.Pool{MaxOpen: 4, FoundRows: true})
+	reps, err := mysql.ConnectReplicas(ctx, via)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer reps.Close()
 	fleet, err := simfleet.Start(ctx, simfleet.Options{Nodes: 3, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ func TestHealthBodiesNameNoAddressWhenTheDatabaseGoes(t *testing.T) {
 	wdone := make(chan struct{})
 	go func() { defer close(wdone); w.Run(wctx) }()
 	defer func() { wcancel(); <-wdone }()
-	rep := replica.New(replica.Options{DB: db, ID: "a", TTL: 3 * time.Second, Interval: time.Hour, Logger: log})
+	rep := replica.New(replica.Options{Store: reps, ID: "a", TTL: 3 * time.Second, Interval: time.Hour, Logger: log})
 	client := probe.NewClient(probe.Options{APIURL: fleet.APIURL(), Timeout: 2 * time.Second, Concurrency: 8})
 	defer client.CloseIdleConnections()
 	ref := refresh.New(refresh.Options{Client: client, Interval: time.Hour, Logger: log, Sink: rep, Hooks: rep.Hooks()})
