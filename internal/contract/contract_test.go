@@ -1,18 +1,103 @@
 package contract
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
 
-func TestSchemaMatchesSharedContract(t *testing.T) {
+// TestSchemaRefinesSharedContract: the service's schema is the shared
+// contract plus what the service promises beyond it (keys it adds, such as
+// node_hash and capability, and registry fields it types, such as locked),
+// never less: every constraint of the shared contract is in it unchanged,
+// and every key the contract requires is required. A document valid under
+// the service's schema is then valid under the shared contract.
+func TestSchemaRefinesSharedContract(t *testing.T) {
 	shared, err := os.ReadFile("../../../shared/contract/crns.schema.json")
 	if err != nil {
 		t.Skipf("shared contract not beside the repository: %v", err)
 	}
-	if string(shared) != string(schemaJSON) {
-		t.Fatal("internal/contract/crns.schema.json differs from the shared contract: copy it again")
+	var want, got any
+	if err := json.Unmarshal(shared, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(schemaJSON, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range refinementGaps("", want, got) {
+		t.Errorf("internal/contract/crns.schema.json loosens the shared contract at %s", p)
+	}
+}
+
+// refinementGaps lists the paths where got does not keep want: an object
+// must keep every key of want's (it may add others), a "required" list
+// every name of want's, and anything else must be equal.
+func refinementGaps(path string, want, got any) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{path}
+		}
+		var gaps []string
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				gaps = append(gaps, path+"/"+k+" (missing)")
+				continue
+			}
+			if k == "required" {
+				gaps = append(gaps, requiredGaps(path+"/required", wv, gv)...)
+				continue
+			}
+			gaps = append(gaps, refinementGaps(path+"/"+k, wv, gv)...)
+		}
+		return gaps
+	default:
+		if !reflect.DeepEqual(want, got) {
+			return []string{path}
+		}
+		return nil
+	}
+}
+
+func requiredGaps(path string, want, got any) []string {
+	w, _ := want.([]any)
+	g, _ := got.([]any)
+	var gaps []string
+	for _, name := range w {
+		if !slices.Contains(g, name) {
+			gaps = append(gaps, fmt.Sprintf("%s: %v no longer required", path, name))
+		}
+	}
+	return gaps
+}
+
+func TestRefinementGaps(t *testing.T) {
+	base := `{"type":"object","required":["a","b"],"properties":{"a":{"type":"string"},"b":{"type":["number","null"]}}}`
+	for _, c := range []struct {
+		got  string
+		gaps int
+	}{
+		{base, 0},
+		{`{"type":"object","required":["a","b","c"],"properties":{"a":{"type":"string"},"b":{"type":["number","null"]},"c":{"type":"boolean"}}}`, 0},
+		{`{"type":"object","required":["a"],"properties":{"a":{"type":"string"},"b":{"type":["number","null"]}}}`, 1},
+		{`{"type":"object","required":["a","b"],"properties":{"a":{"type":"string"},"b":{"type":["number","null","string"]}}}`, 1},
+		{`{"type":"object","required":["a","b"],"properties":{"a":{"type":"string"}}}`, 1},
+		{`{"required":["a","b"],"properties":{"a":{"type":"string"},"b":{"type":["number","null"]}}}`, 1},
+	} {
+		var want, got any
+		_ = json.Unmarshal([]byte(base), &want)
+		if err := json.Unmarshal([]byte(c.got), &got); err != nil {
+			t.Fatal(err)
+		}
+		if gaps := refinementGaps("", want, got); len(gaps) != c.gaps {
+			t.Errorf("%s: gaps %v, want %d", c.got, gaps, c.gaps)
+		}
 	}
 }
 
