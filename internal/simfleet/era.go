@@ -45,6 +45,12 @@ type era struct {
 	// cpuVendor is then lshw's vendor string. "" keeps AuthenticAMD.
 	noArch    bool
 	cpuVendor string
+	// capability is how /about/capability answers (1.6 on; 404 before):
+	// capabilityFails, the first models (numbers declared as strings),
+	// which cannot validate lshw's integers under pydantic 2, so the view
+	// answers 500; capabilityVirtual, a host whose memory banks name no
+	// type nor clock; capabilityTee, the releases that add "tee".
+	capabilityFails, capabilityVirtual, capabilityTee bool
 }
 
 // ForeignNodeHash is the hash the era "node-hash-mismatch" names in its
@@ -133,7 +139,8 @@ var eras = []era{
 		legacyIPv6: true, ipv6Host: true, ipv6VM: true},
 	{name: "prerelease", version: "1.6.0-rc1", pydantic2: true, computing: fullComputing, payment: currentPayment,
 		receiver: "", vmID: DefaultVMID, gpu: &eraGPU{},
-		legacyIPv6: true, ipv6Host: true, ipv6VM: true},
+		legacyIPv6: true, ipv6Host: true, ipv6VM: true,
+		capabilityFails: true},
 	{name: "diagnostic-503", version: "1.8.1", pydantic2: true, computing: fullComputing, payment: currentPayment,
 		receiver: "0x5E6f7A8b9C0d1E2f3A4b5C6d7E8f9A0b1C2d3E4f", vmID: DefaultVMID, gpu: &eraGPU{},
 		legacyIPv6: true, diag503: true},
@@ -143,7 +150,8 @@ var eras = []era{
 			devices:   []eraDevice{dev(h100, nullModel), dev(radeon, nullModel)},
 			available: []eraDevice{dev(radeon, nullModel)},
 		},
-		ipv6Host: true, ipv6VM: false},
+		ipv6Host: true, ipv6VM: false,
+		capabilityVirtual: true},
 	{name: "1.11", version: "1.11.0", pydantic2: true, computing: fullComputing, gpuSupport: true, confidential: true,
 		payment: currentPayment, nullReceiver: true, nodeHash: true, vmID: DefaultVMID,
 		gpu: &eraGPU{
@@ -153,7 +161,8 @@ var eras = []era{
 		ipv6Host: true, ipv6VM: true},
 	{name: "version-unavailable", version: "version-unavailable", pydantic2: true, computing: fullComputing,
 		payment: currentPayment, receiver: "0x3D4e5F6a7B8c9D0e1F2a3B4c5D6e7F8a9B0c1D2e", vmID: DefaultVMID, gpu: &eraGPU{},
-		ipv6Host: false, ipv6VM: true},
+		ipv6Host: false, ipv6VM: true,
+		capabilityTee: true},
 	// Newer than the reviewed fleet: 1.14 says who it is (node_hash), and
 	// a 1.14 host on a CPU aleph-vm does not name leaves out architecture.
 	{name: "1.14", version: "1.14.0", pydantic2: true, computing: fullComputing, gpuSupport: true, confidential: true,

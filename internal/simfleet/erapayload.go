@@ -125,6 +125,37 @@ func writeEraDevices(b *bytes.Buffer, devs []eraDevice) {
 	b.WriteByte(']')
 }
 
+// eraCapabilityJSON is an era node's /about/capability: nil (404) before
+// 1.6; for a release whose view fails, capabilityFailure (sent with 500).
+func eraCapabilityJSON(n *node) []byte {
+	e := n.era
+	switch {
+	case !hasCapability(e.version):
+		return nil
+	case e.capabilityFails:
+		return []byte(capabilityFailure)
+	}
+	m := hardware{"AuthenticAMD", "AMD EPYC 7313P 16-Core Processor", 3729000000, "DDR4", 3200000000}
+	if e.capabilityVirtual {
+		m = hardware{"AuthenticAMD", "AMD EPYC-Rome Processor", 2000000000, "", 0}
+	}
+	var features []string
+	if e.confidential {
+		features = []string{"sev", "sev_es", "sev_snp"}
+	}
+	arch := "x86_64"
+	if e.noArch {
+		// Neither x86_64 nor arm64: the later models leave it None,
+		// written null; the vendor is lshw's own string.
+		arch, m.vendor, m.model = "", e.cpuVendor, "Neoverse-N1"
+	}
+	return writeCapability(m, arch, features, 16, 64<<30, e.capabilityTee)
+}
+
+// capabilityFailure is aiohttp's answer when a view raises, sent with
+// HTTP 500.
+const capabilityFailure = "500 Internal Server Error\n\nServer got itself in trouble"
+
 // diagnostic503 is the diagnostic VM's answer to /ip/6 when IPv6 is down,
 // sent with HTTP 503.
 const diagnostic503 = `{"result": false, "failures": ["Cannot connect to host ipv6.google.com:80 ssl:default [Network is unreachable]"]}`

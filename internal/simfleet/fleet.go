@@ -79,6 +79,10 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		if n.era != nil {
 			n.config, n.usage = eraConfigJSON(n), eraUsageJSON(n)
 		}
+		n.capability = capabilityJSON(n)
+		if n.era != nil {
+			n.capability = eraCapabilityJSON(n)
+		}
 		n.moving = o.MovingUsage && n.era == nil
 	}
 	var listeners []net.Listener
@@ -216,6 +220,20 @@ func (f *Fleet) SetKind(index int, k Kind) {
 		return
 	}
 	n.kind.Store(int32(k))
+}
+
+// SetVersion makes node index answer as version from its next request
+// on: its config's version, and /about/capability or a 404 as that
+// version has it (1.6 on). Its IPv6 route stays the one it started with.
+// Era nodes and an index out of range are ignored. Do not call it
+// concurrently with Nodes.
+func (f *Fleet) SetVersion(index int, version string) {
+	if index < 0 || index >= len(f.nodes) || f.nodes[index].era != nil {
+		return
+	}
+	n := f.nodes[index]
+	n.info.Version = version
+	n.upgraded.Store(&versioned{config: configJSON(n), capability: capabilityJSON(n)})
 }
 
 // SetRegistryDown makes the API host answer 503 for the registry aggregate

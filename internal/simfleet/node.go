@@ -61,9 +61,16 @@ type node struct {
 	answers atomic.Uint64 // usage answers given, for moving usage
 
 	config, usage, ipv6 []byte // rendered at Start
+	capability          []byte // rendered at Start; nil: 404
 	moving              bool   // usage answers move (Options.MovingUsage)
 	pad                 int    // Options.UsagePad
+	// upgraded holds the answers of the version SetVersion gave; nil
+	// while the node runs the one it started with.
+	upgraded atomic.Pointer[versioned]
 }
+
+// versioned are the answers that follow a node's version.
+type versioned struct{ config, capability []byte }
 
 func (n *node) Kind() Kind   { return Kind(n.kind.Load()) }
 func (n *node) legacy() bool { return n.old }
@@ -134,7 +141,29 @@ func nodeRoutes() *http.ServeMux {
 			notFound(w)
 		}
 	}
-	mux.Handle("GET /status/config", answer(func(n *node) []byte { return n.config }))
+	mux.Handle("GET /status/config", answer(func(n *node) []byte {
+		if v := n.upgraded.Load(); v != nil {
+			return v.config
+		}
+		return n.config
+	}))
+	mux.HandleFunc("GET /about/capability", func(w http.ResponseWriter, r *http.Request) {
+		n := r.Context().Value(nodeKey{}).(*node)
+		body := n.capability
+		if v := n.upgraded.Load(); v != nil {
+			body = v.capability
+		}
+		switch {
+		case body == nil:
+			notFound(w)
+		case n.era != nil && n.era.capabilityFails:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write(body)
+		default:
+			writeJSON(w, http.StatusOK, body)
+		}
+	})
 	mux.Handle("GET /about/usage/system", answer(func(n *node) []byte {
 		if n.moving {
 			return usageJSON(n, n.answers.Add(1))

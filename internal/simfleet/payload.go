@@ -190,3 +190,113 @@ func writeString(b *bytes.Buffer, s string) {
 	j, _ := json.Marshal(s) // a string always marshals
 	b.Write(j)
 }
+
+// hardware is a machine as lshw describes it to aleph-vm's
+// /about/capability: CPU model and maximum frequency (lshw's "capacity",
+// Hz), and the memory banks' type and clock (Hz); a virtual host's banks
+// name no DDR type and may have no clock.
+type hardware struct {
+	vendor, model string
+	frequency     int64
+	memType       string // "" when no bank says
+	memClock      int64  // 0: no clock (null)
+}
+
+var machines = []hardware{
+	{"AuthenticAMD", "AMD EPYC 7443P 24-Core Processor", 4035000000, "DDR4", 3200000000},
+	{"AuthenticAMD", "AMD EPYC 9254 24-Core Processor", 4150000000, "DDR5", 4800000000},
+	{"AuthenticAMD", "AMD Ryzen 9 7950X3D 16-Core Processor", 5759000000, "DDR5", 4800000000},
+	{"AuthenticAMD", "AMD EPYC-Milan Processor", 2000000000, "", 0}, // a virtual host: QEMU's CPU, banks without type or clock
+	{"GenuineIntel", "Intel(R) Xeon(R) E-2386G CPU @ 3.50GHz", 5100000000, "DDR4", 3200000000},
+	{"GenuineIntel", "Intel(R) Xeon(R) Gold 6326 CPU @ 2.90GHz", 3500000000, "DDR4", 2933000000},
+	{"GenuineIntel", "13th Gen Intel(R) Core(TM) i9-13900K", 5800000000, "DDR5", 5600000000},
+}
+
+// hasCapability reports whether a node of version answers
+// /about/capability: aleph-vm 1.6 and later, or a version it cannot read.
+func hasCapability(version string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
+		return true
+	}
+	return major > 1 || major == 1 && minor >= 6
+}
+
+// capabilityJSON is an ordinary node's /about/capability, or nil (404)
+// for a release without it: the machine is drawn among those of the
+// vendor its usage names, with the usage's CPU count and a memory size in
+// whole DIMMs above its total, written as the later releases' models
+// write it (integers, every key, null included).
+func capabilityJSON(n *node) []byte {
+	if !hasCapability(n.info.Version) {
+		return nil
+	}
+	var u struct {
+		CPU struct{ Count int }
+		Mem struct {
+			TotalKB float64 `json:"total_kB"`
+		}
+		Properties struct {
+			CPU struct {
+				Vendor   string
+				Features []string
+			}
+		}
+	}
+	json.Unmarshal(n.usage, &u) // the fleet's own answer: it decodes
+	var fit []hardware
+	for _, m := range machines {
+		if m.vendor == u.Properties.CPU.Vendor {
+			fit = append(fit, m)
+		}
+	}
+	m := fit[rand.New(rand.NewPCG(n.payloadSeed, streamCapability)).IntN(len(fit))]
+	const dimm = 16 << 30
+	size := (int64(u.Mem.TotalKB)*1000/dimm + 1) * dimm
+	return writeCapability(m, "x86_64", u.Properties.CPU.Features, u.CPU.Count, size, false)
+}
+
+// streamCapability draws a node's machine, apart from its other answers.
+const streamCapability = 1 << 40
+
+// writeCapability writes MachineCapability as pydantic 2 does
+// (model_dump_json through .json(exclude_none=False)): compact, fields in
+// model order, null written (an architecture "" is null).
+func writeCapability(m hardware, arch string, features []string, count int, size int64, tee bool) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"cpu":{"architecture":`)
+	if arch == "" {
+		b.WriteString("null")
+	} else {
+		writeString(&b, arch)
+	}
+	b.WriteString(`,"vendor":`)
+	writeString(&b, m.vendor)
+	f, _ := json.Marshal(features)
+	if features == nil {
+		f = []byte("[]")
+	}
+	fmt.Fprintf(&b, `,"features":%s,"model":`, f)
+	writeString(&b, m.model)
+	b.WriteString(`,"frequency":`)
+	writeNumber(&b, m.frequency)
+	fmt.Fprintf(&b, `,"count":%d},"memory":{"size":%d,"units":"bytes","type":`, count, size)
+	writeString(&b, m.memType)
+	b.WriteString(`,"clock":`)
+	writeNumber(&b, m.memClock)
+	b.WriteString(`,"clock_units":null}`)
+	if tee {
+		b.WriteString(`,"tee":null`)
+	}
+	b.WriteString("}")
+	return b.Bytes()
+}
+
+// writeNumber writes v, or null for 0 (lshw said nothing).
+func writeNumber(b *bytes.Buffer, v int64) {
+	if v == 0 {
+		b.WriteString("null")
+		return
+	}
+	b.WriteString(strconv.FormatInt(v, 10))
+}
