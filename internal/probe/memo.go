@@ -2,6 +2,7 @@ package probe
 
 import (
 	"hash/maphash"
+	"time"
 
 	"nodelist/internal/aleph"
 )
@@ -14,8 +15,18 @@ import (
 // A Memo belongs to one node and is used by one probe of it at a time;
 // its probes may run concurrently, each touching its own entry.
 type Memo struct {
-	entries []memoEntry // by probe index; nil until first used
-	node    aleph.NodeConfig
+	entries  []memoEntry // by probe index; nil until first used
+	node     aleph.NodeConfig
+	cadences []cadence // by probe index, for probes with a cadence (Probe.Every)
+}
+
+// cadence is when a probe with a cadence was last asked of the node.
+type cadence struct {
+	at      time.Time // zero: never, so it is due
+	version string    // the node's version then
+	// untilNewVersion: the node lacked the route (Probe.UntilNewVersion),
+	// so the probe waits for another version rather than for Every.
+	untilNewVersion bool
 }
 
 type memoEntry struct {
@@ -37,7 +48,39 @@ func (m *Memo) Reset() { *m = Memo{} }
 func (m *Memo) prepare() {
 	if m != nil && len(m.entries) != len(All) {
 		m.entries = make([]memoEntry, len(All))
+		m.cadences = make([]cadence, len(All))
 	}
+}
+
+// due reports whether p, which has a cadence, is to be asked of a node
+// running version now: never asked (or no memo), another version since,
+// or Every gone by, unless the node lacked the route at that version.
+func (m *Memo) due(p *Probe, version string, now time.Time) bool {
+	if m == nil {
+		return true
+	}
+	c := &m.cadences[p.Index]
+	switch {
+	case c.at.IsZero() || c.version != version:
+		return true
+	case c.untilNewVersion:
+		return false
+	}
+	return now.Sub(c.at) >= p.Every
+}
+
+// asked records that p was asked of a node running version, with resp.
+// A request the round canceled asked nothing, and is not recorded.
+func (m *Memo) asked(p *Probe, version string, resp Response) {
+	if m == nil || resp.Err != nil && resp.Err.Class == ClassCanceled {
+		return
+	}
+	at := resp.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	m.cadences[p.Index] = cadence{at: at, version: version,
+		untilNewVersion: resp.Err != nil && p.UntilNewVersion != nil && p.UntilNewVersion(resp)}
 }
 
 // recall fills a from the memo when body equals p's last good answer and

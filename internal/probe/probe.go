@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"sync"
+	"time"
 
 	"nodelist/internal/aleph"
 )
@@ -41,6 +42,18 @@ type Probe struct {
 	// when the others are asked at once; and not asked at all when the
 	// node did not answer the config probe.
 	AfterConfig bool
+	// Every, when not zero, is the probe's cadence: it is asked of a node
+	// once per Every, and at once when the node's version (the config
+	// probe's) changes; in the rounds between, it is not asked and its
+	// last answer stands (Answer.Skipped). Such a probe needs the version,
+	// so it is asked after the config probe and only when that answered.
+	// The cadence is kept in the node's Memo: without one (a new address,
+	// a restart) the probe is due.
+	Every time.Duration
+	// UntilNewVersion, with Every, says of a failed answer that the node
+	// lacks the route (a release without it answers 404): the probe is
+	// then asked again only once the node's version changes.
+	UntilNewVersion func(Response) bool
 	// Fields are the crns.json keys the probe fills, in order, each with
 	// what is written when it never succeeded.
 	Fields []Field
@@ -73,7 +86,7 @@ type Field struct {
 }
 
 // All are the probes, in the order they are stored and rendered.
-var All = []*Probe{Config, Usage, IPv6}
+var All = []*Probe{Config, Usage, IPv6, Capability}
 
 func init() {
 	for i, p := range All {
@@ -113,6 +126,9 @@ type Answer struct {
 	Response
 	Values [][]byte // nil unless the answer is good
 	Note   string   // a problem with a good answer
+	// Skipped: the probe was not due (see Probe.Every), nothing was
+	// asked, and the last answer stands.
+	Skipped bool
 }
 
 // Result holds every probe of one node, in the order of All.
@@ -132,7 +148,7 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 	memo.prepare()
 	var wg sync.WaitGroup
 	for _, p := range All[1:] {
-		if !p.AfterConfig {
+		if !p.AfterConfig && p.Every == 0 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -142,7 +158,7 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 	}
 	c.ask(ctx, Config, addr, settings, &r, false, memo)
 	for _, p := range All[1:] {
-		if p.AfterConfig {
+		if p.AfterConfig || p.Every > 0 {
 			c.ask(ctx, p, addr, settings, &r, false, memo)
 		}
 	}
@@ -164,9 +180,25 @@ func (c *Client) NodeSequential(ctx context.Context, addr string, settings *alep
 
 // ask runs one probe into r.Answers[p.Index]: not at all when the node
 // did not answer the config probe and the probe comes after it (it would
-// only wait for another timeout or dial another refused connection).
+// only wait for another timeout or dial another refused connection), nor
+// when it has a cadence and is not due (Skipped).
 func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph.Settings, r *Result, sequential bool, memo *Memo) {
 	a := &r.Answers[p.Index]
+	version := ""
+	if p.Every > 0 {
+		cfg := &r.Answers[Config.Index]
+		if cfg.Err != nil || cfg.Values == nil {
+			a.Skipped = true // the cadence needs the version
+			return
+		}
+		if r.Node.Version != nil {
+			version = *r.Node.Version
+		}
+		if !memo.due(p, version, time.Now()) {
+			a.Skipped = true
+			return
+		}
+	}
 	if p != Config && (p.AfterConfig || sequential) {
 		if e := r.Answers[Config.Index].Err; e != nil && unreachable[e.Class] {
 			a.Response = Response{At: r.Answers[Config.Index].At,
@@ -175,6 +207,9 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 		}
 	}
 	a.Response = p.Ask(withBodyBound(ctx, p.MaxBody), c, addr, r)
+	if p.Every > 0 {
+		memo.asked(p, version, a.Response)
+	}
 	if a.Err != nil {
 		memo.remember(p, 0, settings, a, r)
 		return

@@ -22,6 +22,7 @@ type metrics struct {
 	registryFailures prometheus.Counter
 	probes           *prometheus.CounterVec
 	probeOK          []prometheus.Counter  // by probe index
+	probeSkipped     []prometheus.Counter  // by probe index
 	probeLatency     []prometheus.Observer // by probe index
 	nodes            [numStates]prometheus.Gauge
 	behind           prometheus.Gauge
@@ -63,9 +64,10 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 		}),
 		probes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "nodelist_probes_total",
-			Help: "Probe outcomes, one per node and probe each round: outcome ok or error, class the error class " +
-				"(none when ok). Nodes never dialed (invalid_address, invalid_data) and probes not asked after a " +
-				"failed config probe count as errors of their class.",
+			Help: "Probe outcomes, one per node and probe each round: outcome ok, error or skipped, class the error " +
+				"class (none when ok or skipped). Nodes never dialed (invalid_address, invalid_data) and probes not asked " +
+				"after a failed config probe count as errors of their class; a probe with a cadence that is not due " +
+				"(capability, hourly) counts as skipped.",
 		}, []string{"probe", "outcome", "class"}),
 		lastRefresh: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "nodelist_last_refresh_timestamp_seconds",
@@ -99,6 +101,7 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 	})
 	for _, p := range probe.All {
 		m.probeOK = append(m.probeOK, m.probes.WithLabelValues(p.Name, "ok", "none"))
+		m.probeSkipped = append(m.probeSkipped, m.probes.WithLabelValues(p.Name, "skipped", "none"))
 		m.probeLatency = append(m.probeLatency, latency.WithLabelValues(p.Name))
 	}
 	for s := range numStates {
@@ -157,6 +160,10 @@ func (m *metrics) node(rep *NodeReport) {
 	}
 	for _, p := range probe.All {
 		o := rep.Outcomes[p.Index]
+		if o.Skipped {
+			m.probeSkipped[p.Index].Inc()
+			continue
+		}
 		if o.Latency > 0 { // a request was sent
 			m.probeLatency[p.Index].Observe(o.Latency.Seconds())
 		}

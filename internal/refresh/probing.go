@@ -188,6 +188,7 @@ func (r *Refresher) probeOne(ctx context.Context, targets []*nodeState, u unit, 
 	}
 	for i := range res.Answers {
 		outcomes[i] = outcome(res.Answers[i].Response)
+		outcomes[i].Skipped = res.Answers[i].Skipped
 	}
 	r.met.node(&NodeReport{Outcomes: outcomes}) // one node asked, however many entries
 	r.mu.Lock()

@@ -38,6 +38,9 @@ func (n *NodeReport) Of(p *probe.Probe) Outcome { return n.Outcomes[p.Index] }
 
 // Outcome is one probe's result, small enough to keep for every node.
 type Outcome struct {
+	// Skipped: the probe was not due this round (see probe.Probe.Every),
+	// so nothing was asked and nothing is to be recorded of it.
+	Skipped bool
 	OK      bool
 	At      time.Time
 	Latency time.Duration

@@ -79,6 +79,9 @@ func errText(e *probe.Error) string {
 func (s *nodeState) apply(r *probe.Result) {
 	for _, p := range probe.All {
 		a, st := r.Of(p), &s.probes[p.Index]
+		if a.Skipped {
+			continue // not due: the last answer stands
+		}
 		st.err = a.Err
 		if a.Err != nil {
 			st.errAt = a.At

@@ -83,6 +83,12 @@ func (h *Recorder) RecordFenced(r *refresh.Round, fence *Term) {
 		Results: make([]Result, 0, len(r.Nodes)*len(probe.All)), Fence: fence}
 	for _, n := range r.Nodes {
 		for p, o := range n.Outcomes {
+			if o.Skipped {
+				// A probe that was not due has no sample: its history
+				// holds the rounds it was asked in, and uptime, success
+				// ratios and transitions count only those.
+				continue
+			}
 			out.Results = append(out.Results, Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
 				Latency: o.Latency, Status: o.Status, Class: string(o.Class), Msg: o.Msg})
 		}

@@ -71,12 +71,13 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 	}
 	round := <-rounds
 
-	// The round: four outcomes per node, the fourth a success.
+	// The round: an outcome per probe of the table (the registered one
+	// comes after capability: a fifth), the registered one a success.
 	if len(round.Nodes) != 6 {
 		t.Fatalf("%d nodes in the round", len(round.Nodes))
 	}
 	for _, n := range round.Nodes {
-		if len(n.Outcomes) != 4 || !n.Of(cpuCount).OK {
+		if len(n.Outcomes) != len(probe.All) || cpuCount.Index != len(probe.All)-1 || !n.Of(cpuCount).OK {
 			t.Errorf("%s: outcomes %+v", n.Hash, n.Outcomes)
 		}
 	}
@@ -106,8 +107,8 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h) != 4 || len(h[cpuCount.Index]) != 1 || h[cpuCount.Index][0].OK != 1 {
-		t.Errorf("history of %s: %+v, want one good sample of the fourth probe", hash, h)
+	if len(h) != len(probe.All) || len(h[cpuCount.Index]) != 1 || h[cpuCount.Index][0].OK != 1 {
+		t.Errorf("history of %s: %+v, want one good sample of the registered probe", hash, h)
 	}
 
 	// The warm restart: a new refresher seeded from the store serves the

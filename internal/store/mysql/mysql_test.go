@@ -322,7 +322,7 @@ func TestNothingLostUnderFaults(t *testing.T) {
 	if total, err = st.SampleCount(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	probes := len(store.DefaultProbes())
+	probes := len(storetest.Probes)
 	if rounds != int64(produced) || total != int64(produced*nodes*probes) {
 		t.Errorf("%d rounds and %d samples stored; produced %d rounds, %d samples", rounds, total, produced, produced*nodes*probes)
 	}

@@ -121,7 +121,7 @@ func CheckPacked(t *testing.T, st store.Store) {
 		return h
 	}
 	h := read()
-	for p, name := range store.DefaultProbes() {
+	for p, name := range Probes {
 		SamePoints(t, name+" history after the upgrade", h[p], want[p])
 	}
 	r := MakeRound(5, 1, nil) // base + 150 s: minute 2
@@ -130,7 +130,7 @@ func CheckPacked(t *testing.T, st store.Store) {
 	}
 	write(t, st, r)
 	h = read()
-	for p, name := range store.DefaultProbes() {
+	for p, name := range Probes {
 		w := append(want[p], store.Point{Time: base.Add(2 * time.Minute), OK: 1, Total: 1, LatencySumMS: 10, LatencyMaxMS: 10})
 		SamePoints(t, name+" history after a round on the upgraded rows", h[p], w)
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // fourth has history only where it was written, the first three all of
 // theirs, read from samples and, once they are pruned, from hourly rows.
 func testProbeAdded(t *testing.T, open Opener) {
-	four := append(store.DefaultProbes(), "capability")
+	four := append(slices.Clip(Probes), "capability")
 	const added = 3
 	// Node 0's fourth probe fails in round 123.
 	failing := func(n int) func(node, probe int) bool {
