@@ -148,8 +148,12 @@ function sortBy(key) {
   render();
 }
 
-function matches(m, needle, show, withGPU) {
+// matches says whether m passes the filters; hw is {cpu, mem}, the CPU
+// model and memory type picked ('' for any).
+function matches(m, needle, show, withGPU, hw) {
   if (withGPU && m.gpuTotal === 0) return false;
+  if (hw.cpu && m.cpuModel !== hw.cpu) return false;
+  if (hw.mem && m.memType !== hw.mem) return false;
   switch (show) {
     case 'active': if (m.inactive) return false; break;
     case 'responsive': if (!m.responsive) return false; break;
@@ -157,7 +161,7 @@ function matches(m, needle, show, withGPU) {
     case 'inactive': if (!m.inactive) return false; break;
   }
   if (!needle) return true;
-  const hay = [m.name, m.hash, m.address, m.version, ...m.gpus.map((g) => g.model)].join('\n').toLowerCase();
+  const hay = [m.name, m.hash, m.address, m.version, m.cpuModel, ...m.gpus.map((g) => g.model)].join('\n').toLowerCase();
   return hay.includes(needle);
 }
 
@@ -174,10 +178,11 @@ function render() {
   const needle = $('filter').value.trim().toLowerCase();
   const show = $('state').value;
   const withGPU = $('with-gpu').checked;
+  const hw = { cpu: $('cpu-model').value, mem: $('mem-type').value };
   const frag = document.createDocumentFragment();
   let shown = 0;
   for (const { m } of rows) {
-    if (!matches(m, needle, show, withGPU)) continue;
+    if (!matches(m, needle, show, withGPU, hw)) continue;
     const row = state.byHash.get(m.hash);
     const change = state.flash.get(m.hash);
     if (change) {
@@ -234,6 +239,25 @@ function renderSummary(lastCrnVersion) {
   }));
   $('gpus').hidden = s.gpus.length === 0;
   $('no-gpus').hidden = s.gpus.length !== 0;
+  fillChoices($('cpu-model'), s.cpuModels, 'any CPU');
+  fillChoices($('mem-type'), s.memTypes, 'any memory');
+}
+
+// fillChoices lists the values the fleet reports in a filter's select,
+// each with its count, keeping the one picked (with 0 when no node
+// reports it any more, so that a filter never changes under the reader).
+function fillChoices(sel, values, anyLabel) {
+  const picked = sel.value;
+  const opts = [new Option(anyLabel, '')];
+  let kept = picked === '';
+  for (const v of values) {
+    opts.push(new Option(`${v.value} (${v.count})`, v.value));
+    if (v.value === picked) kept = true;
+  }
+  if (!kept) opts.push(new Option(`${picked} (0)`, picked));
+  sel.replaceChildren(...opts);
+  sel.value = picked;
+  sel.disabled = values.length === 0 && picked === '';
 }
 
 // --- data ----------------------------------------------------------------
@@ -397,8 +421,8 @@ function keys(ev) {
 
 function init() {
   buildHead();
-  for (const id of ['filter', 'state', 'with-gpu']) $(id).addEventListener('input', render);
-  $('state').addEventListener('change', render);
+  for (const id of ['filter', 'state', 'with-gpu', 'cpu-model', 'mem-type']) $(id).addEventListener('input', render);
+  for (const id of ['state', 'cpu-model', 'mem-type']) $(id).addEventListener('change', render);
   $('sort-pick').addEventListener('change', () => {
     const [key, dir] = $('sort-pick').value.split(':');
     state.sort = { key, dir: Number(dir) };

@@ -84,6 +84,7 @@ export function nodeModel(crn, uptime) {
   const bad = (st) => st === 'failing' || st === 'partial';
   const err = bad(config) ? crn.debug_config_from_crn_error : bad(usageState) ? crn.usage_from_crn_error : '';
   const last = typeof crn.debug_config_from_crn_at === 'string' ? new Date(crn.debug_config_from_crn_at) : null;
+  const hw = hardware(crn.capability);
   return {
     hash: str(crn.hash),
     name: str(crn.name),
@@ -116,7 +117,32 @@ export function nodeModel(crn, uptime) {
     // the address serves another node's config.
     claimedHash: typeof crn.node_hash === 'string' ? crn.node_hash : '',
     identityMismatch: typeof crn.node_hash === 'string' && crn.node_hash !== crn.hash,
+    hw: hw,
+    cpuModel: hw ? hw.cpuModel : '',
+    memType: hw ? hw.memType : '',
     crn: crn,
+  };
+}
+
+// hardware reads a CRN's capability (its /about/capability, null when
+// unknown): the CPU model, frequency (Hz) and count, the memory size
+// (bytes when its units say so), type and clock (Hz); '' or null where
+// the node does not say. null without a capability.
+export function hardware(capability) {
+  if (capability === null || typeof capability !== 'object' || Array.isArray(capability)) return null;
+  const cpu = obj(capability.cpu);
+  const mem = obj(capability.memory);
+  const units = str(mem.units);
+  return {
+    cpuModel: str(cpu.model).trim(),
+    cpuFreq: num(cpu.frequency),
+    cpuCount: num(cpu.count),
+    arch: str(cpu.architecture),
+    vendor: str(cpu.vendor),
+    memSize: num(mem.size),
+    memUnits: units,
+    memType: str(mem.type).trim(),
+    memClock: num(mem.clock),
   };
 }
 
@@ -135,7 +161,11 @@ export function summarize(models, lastCrnVersion) {
     referenceKind: '',
     behind: 0,
     gpus: [],
+    cpuModels: [], // [{value, count}], most frequent first
+    memTypes: [],
   };
+  const cpuModels = new Map();
+  const memTypes = new Map();
   const versions = new Map();
   const gpus = new Map();
   let newest = null;
@@ -150,6 +180,8 @@ export function summarize(models, lastCrnVersion) {
     e.count++;
     versions.set(v, e);
     if (m.versionKey && (!newest || compareVersions(m.versionKey, newest.key) > 0)) newest = { key: m.versionKey, text: v };
+    if (m.cpuModel) cpuModels.set(m.cpuModel, (cpuModels.get(m.cpuModel) || 0) + 1);
+    if (m.memType) memTypes.set(m.memType, (memTypes.get(m.memType) || 0) + 1);
     for (const g of m.gpus) {
       const t = gpus.get(g.model) || { model: g.model, total: 0, free: 0, nodes: 0 };
       t.total += g.total;
@@ -175,7 +207,26 @@ export function summarize(models, lastCrnVersion) {
     if (e.behind) s.behind += e.count;
   }
   s.gpus = [...gpus.values()].sort((a, b) => b.total - a.total || a.model.localeCompare(b.model));
+  const byCount = (m) => [...m].map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  s.cpuModels = byCount(cpuModels);
+  s.memTypes = byCount(memTypes);
   return s;
+}
+
+// hertz writes a frequency given in Hz: 4035000000 is "4.04 GHz".
+export function hertz(n) {
+  if (n === null) return '';
+  if (n >= 1e9) return (n / 1e9).toFixed(2) + ' GHz';
+  if (n >= 1e6) return Math.round(n / 1e6) + ' MHz';
+  return n + ' Hz';
+}
+
+// binaryBytes writes a memory size in GiB, as DIMMs are counted.
+export function binaryBytes(n) {
+  if (n === null) return '';
+  const gib = n / 2 ** 30;
+  return (gib >= 100 || Number.isInteger(gib) ? Math.round(gib) : gib.toFixed(1)) + ' GiB';
 }
 
 // Formats. Byte sizes are decimal (the nodes report kB).

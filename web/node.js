@@ -1,7 +1,7 @@
 // node.js is a node's page (#/nodes/{hash}): its config and usage from
 // crns.json, its uptime and latency per probe from the history API, its
 // state transitions, and its badge.
-import { nodeModel, bytes, percent, ago, str } from './fleet.js';
+import { nodeModel, bytes, binaryBytes, hertz, percent, ago, str } from './fleet.js';
 import * as chart from './chart.js';
 
 const RANGES = [
@@ -10,7 +10,7 @@ const RANGES = [
   { id: '7d', label: '7 d', ms: 7 * 24 * 3600e3 },
   { id: '30d', label: '30 d', ms: 30 * 24 * 3600e3 },
 ];
-const PROBES = ['config', 'usage', 'ipv6'];
+const PROBES = ['config', 'usage', 'ipv6', 'capability'];
 
 let current = null; // {hash, range, box, unmount: [], seq}
 
@@ -49,6 +49,9 @@ export function showNode(hash, state) {
     title,
     h('p', { class: 'hash mono', text: hash }),
     h('div', { id: 'node-details' }),
+    h('section', { 'aria-labelledby': 'hw-h' },
+      h('h3', { id: 'hw-h', text: 'Hardware' }),
+      h('div', { id: 'node-hardware' })),
     h('section', { 'aria-labelledby': 'hist-h' },
       h('h3', { id: 'hist-h', text: 'Uptime and latency' }),
       rangePicker(),
@@ -83,6 +86,7 @@ export function nodeChanged(state) {
     document.getElementById('node-title').textContent = current.hash.slice(0, 16) + '…';
     document.getElementById('node-details').replaceChildren(
       h('p', { class: 'error', text: 'crns.json does not list this node (any more). Its history, if kept, is below.' }));
+    document.getElementById('node-hardware').replaceChildren();
   }
 }
 
@@ -133,6 +137,31 @@ function drawDetails(m) {
     dl.append(h('div', {}, h('dt', { text: k }), h('dd', {}, v)));
   }
   document.getElementById('node-details').replaceChildren(dl);
+  drawHardware(m.hw);
+}
+
+// drawHardware shows what the node says of its hardware (its
+// /about/capability), or why nothing is known.
+function drawHardware(hw) {
+  const into = document.getElementById('node-hardware');
+  if (!hw) {
+    into.replaceChildren(h('p', { class: 'note', id: 'hw-none',
+      text: 'Not reported: the node runs a release before aleph-vm 1.6, which has no /about/capability, or has not answered it yet.' }));
+    return;
+  }
+  const size = hw.memSize === null ? '' : hw.memUnits === 'bytes' ? binaryBytes(hw.memSize) : `${hw.memSize} ${hw.memUnits}`.trim();
+  const pairs = [
+    ['CPU model', hw.cpuModel || 'unknown'],
+    ['CPU frequency', hw.cpuFreq === null ? 'unknown' : hertz(hw.cpuFreq) + ' max'],
+    ['logical CPUs', hw.cpuCount === null ? 'unknown' : String(hw.cpuCount)],
+    ['architecture', [hw.arch, hw.vendor].filter((x) => x).join(', ') || 'unknown'],
+    ['memory', size || 'unknown'],
+    ['memory type', hw.memType || 'unknown'],
+    ['memory clock', hw.memClock === null ? 'unknown' : `${Math.round(hw.memClock / 1e6)} MHz`],
+  ];
+  const dl = h('dl', { class: 'details', id: 'hw' });
+  for (const [k, v] of pairs) dl.append(h('div', {}, h('dt', { text: k }), h('dd', { text: v })));
+  into.replaceChildren(dl);
 }
 
 function rangePicker() {

@@ -169,6 +169,71 @@ test('a node whose config names another node is flagged in the table and on its 
   await waitRows(doc.crns.length);
 });
 
+// The hardware filters offer each CPU model and memory type crns.json
+// reports, with its count, and keep the rows that have it.
+const cpuModel = (c) => (c.capability && typeof c.capability.cpu?.model === 'string' ? c.capability.cpu.model.trim() : '');
+const memType = (c) => (c.capability && typeof c.capability.memory?.type === 'string' ? c.capability.memory.type.trim() : '');
+
+test('CPU model and memory type filters narrow the rows', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const count = (f) => {
+    const m = new Map();
+    for (const c of doc.crns) if (f(c)) m.set(f(c), (m.get(f(c)) || 0) + 1);
+    return m;
+  };
+  const cpus = count(cpuModel);
+  const mems = count(memType);
+  assert.ok(cpus.size >= 2 && mems.size >= 2, `the demo fleet reports too few CPU models (${cpus.size}) or memory types (${mems.size})`);
+  assert.ok(doc.crns.some((c) => c.capability === null), 'every node of the demo reports its hardware');
+  const options = (sel) => page.locator(`${sel} option`).evaluateAll((os) => os.slice(1).map((o) => [o.value, o.textContent]));
+  assert.deepEqual(new Map((await options('#cpu-model')).map(([v, t]) => [v, t])),
+    new Map([...cpus].map(([v, n]) => [v, `${v} (${n})`])));
+  assert.deepEqual(new Map((await options('#mem-type')).map(([v, t]) => [v, t])),
+    new Map([...mems].map(([v, n]) => [v, `${v} (${n})`])));
+
+  const [model] = [...cpus].sort((a, b) => b[1] - a[1])[0];
+  await page.locator('#cpu-model').selectOption(model);
+  await waitRows(cpus.get(model));
+  const hashes = await page.locator('#nodes tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.hash));
+  assert.deepEqual(new Set(hashes), new Set(doc.crns.filter((c) => cpuModel(c) === model).map((c) => c.hash)));
+  const [type] = [...mems].sort((a, b) => b[1] - a[1])[0];
+  await page.locator('#mem-type').selectOption(type);
+  await waitRows(doc.crns.filter((c) => cpuModel(c) === model && memType(c) === type).length);
+  await page.locator('#cpu-model').selectOption('');
+  await waitRows(mems.get(type));
+  await page.locator('#mem-type').selectOption('');
+  await waitRows(doc.crns.length);
+  // The text filter finds a CPU model too.
+  await page.locator('#filter').fill(model);
+  await waitRows(doc.crns.filter((c) => cpuModel(c).toLowerCase().includes(model.toLowerCase())
+    || [c.name, c.hash, c.address, c.version ?? ''].join('\n').toLowerCase().includes(model.toLowerCase())).length);
+  await page.locator('#filter').fill('');
+  await waitRows(doc.crns.length);
+});
+
+test('a node page shows its hardware, or why it has none', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const known = doc.crns.find((c) => c.capability !== null && c.capability.memory.clock !== null);
+  await page.goto(`${server.base}/#/nodes/${known.hash}`);
+  await page.locator('#hw').waitFor();
+  const pairs = new Map(await page.locator('#hw div').evaluateAll((ds) => ds.map((d) => [d.children[0].textContent, d.children[1].textContent])));
+  const cpu = known.capability.cpu;
+  const mem = known.capability.memory;
+  assert.equal(pairs.get('CPU model'), cpu.model);
+  assert.equal(pairs.get('CPU frequency'), `${(cpu.frequency / 1e9).toFixed(2)} GHz max`);
+  assert.equal(pairs.get('logical CPUs'), String(cpu.count));
+  assert.equal(pairs.get('memory'), `${Math.round(mem.size / 2 ** 30)} GiB`);
+  assert.equal(pairs.get('memory type'), mem.type);
+  assert.equal(pairs.get('memory clock'), `${Math.round(mem.clock / 1e6)} MHz`);
+
+  const none = doc.crns.find((c) => c.capability === null && configAnswered(c));
+  await page.goto(`${server.base}/#/nodes/${none.hash}`);
+  await page.locator('#hw-none').waitFor();
+  assert.equal(await page.locator('#hw').count(), 0);
+  await page.goto(`${server.base}/#/`);
+  await waitRows(doc.crns.length);
+});
+
 test('a node page draws its charts from the history API', { timeout: 60_000 }, async () => {
   const doc = await openDashboard();
   // The first responsive node, reached by keyboard from the first row.
