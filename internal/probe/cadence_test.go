@@ -11,8 +11,9 @@ import (
 )
 
 // TestCapabilityDue walks the capability's cadence through a node's memo:
-// due when never asked, then once an hour, at once on a new version, and
-// after a 404 only on a new version; a canceled request asked nothing.
+// due when never asked, then once an hour (the first time within the
+// second half of it), at once on a new version, and after a 404 only on a
+// new version; a canceled request asked nothing.
 func TestCapabilityDue(t *testing.T) {
 	var m Memo
 	m.prepare()
@@ -31,9 +32,15 @@ func TestCapabilityDue(t *testing.T) {
 		due     bool
 	}{
 		{"never asked", nil, "1.9.2", 0, true},
+		// The first answer is dated back by up to half an hour, to spread
+		// a fleet's asks over the hour.
 		{"just answered", &ok, "1.9.2", 0, false},
-		{"59 minutes on", nil, "1.9.2", 59 * time.Minute, false},
+		{"29 minutes on", nil, "1.9.2", 29 * time.Minute, false},
 		{"an hour on", nil, "1.9.2", time.Hour, true},
+		// Later answers keep the hour exactly.
+		{"answered again", &ok, "1.9.2", 0, false},
+		{"59 minutes on", nil, "1.9.2", 59 * time.Minute, false},
+		{"an hour on, again", nil, "1.9.2", time.Hour, true},
 		{"a new version", nil, "1.10.0", time.Minute, true},
 		{"a canceled request is no answer", &canceled, "1.10.0", time.Minute, true},
 		{"a 500 waits the hour too", &failed, "1.10.0", 30 * time.Minute, false},
@@ -135,5 +142,27 @@ func TestCapabilityAnswers(t *testing.T) {
 				t.Errorf("second round: skipped %t, asked %d times", again.Of(Capability).Skipped, asked.Load())
 			}
 		})
+	}
+}
+
+// TestCapabilitySpread checks that nodes first asked together are next
+// asked over the second half of the hour, not all at once.
+func TestCapabilitySpread(t *testing.T) {
+	t0 := time.Now()
+	var dueBy [6]int // nodes due by each 10 minutes of the hour
+	for range 600 {
+		var m Memo
+		m.prepare()
+		m.asked(Capability, "1.9.2", Response{At: t0, Status: 200})
+		for i := range dueBy {
+			if m.due(Capability, "1.9.2", t0.Add(time.Duration(i+1)*10*time.Minute)) {
+				dueBy[i]++
+			}
+		}
+	}
+	// Uniform over 30 to 60 minutes: none by 30, about a third by 40,
+	// two thirds by 50, all by 60.
+	if dueBy[2] != 0 || dueBy[3] < 120 || dueBy[3] > 280 || dueBy[4] < 320 || dueBy[4] > 480 || dueBy[5] != 600 {
+		t.Errorf("of 600 nodes asked together, due by each 10 minutes: %v", dueBy)
 	}
 }

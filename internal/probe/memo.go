@@ -2,6 +2,7 @@ package probe
 
 import (
 	"hash/maphash"
+	"math/rand/v2"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -78,6 +79,14 @@ func (m *Memo) asked(p *Probe, version string, resp Response) {
 	at := resp.At
 	if at.IsZero() {
 		at = time.Now()
+	}
+	if m.cadences[p.Index].at.IsZero() {
+		// The node's first answer is dated back by up to half the
+		// cadence, so that its next ask falls anywhere in the second
+		// half: a fleet asked all at once (the first round after a
+		// start) is then asked a little at a time, not all again each
+		// Every, and each node keeps its own phase from there on.
+		at = at.Add(-rand.N(p.Every / 2))
 	}
 	m.cadences[p.Index] = cadence{at: at, version: version,
 		untilNewVersion: resp.Err != nil && p.UntilNewVersion != nil && p.UntilNewVersion(resp)}
