@@ -59,10 +59,16 @@ func TestCapabilityDue(t *testing.T) {
 	if !(*Memo)(nil).due(p, "1.9.2", t0) {
 		t.Error("without a memo the probe is not due")
 	}
+	m.asked(p, "1.11.0", ok)
 	m.Reset()
 	m.prepare()
+	if m.due(p, "1.11.0", t0) {
+		t.Error("a new registry entry (a new score, say) made the capability due")
+	}
+	m.Forget()
+	m.prepare()
 	if !m.due(p, "1.11.0", t0) {
-		t.Error("a reset memo (a new address) is not due")
+		t.Error("a forgotten memo (a new address) is not due")
 	}
 	if !p.UntilNewVersion(notFound) || p.UntilNewVersion(failed) {
 		t.Error("only a 404 waits for a new version")

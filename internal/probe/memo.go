@@ -42,13 +42,22 @@ type memoEntry struct {
 // cannot aim for a collision with a seed it does not know.
 var memoSeed = maphash.MakeSeed()
 
-// Reset forgets everything, when the node's address changes.
-func (m *Memo) Reset() { *m = Memo{} }
+// Reset forgets the answers, when the node's registry entry changes, so
+// that they are decoded afresh; when the probes with a cadence were last
+// asked is kept (a new score is no new hardware). A new address calls
+// for Forget.
+func (m *Memo) Reset() { *m = Memo{cadences: m.cadences} }
+
+// Forget forgets everything, when the node's address changes: every
+// probe is due again.
+func (m *Memo) Forget() { *m = Memo{} }
 
 // prepare sizes the entries before probes run concurrently.
 func (m *Memo) prepare() {
 	if m != nil && len(m.entries) != len(All) {
 		m.entries = make([]memoEntry, len(All))
+	}
+	if m != nil && len(m.cadences) != len(All) {
 		m.cadences = make([]cadence, len(All))
 	}
 }
@@ -80,13 +89,13 @@ func (m *Memo) asked(p *Probe, version string, resp Response) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	if m.cadences[p.Index].at.IsZero() {
+	if half := p.Every / 2; half > 0 && m.cadences[p.Index].at.IsZero() {
 		// The node's first answer is dated back by up to half the
 		// cadence, so that its next ask falls anywhere in the second
 		// half: a fleet asked all at once (the first round after a
 		// start) is then asked a little at a time, not all again each
 		// Every, and each node keeps its own phase from there on.
-		at = at.Add(-rand.N(p.Every / 2))
+		at = at.Add(-rand.N(half))
 	}
 	m.cadences[p.Index] = cadence{at: at, version: version,
 		untilNewVersion: resp.Err != nil && p.UntilNewVersion != nil && p.UntilNewVersion(resp)}

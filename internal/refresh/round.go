@@ -265,9 +265,12 @@ func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger, p *plan
 		if !sameNode(&st.node, &n) {
 			st.node = n
 			st.rendered = nil
-			// A new entry: its answers are decoded afresh.
+			// A new entry: its answers are decoded afresh; a new
+			// address is a new node, asked everything anew.
 			st.memo.Reset()
-			st.judge(p.forbidden)
+			if st.judge(p.forbidden) {
+				st.memo.Forget()
+			}
 		}
 		next[n.Hash] = st
 		order = append(order, st)
