@@ -105,7 +105,10 @@ const validCRN = `{"hash":"h","name":"n","address":"https://a","score":0.5,"inac
 "config_from_crn":false,"debug_config_from_crn_at":null,"debug_config_from_crn_error":"None",
 "debug_usage_from_crn_at":null,"usage_from_crn_error":"None","version":null,"payment_receiver_address":null,
 "gpu_support":null,"confidential_support":null,"qemu_support":null,"node_hash":null,"system_usage":SU,
-"compatible_gpus":[],"compatible_available_gpus":[],"ipv6_check":{"host":false,"vm":false}}`
+"compatible_gpus":[],"compatible_available_gpus":[],"ipv6_check":{"host":false,"vm":false},"capability":null}`
+
+const capability = `{"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD","features":[],"model":"AMD EPYC 7443P 24-Core Processor",
+"frequency":4035000000,"count":48},"memory":{"size":270582939648,"units":"bytes","type":"DDR4","clock":null,"clock_units":null},"tee":null}`
 
 const usage = `{"cpu":{"count":COUNT,"load_average":{"load1":0,"load5":0,"load15":0},"core_frequencies":{"min":1,"max":2}},
 "mem":{"total_kB":1,"available_kB":0},"disk":{"total_kB":1,"available_kB":0},
@@ -124,13 +127,25 @@ func TestValidate(t *testing.T) {
 	if err := Validate(doc(strings.Replace(usage, "COUNT", "8", 1))); err != nil {
 		t.Errorf("valid document with usage: %v", err)
 	}
+	withCapability := func(c string) []byte {
+		return []byte(strings.Replace(string(doc("null")), `"capability":null`, `"capability":`+c, 1))
+	}
+	if err := Validate(withCapability(capability)); err != nil {
+		t.Errorf("valid document with a capability: %v", err)
+	}
 	bad := map[string][]byte{
-		"count written 8.0":   doc(strings.Replace(usage, "COUNT", "8.0", 1)),
-		"count zero":          doc(strings.Replace(usage, "COUNT", "0", 1)),
-		"Z instead of +00:00": []byte(strings.Replace(string(doc("null")), "+00:00", "Z", 1)),
-		"ipv6 null":           []byte(strings.Replace(string(doc("null")), `{"host":false,"vm":false}`, "null", 1)),
-		"hash null":           []byte(strings.Replace(string(doc("null")), `"hash":"h"`, `"hash":null`, 1)),
-		"missing payment key": []byte(strings.Replace(string(doc("null")), `"payment_receiver_address":null,`, ``, 1)),
+		"count written 8.0":             doc(strings.Replace(usage, "COUNT", "8.0", 1)),
+		"count zero":                    doc(strings.Replace(usage, "COUNT", "0", 1)),
+		"Z instead of +00:00":           []byte(strings.Replace(string(doc("null")), "+00:00", "Z", 1)),
+		"ipv6 null":                     []byte(strings.Replace(string(doc("null")), `{"host":false,"vm":false}`, "null", 1)),
+		"hash null":                     []byte(strings.Replace(string(doc("null")), `"hash":"h"`, `"hash":null`, 1)),
+		"missing payment key":           []byte(strings.Replace(string(doc("null")), `"payment_receiver_address":null,`, ``, 1)),
+		"missing capability":            []byte(strings.Replace(string(doc("null")), `,"capability":null`, ``, 1)),
+		"capability frequency a string": withCapability(strings.Replace(capability, `4035000000`, `"4035000000"`, 1)),
+		"capability count negative":     withCapability(strings.Replace(capability, `"count":48`, `"count":-1`, 1)),
+		"capability without memory":     withCapability(strings.Replace(capability, `,"memory":{"size":270582939648,"units":"bytes","type":"DDR4","clock":null,"clock_units":null}`, ``, 1)),
+		"capability memory type a list": withCapability(strings.Replace(capability, `"type":"DDR4"`, `"type":["DDR4"]`, 1)),
+		"capability a list":             withCapability(`[]`),
 	}
 	for name, body := range bad {
 		if err := Validate(body); err == nil {
