@@ -33,6 +33,16 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 	switch name {
 	case "good-1", "good-2", "odd-path":
 		writeGood(w, name, sub)
+	case "capability-bomb":
+		// A good node but for its hardware: a gzip bomb, which the
+		// capability's 16 KiB bound stops.
+		if sub != "/about/capability" {
+			writeGood(w, name, sub)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(f.bomb)
 	case "http10-no-length":
 		f.hijack(w, func(c net.Conn, _ *bufio.ReadWriter) {
 			_, _ = fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n%s", goodBody(name, sub))

@@ -196,6 +196,7 @@ func (f *Fleet) nodes() []Node {
 		good("good-2", f.listen("good-2")+"/"),
 		good("odd-path", f.listen("odd-path")+"/with%20space/and;semi"),
 		good("http10-no-length", f.listen("http10-no-length")),
+		good("capability-bomb", f.listen("capability-bomb")),
 		n("hang", "timeout"),
 		n("slow-headers", "timeout"),
 		n("slow-body", "timeout"),

@@ -115,6 +115,18 @@ func TestHostileFleetRound(t *testing.T) {
 			t.Errorf("%s: good node: usage %+v, ipv6 %+v", n.Name, r.Usage, r.IPv6)
 		}
 	}
+	// Good nodes have no capability route (404; the HTTP/1.0 one says so
+	// with a 200); the bomb is cut at 16 KiB.
+	for _, n := range f.GoodNodes() {
+		want := map[string]probe.Class{"capability-bomb": probe.ClassTooLarge, "http10-no-length": probe.ClassInvalidData}[n.Name]
+		if want == "" {
+			want = probe.ClassHTTPStatus
+		}
+		r := reports[n.Hash()]
+		if o := r.Of(probe.Capability); o.Class != want || o.Skipped {
+			t.Errorf("%s: capability %+v, want class %s", n.Name, o, want)
+		}
+	}
 	if r := reports["hostile-wrong-types"]; r.Of(probe.Usage).Class != probe.ClassInvalidData || r.Of(probe.IPv6).Class != probe.ClassInvalidJSON {
 		t.Errorf("wrong-types: usage %q, ipv6 %q; want invalid_data and invalid_json", r.Of(probe.Usage).Class, r.Of(probe.IPv6).Class)
 	}
