@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"bufio"
+	"compress/gzip"
 	"fmt"
 	"net"
 	"net/http"
@@ -34,15 +35,19 @@ func (f *Fleet) behave(w http.ResponseWriter, r *http.Request, name, sub string)
 	case "good-1", "good-2", "odd-path":
 		writeGood(w, name, sub)
 	case "capability-bomb":
-		// A good node but for its hardware: a gzip bomb, which the
-		// capability's 16 KiB bound stops.
+		// A good node but for its hardware: a valid capability inflated
+		// to 256 KiB by an unknown key, gzip-compressed to a few hundred
+		// bytes. Under the prober's 1 MiB cap, it would be passed on in
+		// crns.json; the capability's 16 KiB bound stops it.
 		if sub != "/about/capability" {
 			writeGood(w, name, sub)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Encoding", "gzip")
-		_, _ = w.Write(f.bomb)
+		zw := gzip.NewWriter(w)
+		_, _ = zw.Write([]byte(`{"cpu":{"model":"EPYC","count":8},"memory":{"size":1},"x":"` + strings.Repeat("a", 256<<10) + `"}`))
+		_ = zw.Close()
 	case "http10-no-length":
 		f.hijack(w, func(c net.Conn, _ *bufio.ReadWriter) {
 			_, _ = fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n%s", goodBody(name, sub))
