@@ -59,6 +59,15 @@ func TestCapabilityDue(t *testing.T) {
 	if !(*Memo)(nil).due(p, "1.9.2", t0) {
 		t.Error("without a memo the probe is not due")
 	}
+	restore := m.Checkpoint()
+	m.asked(p, "1.11.0", ok)
+	if m.due(p, "1.11.0", t0) {
+		t.Error("just asked, and due")
+	}
+	restore()
+	if !m.due(p, "1.11.0", t0) {
+		t.Error("an attempt thrown away (restored) left the probe looking asked")
+	}
 	m.asked(p, "1.11.0", ok)
 	m.Reset()
 	m.prepare()

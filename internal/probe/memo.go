@@ -3,6 +3,7 @@ package probe
 import (
 	"hash/maphash"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -51,6 +52,15 @@ func (m *Memo) Reset() { *m = Memo{cadences: m.cadences} }
 // Forget forgets everything, when the node's address changes: every
 // probe is due again.
 func (m *Memo) Forget() { *m = Memo{} }
+
+// Checkpoint returns a function that puts back when the probes with a
+// cadence were last asked, as it is now: an attempt whose result is
+// thrown away (a short first attempt that timed out, tried again) must
+// not leave them looking asked, or the retry would skip them.
+func (m *Memo) Checkpoint() (restore func()) {
+	saved := slices.Clone(m.cadences)
+	return func() { m.cadences = saved }
+}
 
 // prepare sizes the entries before probes run concurrently.
 func (m *Memo) prepare() {

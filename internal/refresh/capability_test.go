@@ -128,7 +128,7 @@ func TestCapabilityCadence(t *testing.T) {
 			t.Errorf("steady round %d asked the capability of %v", i+2, got)
 		}
 		for _, n := range nodes {
-			if n.Kind != simfleet.KindInvalidAddress && !outcomes[n.Hash].Skipped {
+			if o := outcomes[n.Hash]; n.Kind != simfleet.KindInvalidAddress && (!o.Skipped || o.OK || !o.At.IsZero()) {
 				t.Errorf("steady round %d: node %d's capability outcome %+v, want skipped", i+2, n.Index, outcomes[n.Hash])
 			}
 		}
@@ -165,5 +165,56 @@ func TestCapabilityCadence(t *testing.T) {
 	}
 	if c := capabilityOf(t, r, withRoute.Hash); string(c) != string(before) || string(c) == "null" || !outcomes[withRoute.Hash].Skipped {
 		t.Errorf("a failing node's capability: %s (was %s), outcome %+v", c, before, outcomes[withRoute.Hash])
+	}
+}
+
+// TestCapabilityAskedAgainAfterAShortAttempt makes a node's first, short
+// attempt time out after its config answered (its other routes hang, the
+// capability's included), then answer the retry: the capability asked
+// in the attempt thrown away is asked again, not taken for asked.
+func TestCapabilityAskedAgainAfterAShortAttempt(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 4, Seed: 8})
+	target := f.Nodes()[1]
+	if !hasRoute(target.Version) {
+		t.Fatalf("node %d runs %s, without the route", target.Index, target.Version)
+	}
+	var mu sync.Mutex
+	configs, asked := 0, 0
+	f.SetRequestHook(func(node int, path string) {
+		if node != target.Index {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch path {
+		case probe.ConfigPath:
+			configs++
+			if configs == 2 { // the retry
+				f.SetKind(target.Index, simfleet.KindOK)
+			}
+		case probe.UsagePath:
+			if configs == 1 { // the short attempt: hang from here on
+				f.SetKind(target.Index, simfleet.KindHung)
+			}
+		case probe.CapabilityPath:
+			asked++
+		}
+	})
+	var last *Round
+	r := newRefresher(t, f, 2*time.Second, func(rd *Round) { last = rd })
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var o Outcome
+	for _, n := range last.Nodes {
+		if n.Hash == target.Hash {
+			o = n.Of(probe.Capability)
+		}
+	}
+	if configs != 2 || asked != 2 || !o.OK || string(capabilityOf(t, r, target.Hash)) == "null" {
+		t.Errorf("config asked %d times, capability %d times, outcome %+v, capability %s; want 2, 2, a success",
+			configs, asked, o, capabilityOf(t, r, target.Hash))
 	}
 }

@@ -178,17 +178,26 @@ func (r *Refresher) probeOne(ctx context.Context, targets []*nodeState, u unit, 
 	if a.sequential {
 		probeNode = a.client.NodeSequential
 	}
+	var restore func()
+	if a.short {
+		restore = st.memo.Checkpoint()
+	}
 	res := probeNode(ctx, st.addr, settings, &st.memo)
 	slow := timedOut(&res)
 	// Once the round is over, what its deadline cut says nothing of
 	// the node: the result stands, the node's pace is kept.
 	live := ctx.Err() == nil
 	if a.short && slow && live {
+		// Thrown away: the probes with a cadence it asked are asked
+		// again with the rest.
+		restore()
 		return true
 	}
 	for i := range res.Answers {
 		outcomes[i] = outcome(res.Answers[i].Response)
-		outcomes[i].Skipped = res.Answers[i].Skipped
+		if res.Answers[i].Skipped {
+			outcomes[i] = Outcome{Skipped: true}
+		}
 	}
 	r.met.node(&NodeReport{Outcomes: outcomes}) // one node asked, however many entries
 	r.mu.Lock()
