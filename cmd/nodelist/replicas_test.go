@@ -380,8 +380,12 @@ func checkStoredHistory(t *testing.T, dsn string, fleetRounds int) {
 		if err := rows.Scan(&id, &results); err != nil {
 			t.Fatal(err)
 		}
-		if results != 24*3 {
-			t.Errorf("round %d has %d results, want 72", id, results)
+		// The three probes asked every round of each of the 24 nodes,
+		// and the capability of those it was due for, once at most (all
+		// the responsive ones in a new leader's first round: when it
+		// is due is kept in memory).
+		if results < 24*3 || results > 24*4 {
+			t.Errorf("round %d has %d results, want 72 to 96", id, results)
 		}
 		ids = append(ids, id)
 		sum += results
