@@ -79,9 +79,10 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		if n.era != nil {
 			n.config, n.usage = eraConfigJSON(n), eraUsageJSON(n)
 		}
-		n.capability = capabilityJSON(n)
 		if n.era != nil {
 			n.capability = eraCapabilityJSON(n)
+		} else {
+			n.capability = capabilityJSON(n)
 		}
 		n.moving = o.MovingUsage && n.era == nil
 	}

@@ -250,6 +250,9 @@ func capabilityJSON(n *node) []byte {
 			fit = append(fit, m)
 		}
 	}
+	if len(fit) == 0 { // a vendor the catalogue lacks
+		fit = machines
+	}
 	m := fit[rand.New(rand.NewPCG(n.payloadSeed, streamCapability)).IntN(len(fit))]
 	const dimm = 16 << 30
 	size := (int64(u.Mem.TotalKB)*1000/dimm + 1) * dimm
