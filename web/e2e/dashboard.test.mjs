@@ -164,7 +164,7 @@ test('a node whose config names another node is flagged in the table and on its 
   assert.deepEqual(flagged, [other[0].hash]);
   await page.goto(`${server.base}/#/nodes/${other[0].hash}`);
   await page.getByText('its config says it is another node').waitFor();
-  assert.ok((await page.locator('dl.details').textContent()).includes(other[0].node_hash));
+  assert.ok((await page.locator('#node-details dl.details').textContent()).includes(other[0].node_hash));
   await page.goto(`${server.base}/`);
   await waitRows(doc.crns.length);
 });
