@@ -175,6 +175,9 @@ const cpuModel = (c) => (c.capability && typeof c.capability.cpu?.model === 'str
 const memType = (c) => (c.capability && typeof c.capability.memory?.type === 'string' ? c.capability.memory.type.trim() : '');
 
 test('CPU model and memory type filters narrow the rows', { timeout: 60_000 }, async () => {
+  // From a blank page: a crns.json the previous page was still fetching
+  // must not be taken for this one's.
+  await page.goto('about:blank');
   const doc = await openDashboard();
   const count = (f) => {
     const m = new Map();
@@ -212,6 +215,9 @@ test('CPU model and memory type filters narrow the rows', { timeout: 60_000 }, a
 });
 
 test('a node page shows its hardware, or why it has none', { timeout: 60_000 }, async () => {
+  // From a blank page: a crns.json the previous page was still fetching
+  // must not be taken for this one's.
+  await page.goto('about:blank');
   const doc = await openDashboard();
   const known = doc.crns.find((c) => c.capability !== null && c.capability.memory.clock !== null);
   await page.goto(`${server.base}/#/nodes/${known.hash}`);
