@@ -21,6 +21,7 @@ import (
 	"nodelist/internal/refresh"
 	"nodelist/internal/replica"
 	"nodelist/internal/server"
+	"nodelist/internal/server/listen"
 	"nodelist/internal/store"
 	"nodelist/internal/store/mysql"
 	"nodelist/internal/store/sqlite"
@@ -50,7 +51,7 @@ func checkTLS(cfg *config.Config) error {
 	if cfg.TLSCert == "" {
 		return nil
 	}
-	_, err := server.LoadCertFiles(cfg.TLSCert, cfg.TLSKey, slog.New(slog.DiscardHandler))
+	_, err := listen.LoadCertFiles(cfg.TLSCert, cfg.TLSKey, slog.New(slog.DiscardHandler))
 	return err
 }
 
@@ -209,8 +210,8 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rep.Attach(ctx, ref)
 		sopts.Refresher, run = rep, rep.Run
 	}
-	listen := server.ListenOptions{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
-	sopts.Limits, listen.Conns = server.LimitsFromConfig(&cfg, client.Files())
+	lopts := listen.Options{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	sopts.Limits, lopts.Conns = server.LimitsFromConfig(&cfg, client.Files())
 	handler, err := server.New(sopts)
 	if err != nil {
 		return err
@@ -221,7 +222,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		defer close(refDone)
 		_ = run(runCtx)
 	}()
-	err = server.Run(runCtx, listen, handler, log)
+	err = listen.Run(runCtx, lopts, handler, log)
 	cancel()
 	<-refDone
 	return err

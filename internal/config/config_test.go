@@ -53,7 +53,7 @@ func TestBadEnvironmentValueIsNamed(t *testing.T) {
 }
 
 // The connection bounds are checked with the rest of the configuration;
-// the derived bound itself is the server's (server.ConnBudget).
+// the derived bound itself is the server's (listen.ConnBudget).
 func TestConnFlagsValidated(t *testing.T) {
 	_, err := parse(t, []string{"--max-conns", "-1", "--max-conns-per-client", "-2", "--min-read-rate", "-3"}, nil)
 	for _, want := range []string{"--max-conns ", "--max-conns-per-client", "--min-read-rate"} {

@@ -1,33 +1,19 @@
 package server
 
-import "nodelist/internal/config"
-
-// reservedFiles are the descriptors kept for everything but the prober
-// and the clients: the store (SQLite holds three per connection, five
-// connections), logs, the listener, TLS files, and headroom.
-const reservedFiles = 256
-
-// ConnBudget is the bound on open client connections: maxConns when set,
-// else the open-file limit less what the prober may hold (proberFiles:
-// its idle pool and its requests in flight) and reservedFiles, at least
-// 64 and at most 16384 (some 500 MB at about 30 KB a connection). Call it
-// after raising the open-file limit.
-func ConnBudget(maxConns, proberFiles int) int {
-	if maxConns > 0 {
-		return maxConns
-	}
-	return min(16384, max(64, config.OpenFileLimit()-proberFiles-reservedFiles))
-}
+import (
+	"nodelist/internal/config"
+	"nodelist/internal/server/listen"
+)
 
 // LimitsFromConfig derives the request budgets and the connection bounds
 // of the configuration, given the descriptors the prober may hold.
-func LimitsFromConfig(c *config.Config, proberFiles int) (Limits, ConnLimits) {
-	maxConns := ConnBudget(c.MaxConns, proberFiles)
+func LimitsFromConfig(c *config.Config, proberFiles int) (Limits, listen.ConnLimits) {
+	maxConns := listen.ConnBudget(c.MaxConns, proberFiles)
 	// crns.json readers may hold half the connections; the other half
 	// stays for the cheap routes, /healthz among them.
 	limits := Limits{Snapshot: max(1, maxConns/2), MinReadRate: c.MinReadRate}
 	if c.MinReadRate == 0 {
 		limits.MinReadRate = -1
 	}
-	return limits, ConnLimits{Max: maxConns, PerClient: c.MaxConnsPerClient}
+	return limits, listen.ConnLimits{Max: maxConns, PerClient: c.MaxConnsPerClient}
 }

@@ -6,17 +6,9 @@ import (
 	"nodelist/internal/config"
 )
 
-// The derived bound leaves the prober's share and the reserve out of the
-// open-file limit; --max-conns overrides it; crns.json readers get half.
-func TestConnBudget(t *testing.T) {
+// --max-conns bounds the connections; crns.json readers get half.
+func TestLimitsFromConfig(t *testing.T) {
 	prober := 1000
-	want := min(16384, max(64, config.OpenFileLimit()-prober-reservedFiles))
-	if got := ConnBudget(0, prober); got != want {
-		t.Errorf("derived bound %d with %d files, prober %d; want %d", got, config.OpenFileLimit(), prober, want)
-	}
-	if got := ConnBudget(500, prober); got != 500 {
-		t.Errorf("--max-conns 500: bound %d", got)
-	}
 	c := config.Default()
 	c.MaxConns, c.MaxConnsPerClient, c.MinReadRate = 500, 7, 0
 	limits, conns := LimitsFromConfig(&c, prober)

@@ -2,14 +2,13 @@ package server
 
 import (
 	"bufio"
-	"crypto/tls"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"testing"
 	"time"
+
+	"nodelist/internal/server/listen"
 )
 
 // keepAlive dials addr from local (any loopback address), asks for
@@ -64,7 +63,7 @@ func newPlainServer(t *testing.T) *Server {
 // well-behaved client is still answered.
 func TestConnBoundReclaimsIdle(t *testing.T) {
 	const bound, clients = 50, 80
-	addr, cl, sockets := serveLoopback(t, newPlainServer(t), &ConnLimits{Max: bound, PressureIdle: time.Hour})
+	addr, cl, sockets := serveLoopback(t, newPlainServer(t), &listen.ConnLimits{Max: bound, PressureIdle: time.Hour})
 	conns := make([]net.Conn, clients)
 	answered := 0
 	for i := range conns {
@@ -118,7 +117,7 @@ func TestConnPerClientBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, cl, _ := serveLoopback(t, s, &ConnLimits{Max: 50, PerClient: perClient, PressureIdle: time.Hour})
+	addr, cl, _ := serveLoopback(t, s, &listen.ConnLimits{Max: 50, PerClient: perClient, PressureIdle: time.Hour})
 	for range perClient {
 		c := dialTiny(t, addr, "127.0.0.3")
 		if _, err := io.WriteString(c, "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
@@ -174,7 +173,7 @@ func TestConnPerClientBound(t *testing.T) {
 // no more than half the bound are open.
 func TestIdleClosedSoonerUnderPressure(t *testing.T) {
 	const bound, idle = 20, 15
-	addr, cl, _ := serveLoopback(t, newPlainServer(t), &ConnLimits{Max: bound, PressureIdle: 100 * time.Millisecond})
+	addr, cl, _ := serveLoopback(t, newPlainServer(t), &listen.ConnLimits{Max: bound, PressureIdle: 100 * time.Millisecond})
 	conns := make([]net.Conn, idle)
 	for i := range conns {
 		conns[i], _ = keepAlive(t, addr, "")
@@ -196,96 +195,5 @@ func TestIdleClosedSoonerUnderPressure(t *testing.T) {
 	}
 	if alive != bound/2 {
 		t.Errorf("%d connections still answer, want %d", alive, bound/2)
-	}
-}
-
-// TestConnLimiterRules drives the limiter with explicit clocks: no
-// expiry at or below half the bound, expiry oldest first above it, and
-// at the bound the longest-idle connection makes room or, with none
-// idle, the new one is refused.
-func TestConnLimiterRules(t *testing.T) {
-	l := LimitConns(nil, ConnLimits{Max: 4, PressureIdle: 5 * time.Second}, slog.New(slog.DiscardHandler))
-	defer l.timer.Stop()
-	t0 := time.Now()
-	pipe := func() net.Conn {
-		a, b := net.Pipe()
-		t.Cleanup(func() { a.Close(); b.Close() })
-		return a
-	}
-	admit := func(at time.Time) *limitedConn {
-		c, victims := l.admit(pipe(), at)
-		closeAll(victims)
-		return c
-	}
-	expire := func(at time.Time) int {
-		l.mu.Lock()
-		v := l.expire(at)
-		l.mu.Unlock()
-		closeAll(v)
-		return len(v)
-	}
-	a, b := admit(t0), admit(t0.Add(time.Second))
-	if n := expire(t0.Add(time.Hour)); n != 0 {
-		t.Errorf("2 open of 4: %d expired, want 0 (no pressure)", n)
-	}
-	c := admit(t0.Add(2 * time.Second))
-	if n := expire(t0.Add(4 * time.Second)); n != 0 {
-		t.Errorf("3 open of 4, idle 4 s at most: %d expired, want 0", n)
-	}
-	if n := expire(t0.Add(5 * time.Second)); n != 1 || !a.released || b.released {
-		t.Errorf("3 open of 4, oldest idle 5 s: %d expired (a %v, b %v), want a alone", n, a.released, b.released)
-	}
-	l.ConnState(b, http.StateActive)
-	l.ConnState(c, http.StateActive)
-	d, e := admit(t0.Add(6*time.Second)), admit(t0.Add(6*time.Second))
-	if d == nil || e == nil || l.Stats().Open != 4 {
-		t.Fatalf("admitting up to the bound: %v %v, open %d", d, e, l.Stats().Open)
-	}
-	// At the bound: d (idle the longest of d and e) makes room for f.
-	if f := admit(t0.Add(6 * time.Second)); f == nil || !d.released || e.released {
-		t.Errorf("at the bound with idle connections: admitted %v, d released %v, e released %v", f != nil, d.released, e.released)
-	}
-	for _, c := range []*limitedConn{b, c, e} {
-		l.ConnState(c, http.StateActive)
-	}
-	l.ConnState(l.idle.Front().Value.(*limitedConn), http.StateActive)
-	if g := admit(t0.Add(7 * time.Second)); g != nil {
-		t.Errorf("at the bound with none idle: admitted, want refused")
-	}
-	if st := l.Stats(); st.Open != 4 || st.Peak != 4 || st.Refused != 1 || st.Reclaimed != 2 {
-		t.Errorf("stats %+v, want 4 open, peak 4, 1 refused, 2 reclaimed", st)
-	}
-}
-
-// TestLimitedOfUnderTLS: the ConnState hook receives the TLS connection
-// that wraps the limiter's; idle tracking must still find it.
-func TestLimitedOfUnderTLS(t *testing.T) {
-	a, b := net.Pipe()
-	defer a.Close()
-	defer b.Close()
-	lc := &limitedConn{Conn: a}
-	if got := limitedOf(tls.Server(lc, &tls.Config{})); got != lc {
-		t.Errorf("limitedOf(tls.Server(c)) = %p, want %p", got, lc)
-	}
-	if got := limitedOf(a); got != nil {
-		t.Errorf("limitedOf of a foreign connection = %p, want nil", got)
-	}
-}
-
-func TestClientOf(t *testing.T) {
-	for _, tc := range []struct{ addr, want string }{
-		{"192.0.2.7:5000", "192.0.2.7"},
-		{"[::ffff:192.0.2.7]:5000", "192.0.2.7"},
-		{"[2001:db8:1:2:aaaa::1]:5000", "2001:db8:1:2::"},
-		{"[2001:db8:1:2:bbbb::9]:6000", "2001:db8:1:2::"},
-		{"[fe80::1%eth0]:80", "fe80::"},
-	} {
-		a, err := net.ResolveTCPAddr("tcp", tc.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := clientOf(a); got != netip.MustParseAddr(tc.want) {
-			t.Errorf("clientOf(%s) = %s, want %s", tc.addr, got, tc.want)
-		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"nodelist/internal/server/listen"
 )
 
 // class is the budget a route draws on. Each class has its own bound on
@@ -48,10 +50,6 @@ var routeClasses = map[string]class{
 // client listens: the change stream (its subscriber bound, a deadline per
 // write). Neither a budget slot nor the 60 s write bound fits them.
 var unbudgeted = map[string]bool{"GET /crns/changes": true}
-
-// writeTimeout is the longest any answer may take to write, counted from
-// the start of its request.
-const writeTimeout = 60 * time.Second
 
 // Limits bound what requests cost at once. Zero fields take the defaults
 // in parentheses.
@@ -147,7 +145,7 @@ func (s *Server) pace(w http.ResponseWriter) http.ResponseWriter {
 	}
 	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w),
 		rate: float64(s.opts.Limits.MinReadRate), grace: s.opts.Limits.WriteGrace,
-		end: time.Now().Add(writeTimeout)}
+		end: time.Now().Add(listen.WriteTimeout)}
 }
 
 // pacedWriter sets the connection's write deadline before each write:

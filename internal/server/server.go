@@ -13,6 +13,7 @@ import (
 	"nodelist/internal/aleph"
 	"nodelist/internal/config"
 	"nodelist/internal/refresh"
+	"nodelist/internal/server/listen"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
 )
@@ -37,7 +38,7 @@ type Options struct {
 	Limits Limits
 	// Conns, when set, reports the listener's connection counts on
 	// /healthz.
-	Conns *ConnLimiter
+	Conns *listen.ConnLimiter
 	// DebugRoundEvery is the least time between two rounds forced by
 	// /debug/node (10 s).
 	DebugRoundEvery time.Duration
@@ -176,6 +177,10 @@ func (s *Server) routes() {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// UseConns has /healthz report the listener's connection counts; call it
+// before serving (listen.Run does).
+func (s *Server) UseConns(c *listen.ConnLimiter) { s.opts.Conns = c }
 
 // Close ends the change streams and stops watching publications. Call it
 // when the HTTP server shuts down (http.Server.RegisterOnShutdown), or

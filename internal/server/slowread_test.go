@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/server/listen"
 	"nodelist/internal/snapshot"
 )
 
@@ -36,7 +37,7 @@ func bigRefresher(size int) *countingRefresher {
 // serveLoopback serves h with the service's http.Server on 127.0.0.1,
 // behind a connection limiter when lim is set. It returns the address,
 // the limiter and the count of the server's open sockets.
-func serveLoopback(t *testing.T, h http.Handler, lim *ConnLimits) (string, *ConnLimiter, *socketCount) {
+func serveLoopback(t *testing.T, h http.Handler, lim *listen.ConnLimits) (string, *listen.ConnLimiter, *socketCount) {
 	t.Helper()
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,11 +46,11 @@ func serveLoopback(t *testing.T, h http.Handler, lim *ConnLimits) (string, *Conn
 	sockets := &socketCount{}
 	ln := &countingListener{Listener: raw, n: sockets}
 	log := slog.New(slog.DiscardHandler)
-	srv := HTTPServer(h, nil, log)
+	srv := listen.HTTPServer(h, nil, log)
 	var serveOn net.Listener = ln
-	var cl *ConnLimiter
+	var cl *listen.ConnLimiter
 	if lim != nil {
-		cl = LimitConns(ln, *lim, log)
+		cl = listen.LimitConns(ln, *lim, log)
 		srv.ConnState = cl.ConnState
 		serveOn = cl
 	}

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"nodelist/internal/server/listen"
 )
 
 // subscribers bounds the change stream's subscribers, counted per stream
@@ -112,5 +114,5 @@ func remoteClient(r string) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
-	return clientOf(net.TCPAddrFromAddrPort(ap))
+	return listen.ClientOf(net.TCPAddrFromAddrPort(ap))
 }

@@ -1,4 +1,4 @@
-package server
+package listen
 
 import (
 	"context"
@@ -10,8 +10,17 @@ import (
 	"time"
 )
 
-// ListenOptions say where and how the service listens.
-type ListenOptions struct {
+// Service is what Run serves: a handler that reports the listener's
+// connection counts, and that Run closes when shutdown begins (its change
+// streams never go idle, so Shutdown would wait on them).
+type Service interface {
+	http.Handler
+	UseConns(*ConnLimiter)
+	Close()
+}
+
+// Options say where and how the service listens.
+type Options struct {
 	Addr             string // host:port
 	TLSCert, TLSKey  string // PEM files; HTTPS when set
 	Conns            ConnLimits
@@ -20,8 +29,9 @@ type ListenOptions struct {
 
 // Run serves s until ctx ends, then shuts down gracefully: requests in
 // flight get up to ShutdownDeadline (10 s) to finish. Connections are
-// bounded as o.Conns says, and /healthz reports their counts.
-func Run(ctx context.Context, o ListenOptions, s *Server, log *slog.Logger) error {
+// bounded as o.Conns says, and s is handed the limiter to report
+// their counts.
+func Run(ctx context.Context, o Options, s Service, log *slog.Logger) error {
 	if o.ShutdownDeadline <= 0 {
 		o.ShutdownDeadline = 10 * time.Second
 	}
@@ -39,7 +49,7 @@ func Run(ctx context.Context, o ListenOptions, s *Server, log *slog.Logger) erro
 		return fmt.Errorf("listen: %w", err)
 	}
 	conns := LimitConns(ln, o.Conns, log)
-	s.opts.Conns = conns
+	s.UseConns(conns)
 	srv := HTTPServer(s, certs, log)
 	srv.ConnState = conns.ConnState
 	srv.RegisterOnShutdown(s.Close) // ends the change streams, which never go idle

@@ -1,4 +1,4 @@
-package server
+package listen
 
 import (
 	"crypto/tls"
@@ -6,6 +6,10 @@ import (
 	"net/http"
 	"time"
 )
+
+// WriteTimeout is the longest any answer may take to write, counted from
+// the start of its request.
+const WriteTimeout = 60 * time.Second
 
 // HTTPServer wraps h in an http.Server bounded against slow and greedy
 // clients: headers must arrive within 5 s and fit in 32 KiB, a request
@@ -17,7 +21,7 @@ func HTTPServer(h http.Handler, certs *CertFiles, log *slog.Logger) *http.Server
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      writeTimeout,
+		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),

@@ -1,4 +1,4 @@
-package server
+package listen
 
 import (
 	"container/list"
@@ -87,7 +87,7 @@ type client struct {
 type limitedConn struct {
 	net.Conn
 	l        *ConnLimiter
-	addr     netip.Addr    // the client's, as clientOf gives it
+	addr     netip.Addr    // the client's, as ClientOf gives it
 	client   *client       // nil when the address is unknown
 	elem     *list.Element // in l.idle while idle
 	celem    *list.Element // in client.idle while idle
@@ -129,7 +129,7 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 
 // admit counts nc in, or returns nil when it is beyond a bound.
 func (l *ConnLimiter) admit(nc net.Conn, now time.Time) (*limitedConn, []*limitedConn) {
-	addr := clientOf(nc.RemoteAddr())
+	addr := ClientOf(nc.RemoteAddr())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var cl *client
@@ -327,9 +327,9 @@ func limitedOf(nc net.Conn) *limitedConn {
 	}
 }
 
-// clientOf is the address a per-client bound counts: the IPv4 address,
+// ClientOf is the address a per-client bound counts: the IPv4 address,
 // or the IPv6 /64, since one host commonly holds a whole /64.
-func clientOf(a net.Addr) netip.Addr {
+func ClientOf(a net.Addr) netip.Addr {
 	tcp, ok := a.(*net.TCPAddr)
 	if !ok {
 		return netip.Addr{}
