@@ -68,45 +68,24 @@ func boolDetail(param, input string) []map[string]any {
 	}}
 }
 
-// recoverPanics turns a handler's panic into a 500 with a JSON body, when
-// nothing was written yet, instead of a dropped connection; the panic is
-// logged with its stack. http.ErrAbortHandler keeps its meaning.
-func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &trackingWriter{ResponseWriter: w}
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			log.Error("handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			if tw.wrote {
-				panic(http.ErrAbortHandler) // a partial answer: cut the connection
-			}
-			writeError(w, http.StatusInternalServerError, "internal error")
-		}()
-		next.ServeHTTP(tw, r)
-	})
+// serveRecovering serves r through h, turning a panic into a 500 with a
+// JSON body, when nothing was written yet, instead of a dropped
+// connection; the panic is logged with its stack. http.ErrAbortHandler
+// keeps its meaning.
+func serveRecovering(log *slog.Logger, h http.Handler, w *respWriter, r *http.Request) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		log.Error("handler panicked", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		if w.wrote {
+			panic(http.ErrAbortHandler) // a partial answer: cut the connection
+		}
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}()
+	h.ServeHTTP(w, r)
 }
-
-// trackingWriter notes whether the answer has begun.
-type trackingWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (t *trackingWriter) WriteHeader(code int) {
-	t.wrote = true
-	t.ResponseWriter.WriteHeader(code)
-}
-
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.wrote = true
-	return t.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

@@ -110,65 +110,30 @@ func (b *budgets) counts() map[string]int {
 // limited wraps the handler of the route pattern: it answers 503 at once
 // when the route's budget is at its bound, so a flood queues nowhere in
 // the process, paces the answer's writes, counts the request in the
-// metrics, and recovers a panic into a 500. The mux applies it as each
-// route is registered.
+// metrics, and recovers a panic into a 500, all through one respWriter.
+// The mux applies it as each route is registered.
 func (s *Server) limited(pattern string, h http.Handler) http.Handler {
-	h = recoverPanics(s.log, h)
 	c, free := routeClasses[pattern], unbudgeted[pattern]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &respWriter{ResponseWriter: w}
 		if s.metrics != nil {
-			sw := &statusWriter{ResponseWriter: w, start: time.Now()}
-			defer s.metrics.end(sw, pattern)
-			w = sw
+			rw.start = time.Now()
+			defer s.metrics.end(rw, pattern)
 		}
-		if free {
-			h.ServeHTTP(w, r)
-			return
+		if !free {
+			select {
+			case s.budgets[c] <- struct{}{}:
+			default:
+				rw.Header().Set("Retry-After", "1")
+				writeError(rw, http.StatusServiceUnavailable, "too many "+c.String()+" requests in flight; retry shortly")
+				return
+			}
+			defer func() { <-s.budgets[c] }()
+			rw.pace(s.opts.Limits, time.Now().Add(listen.WriteTimeout))
 		}
-		select {
-		case s.budgets[c] <- struct{}{}:
-		default:
-			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusServiceUnavailable, "too many "+c.String()+" requests in flight; retry shortly")
-			return
-		}
-		defer func() { <-s.budgets[c] }()
-		h.ServeHTTP(s.pace(w), r)
+		serveRecovering(s.log, h, rw, r)
 	})
 }
-
-// pace wraps w so that each write carries a deadline proportional to its
-// size; without a floor rate it returns w.
-func (s *Server) pace(w http.ResponseWriter) http.ResponseWriter {
-	if s.opts.Limits.MinReadRate < 0 {
-		return w
-	}
-	return &pacedWriter{ResponseWriter: w, rc: http.NewResponseController(w),
-		rate: float64(s.opts.Limits.MinReadRate), grace: s.opts.Limits.WriteGrace,
-		end: time.Now().Add(listen.WriteTimeout)}
-}
-
-// pacedWriter sets the connection's write deadline before each write:
-// grace plus the write's size at the floor rate, capped at end.
-type pacedWriter struct {
-	http.ResponseWriter
-	rc    *http.ResponseController
-	rate  float64 // bytes per second
-	grace time.Duration
-	end   time.Time
-}
-
-func (p *pacedWriter) Write(b []byte) (int, error) {
-	d := time.Now().Add(p.grace + time.Duration(float64(len(b))/p.rate*float64(time.Second)))
-	if d.After(p.end) {
-		d = p.end
-	}
-	_ = p.rc.SetWriteDeadline(d) // unsupported only by test recorders
-	return p.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (p *pacedWriter) Unwrap() http.ResponseWriter { return p.ResponseWriter }
 
 // roundGate lets clients force refresh rounds no more often than once per
 // interval. Rounds never overlap anyway (the refresher coalesces them);

@@ -85,12 +85,8 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 }
 
 // end records a request routed to pattern, answered through w.
-func (m *metrics) end(w *statusWriter, pattern string) {
-	code := w.code
-	if code == 0 {
-		code = http.StatusOK
-	}
-	m.requests.WithLabelValues(pattern, codeText(code)).Inc()
+func (m *metrics) end(w *respWriter, pattern string) {
+	m.requests.WithLabelValues(pattern, codeText(w.status())).Inc()
 	if !unbudgeted[pattern] {
 		m.latency.WithLabelValues(pattern).Observe(time.Since(w.start).Seconds())
 	}
@@ -110,30 +106,6 @@ func codeText(code int) string {
 	}
 	return strconv.Itoa(code)
 }
-
-// statusWriter notes the status of the answer and when it began.
-type statusWriter struct {
-	http.ResponseWriter
-	code  int
-	start time.Time
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 && code >= 200 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // metricsHandler serves the exposition of g in the format the scraper
 // negotiates (Prometheus text by default), gzipped when it accepts it,
