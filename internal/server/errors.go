@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 )
 
 // Errors answer as the Python (FastAPI) service did, so that clients
@@ -31,30 +32,18 @@ func writeErrorDetail(w http.ResponseWriter, status int, msg string, detail any)
 	writeRawJSON(w, status, b)
 }
 
-// allowed is the methods of every route but /-/reload: GET (HEAD follows).
-const allowed = "GET, HEAD, OPTIONS"
-
 // noRoute answers what no route took: 405 with Allow when the path has a
-// route for another method, as FastAPI does, else 404.
+// route for another method, as FastAPI does, else 404. The methods come
+// from the registered routes (routes.go).
 func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
-	has := func(method string) bool {
-		other := r.Clone(r.Context())
-		other.Method = method
-		_, pattern := s.mux.Handler(other)
-		return pattern != "/" && pattern != ""
-	}
-	switch {
-	case r.Method != http.MethodGet && r.Method != http.MethodHead && has(http.MethodGet):
-		w.Header().Set("Allow", allowed)
-		writeErrorDetail(w, http.StatusMethodNotAllowed,
-			"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use GET", "Method Not Allowed")
-	case r.Method != http.MethodPost && has(http.MethodPost):
-		w.Header().Set("Allow", "POST")
-		writeErrorDetail(w, http.StatusMethodNotAllowed,
-			"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use POST", "Method Not Allowed")
-	default:
+	methods := s.methodsAt(r)
+	if len(methods) == 0 {
 		writeErrorDetail(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path, "Not Found")
+		return
 	}
+	w.Header().Set("Allow", allowHeader(methods))
+	writeErrorDetail(w, http.StatusMethodNotAllowed,
+		"method "+quoteShort(r.Method)+" not allowed on "+r.URL.Path+"; use "+strings.Join(methods, " or "), "Method Not Allowed")
 }
 
 // boolDetail is FastAPI's (pydantic 2's) detail for a query parameter

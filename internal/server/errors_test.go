@@ -17,7 +17,7 @@ func TestEveryErrorCarriesCORS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.mux.Handle("GET /test/panic", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	s.mux.handle(route{method: "GET", path: "/test/panic"}, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 	do := func(method, path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(method, path, nil))

@@ -22,13 +22,6 @@ const (
 	maxEvents    = 500
 )
 
-func (s *Server) historyRoutes() {
-	s.mux.HandleFunc("GET /crns/{file}", s.oneCRN)
-	s.mux.HandleFunc("GET /crns/{hash}/history", s.history)
-	s.mux.HandleFunc("GET /crns/{hash}/events", s.events)
-	s.mux.HandleFunc("GET /uptime.json", s.uptime)
-}
-
 // oneCRN serves /crns/{hash}.json from the current snapshot.
 func (s *Server) oneCRN(w http.ResponseWriter, r *http.Request) {
 	hash, ok := strings.CutSuffix(r.PathValue("file"), ".json")

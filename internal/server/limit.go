@@ -34,23 +34,6 @@ func (c class) String() string {
 	return [...]string{"cheap", "snapshot", "costly"}[c]
 }
 
-// routeClasses maps a route's pattern, as registered on the mux, to its
-// class; unlisted routes are cheap.
-var routeClasses = map[string]class{
-	"GET /crns.json":             classSnapshot,
-	"GET /uptime.json":           classSnapshot,
-	"GET /debug/nodes_aggregate": classSnapshot,
-	"GET /debug/node":            classCostly,
-	"GET /crns/{hash}/history":   classCostly,
-	"GET /crns/{hash}/events":    classCostly,
-	"POST /-/reload":             classCostly,
-}
-
-// unbudgeted routes have a bound of their own and last as long as their
-// client listens: the change stream (its subscriber bound, a deadline per
-// write). Neither a budget slot nor the 60 s write bound fits them.
-var unbudgeted = map[string]bool{"GET /crns/changes": true}
-
 // Limits bound what requests cost at once. Zero fields take the defaults
 // in parentheses.
 type Limits struct {
@@ -112,13 +95,13 @@ func (b *budgets) counts() map[string]int {
 // the process, paces the answer's writes, counts the request in the
 // metrics, and recovers a panic into a 500, all through one respWriter.
 // The mux applies it as each route is registered.
-func (s *Server) limited(pattern string, h http.Handler) http.Handler {
-	c, free := routeClasses[pattern], unbudgeted[pattern]
+func (s *Server) limited(rt route, h http.Handler) http.Handler {
+	pattern, c, free := rt.pattern(), rt.class, rt.stream
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &respWriter{ResponseWriter: w}
 		if s.metrics != nil {
 			rw.start = time.Now()
-			defer s.metrics.end(rw, pattern)
+			defer s.metrics.end(rw, pattern, !free)
 		}
 		if !free {
 			select {

@@ -162,8 +162,8 @@ func TestRouteClasses(t *testing.T) {
 		{"OPTIONS", "/crns.json", classCheap},
 	} {
 		_, pattern := s.mux.Handler(httptest.NewRequest(tc.method, tc.path, nil))
-		if got := routeClasses[pattern]; got != tc.want {
-			t.Errorf("%s %s (pattern %q): class %s, want %s", tc.method, tc.path, pattern, got, tc.want)
+		if rt, ok := s.mux.routeOf(pattern); !ok || rt.class != tc.want {
+			t.Errorf("%s %s (pattern %q, registered %v): class %s, want %s", tc.method, tc.path, pattern, ok, rt.class, tc.want)
 		}
 	}
 }

@@ -84,10 +84,12 @@ func newMetrics(reg prometheus.Registerer, s *Server) *metrics {
 	return m
 }
 
-// end records a request routed to pattern, answered through w.
-func (m *metrics) end(w *respWriter, pattern string) {
+// end records a request routed to pattern, answered through w, and its
+// latency when timed (not for a stream, which lasts as long as its
+// client listens).
+func (m *metrics) end(w *respWriter, pattern string, timed bool) {
 	m.requests.WithLabelValues(pattern, codeText(w.status())).Inc()
-	if !unbudgeted[pattern] {
+	if timed {
 		m.latency.WithLabelValues(pattern).Observe(time.Since(w.start).Seconds())
 	}
 }

@@ -330,40 +330,62 @@ func newAPIServer(t *testing.T, opts Options) *Server {
 	return s
 }
 
-// undescribed returns the routes of s that the description lacks, and
-// the operations it describes that s does not serve. Scripts, style
-// sheets and other files beside the pages are not described, HTML pages
-// are.
-func undescribed(s *Server, doc map[string]any) (missing, extra []string) {
-	covered := map[string]bool{}
+// registryMismatches holds the description to the route registry and to
+// the mux of s, built with every option that adds routes: each route of
+// routeTable is described by its operation, with its method, at a path
+// whose sample request s routes to it; each described operation is a
+// route of the table; and the mux holds the table's routes and the web
+// files beside the pages, nothing registered around the table.
+func registryMismatches(s *Server, doc map[string]any) []string {
+	type described struct{ method, path string }
+	ops := map[string]described{}
+	var bad []string
 	for p, item := range doc["paths"].(map[string]any) {
-		for method := range item.(map[string]any) {
+		for method, op := range item.(map[string]any) {
 			if !operations[method] {
 				continue
 			}
-			r, err := sampleRequest(method, p)
-			if err != nil || !s.mux.serves(r) {
-				extra = append(extra, strings.ToUpper(method)+" "+p)
-				continue
+			id, _ := op.(map[string]any)["operationId"].(string)
+			if prev, dup := ops[id]; dup || id == "" {
+				bad = append(bad, fmt.Sprintf("%s %s: operationId %q missing or also at %s %s", method, p, id, prev.method, prev.path))
 			}
-			_, pattern := s.mux.Handler(r)
-			covered[pattern] = true
+			ops[id] = described{strings.ToUpper(method), p}
 		}
 	}
-	for _, pattern := range s.mux.Patterns() {
-		method, route, found := strings.Cut(pattern, " ")
-		if !found {
-			route = method
+	inTable := map[string]bool{}
+	for _, rt := range routeTable {
+		inTable[rt.pattern()] = true
+		d, ok := ops[rt.op]
+		switch {
+		case rt.op == "" || !ok:
+			bad = append(bad, fmt.Sprintf("route %s (operation %q) is not described", rt.pattern(), rt.op))
+			continue
+		case d.method != rt.method:
+			bad = append(bad, fmt.Sprintf("route %s: operation %s is described for %s", rt.pattern(), rt.op, d.method))
 		}
-		_, page := s.pages[route]
-		if pattern == catchAll || covered[pattern] || (page && path.Ext(route) != ".html" && route != "/{$}" && route != "/docs") {
+		r, err := sampleRequest(d.method, d.path)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("operation %s: %v", rt.op, err))
 			continue
 		}
-		missing = append(missing, pattern)
+		if _, pattern := s.mux.Handler(r); pattern != rt.pattern() {
+			bad = append(bad, fmt.Sprintf("operation %s at %s %s reaches %q, not route %s", rt.op, d.method, d.path, pattern, rt.pattern()))
+		}
+		delete(ops, rt.op)
 	}
-	slices.Sort(missing)
-	slices.Sort(extra)
-	return missing, extra
+	for id, d := range ops {
+		bad = append(bad, fmt.Sprintf("%s %s (operation %s) is described, but no route registers it", d.method, d.path, id))
+	}
+	for _, pattern := range s.mux.Patterns() {
+		method, route, _ := strings.Cut(pattern, " ")
+		_, asset := s.pages[route]
+		asset = asset && method == "GET" && path.Ext(route) != ".html"
+		if pattern != catchAll && !inTable[pattern] && !asset {
+			bad = append(bad, fmt.Sprintf("route %s is registered around routeTable", pattern))
+		}
+	}
+	slices.Sort(bad)
+	return bad
 }
 
 // noReload is a reload that changes nothing, to serve POST /-/reload.
@@ -371,27 +393,75 @@ func noReload() (config.Report, error) {
 	return config.Report{Applied: []config.Change{}, NeedsRestart: []config.Change{}}, nil
 }
 
-// TestOpenAPICoversEveryRoute holds the description to the routes the
-// server registers: a route added without being described fails here, and
-// so does a described operation no route serves. Turn on here every
-// option that adds routes.
+// TestOpenAPICoversEveryRoute holds the description to the one route
+// registry (routes.go): a route added without being described fails
+// here, and so do a described operation no route registers, a method
+// that disagrees, and a route put on the mux around the registry. Turn on
+// here every option that adds routes.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	a := newAPISchemas(t)
 	reg := prometheus.NewRegistry()
 	s := newAPIServer(t, Options{DebugEndpoints: true, Registerer: reg, Gatherer: reg, Reload: noReload})
-	missing, extra := undescribed(s, a.doc)
-	for _, p := range missing {
-		t.Errorf("route %q is not described in internal/server/openapi.json: add its path there (README, \"The API description\")", p)
+	for _, p := range registryMismatches(s, a.doc) {
+		t.Errorf("%s: keep routeTable (routes.go) and internal/server/openapi.json in step (README, \"The API description\")", p)
 	}
-	for _, p := range extra {
-		t.Errorf("internal/server/openapi.json describes %s, which no route serves", p)
+	if got := len(s.mux.Patterns()); got <= len(routeTable) {
+		t.Errorf("%d patterns registered with every option on, want the %d of routeTable, the web files and the catch-all", got, len(routeTable))
 	}
-	// The check sees a route registered however it is added.
-	s.mux.HandleFunc("GET /undescribed", func(http.ResponseWriter, *http.Request) {})
-	if missing, _ := undescribed(s, a.doc); !slices.Equal(missing, []string{"GET /undescribed"}) {
-		t.Errorf("an undescribed route added to the mux: missing = %v, want [GET /undescribed]", missing)
+	// The check fails when the description and the registry disagree.
+	// Each case mutates a copy of the description, or the mux.
+	for _, tc := range []struct {
+		name   string
+		mutate func(doc map[string]any)
+		want   string
+	}{
+		{"an operation renamed", func(doc map[string]any) {
+			opAt(doc, "/healthz", "get")["operationId"] = "getHealthz"
+		}, "route GET /healthz (operation \"getHealth\") is not described"},
+		{"a method changed", func(doc map[string]any) {
+			item := doc["paths"].(map[string]any)["/-/reload"].(map[string]any)
+			item["put"] = item["post"]
+			delete(item, "post")
+		}, "route POST /-/reload: operation reload is described for PUT"},
+		{"an operation no route registers", func(doc map[string]any) {
+			doc["paths"].(map[string]any)["/nowhere"] = map[string]any{"get": map[string]any{"operationId": "nowhere"}}
+		}, "GET /nowhere (operation nowhere) is described, but no route registers it"},
+		{"a path that reaches another route", func(doc map[string]any) {
+			paths := doc["paths"].(map[string]any)
+			paths["/readyz/x"] = paths["/readyz"]
+			delete(paths, "/readyz")
+		}, "operation getReady at GET /readyz/x reaches \"/\", not route GET /readyz"},
+	} {
+		doc := cloneJSON(t, a.doc)
+		tc.mutate(doc)
+		if got := registryMismatches(s, doc); !slices.Contains(got, tc.want) {
+			t.Errorf("%s: mismatches %q, want among them %q", tc.name, got, tc.want)
+		}
 	}
-	t.Logf("%d patterns registered, all described or assets", len(s.mux.Patterns()))
+	s.mux.handle(route{method: "GET", path: "/undescribed"}, http.NotFoundHandler())
+	if got := registryMismatches(s, a.doc); !slices.Equal(got, []string{"route GET /undescribed is registered around routeTable"}) {
+		t.Errorf("a route added to the mux around the table: mismatches %q", got)
+	}
+	t.Logf("%d routes in the table, %d patterns registered, all described or web files", len(routeTable), len(s.mux.Patterns()))
+}
+
+// opAt is the operation at method of path in doc.
+func opAt(doc map[string]any, path, method string) map[string]any {
+	return doc["paths"].(map[string]any)[path].(map[string]any)[method].(map[string]any)
+}
+
+// cloneJSON copies a decoded JSON document deeply.
+func cloneJSON(t *testing.T, v map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // TestOpenAPIServedLeavesOutRoutesOff checks the served description: the

@@ -118,7 +118,8 @@ func (s *Server) budgetOf(t *testing.T, method, path string) class {
 	t.Helper()
 	r := httptest.NewRequest(method, path, nil)
 	_, pattern := s.mux.Handler(r)
-	return routeClasses[pattern]
+	rt, _ := s.mux.routeOf(pattern)
+	return rt.class
 }
 
 // A reload under way answers the next at once with 429: a client in a

@@ -87,9 +87,13 @@ type Options struct {
 
 // Server is the service's http.Handler.
 type Server struct {
-	opts    Options
-	log     *slog.Logger
-	mux     *routeMux
+	opts Options
+	log  *slog.Logger
+	mux  *routeMux
+	// paths and methods index the routes by path alone, for the Allow
+	// header of a 405 (see routes.go).
+	paths   *http.ServeMux
+	methods map[string][]string
 	pages   map[string]page
 	handler http.Handler
 	gate    *roundGate
@@ -140,7 +144,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.metrics = newMetrics(opts.Registerer, s)
 	s.mux.wrap = s.limited
-	s.routes()
+	if err := s.register(); err != nil {
+		return nil, err
+	}
 	if s.apiDoc, err = s.describeAPI(); err != nil {
 		return nil, err
 	}
@@ -149,31 +155,6 @@ func New(opts Options) (*Server, error) {
 	// handler is wrapped by limited as it is registered).
 	s.handler = secureHeaders(cors(s.mux))
 	return s, nil
-}
-
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /crns.json", s.crns)
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	if s.opts.Gatherer != nil {
-		s.mux.Handle("GET /metrics", metricsHandler(s.opts.Gatherer, s))
-	}
-	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
-	s.historyRoutes()
-	s.mux.HandleFunc("GET /crns/changes", s.changes)
-	s.mux.HandleFunc("GET /crns/{hash}/badge.svg", s.badge)
-	for path, p := range s.pages {
-		s.mux.Handle("GET "+path, p)
-	}
-	if s.opts.Reload != nil {
-		s.mux.HandleFunc("POST /-/reload", s.reload)
-	}
-	if s.opts.DebugEndpoints {
-		s.mux.HandleFunc("GET /debug/task", s.debugTask)
-		s.mux.HandleFunc("GET /debug/node", s.debugNode)
-		s.mux.HandleFunc("GET /debug/nodes_aggregate", s.debugAggregate)
-	}
-	s.mux.HandleFunc(catchAll, s.noRoute)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
