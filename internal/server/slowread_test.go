@@ -4,18 +4,16 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"nodelist/internal/server/listen"
+	"nodelist/internal/server/listen/listentest"
 	"nodelist/internal/snapshot"
 )
 
@@ -32,108 +30,6 @@ func bigRefresher(size int) *countingRefresher {
 	}
 	ref.holder.Store(snapshot.Build(time.Now(), crns))
 	return ref
-}
-
-// serveLoopback serves h with the service's http.Server on 127.0.0.1,
-// behind a connection limiter when lim is set. It returns the address,
-// the limiter and the count of the server's open sockets.
-func serveLoopback(t *testing.T, h http.Handler, lim *listen.ConnLimits) (string, *listen.ConnLimiter, *socketCount) {
-	t.Helper()
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sockets := &socketCount{}
-	ln := &countingListener{Listener: raw, n: sockets}
-	log := slog.New(slog.DiscardHandler)
-	srv := listen.HTTPServer(h, nil, log)
-	var serveOn net.Listener = ln
-	var cl *listen.ConnLimiter
-	if lim != nil {
-		cl = listen.LimitConns(ln, *lim, log)
-		srv.ConnState = cl.ConnState
-		serveOn = cl
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(serveOn)
-	}()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		<-done
-	})
-	return ln.Addr().String(), cl, sockets
-}
-
-// socketCount counts the server's open sockets, under any limiter, and
-// the most ever open at once.
-type socketCount struct {
-	mu         sync.Mutex
-	open, peak int
-}
-
-func (s *socketCount) add(d int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.open += d
-	s.peak = max(s.peak, s.open)
-}
-
-func (s *socketCount) get() (open, peak int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.open, s.peak
-}
-
-type countingListener struct {
-	net.Listener
-	n *socketCount
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.n.add(1)
-	return &countedConn{Conn: c, n: l.n}, nil
-}
-
-type countedConn struct {
-	net.Conn
-	n    *socketCount
-	once sync.Once
-}
-
-func (c *countedConn) Close() error {
-	c.once.Do(func() { c.n.add(-1) })
-	return c.Conn.Close()
-}
-
-// dialTiny opens a connection, from local if set, whose receive buffer is as small as the
-// kernel allows: a client that does not read stalls the server's write
-// once the server's send buffer is full.
-func dialTiny(t *testing.T, addr, local string) net.Conn {
-	t.Helper()
-	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		if err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 1024)
-		}); err != nil {
-			return err
-		}
-		return serr
-	}}
-	if local != "" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
-	}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // statusOf reads the status code of the answer on c, within 10 s; 0 when
@@ -159,11 +55,11 @@ func TestSlowReadersLeaveHealthAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, _, _ := serveLoopback(t, s, nil)
+	addr, _, _ := listentest.Serve(t, s, nil)
 
 	slow := make([]net.Conn, budget+extra)
 	for i := range slow {
-		slow[i] = dialTiny(t, addr, "")
+		slow[i] = listentest.DialTiny(t, addr, "")
 		if _, err := io.WriteString(slow[i], "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
@@ -238,12 +134,12 @@ func TestSlowReaderCutAtFloorRate(t *testing.T) {
 		defer finished.Add(1)
 		s.ServeHTTP(w, r)
 	})
-	addr, _, _ := serveLoopback(t, counted, nil)
+	addr, _, _ := listentest.Serve(t, counted, nil)
 	size := len(ref.holder.Load().All.Identity)
 
 	slow := make([]net.Conn, slowN)
 	for i := range slow {
-		slow[i] = dialTiny(t, addr, "")
+		slow[i] = listentest.DialTiny(t, addr, "")
 		if _, err := io.WriteString(slow[i], "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"nodelist/internal/server/listen/listentest"
 	"nodelist/internal/snapshot"
 )
 
@@ -191,9 +192,9 @@ func TestChangesDropASubscriberThatDoesNotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.feed.writeWait = time.Second
-	addr, _, _ := serveLoopback(t, s, nil)
+	addr, _, _ := listentest.Serve(t, s, nil)
 	t.Cleanup(s.Close)
-	silent := dialTiny(t, addr, "")
+	silent := listentest.DialTiny(t, addr, "")
 	if _, err := fmt.Fprintf(silent, "GET /crns/changes HTTP/1.1\r\nHost: nodelist\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}

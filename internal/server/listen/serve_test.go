@@ -1,14 +1,17 @@
-package server
+package listen_test
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"nodelist/internal/server/listen"
+	"nodelist/internal/server/listen/listentest"
 )
 
 // keepAlive dials addr from local (any loopback address), asks for
@@ -46,15 +49,17 @@ func ask(c net.Conn) int {
 	return resp.StatusCode
 }
 
-func newPlainServer(t *testing.T) *Server {
-	t.Helper()
-	ref := newCountingRefresher()
-	close(ref.release)
-	s, err := New(Options{Refresher: ref})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+// handler answers /healthz at once and /crns.json with 8 MiB, counting
+// the requests that began writing it.
+func handler(writing *atomic.Int64) http.Handler {
+	big := bytes.Repeat([]byte("x"), 8<<20)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	mux.HandleFunc("GET /crns.json", func(w http.ResponseWriter, _ *http.Request) {
+		writing.Add(1)
+		_, _ = w.Write(big)
+	})
+	return mux
 }
 
 // TestConnBoundReclaimsIdle opens 80 keep-alive connections, each left
@@ -63,7 +68,7 @@ func newPlainServer(t *testing.T) *Server {
 // well-behaved client is still answered.
 func TestConnBoundReclaimsIdle(t *testing.T) {
 	const bound, clients = 50, 80
-	addr, cl, sockets := serveLoopback(t, newPlainServer(t), &listen.ConnLimits{Max: bound, PressureIdle: time.Hour})
+	addr, cl, sockets := listentest.Serve(t, handler(new(atomic.Int64)), &listen.ConnLimits{Max: bound, PressureIdle: time.Hour})
 	conns := make([]net.Conn, clients)
 	answered := 0
 	for i := range conns {
@@ -85,7 +90,7 @@ func TestConnBoundReclaimsIdle(t *testing.T) {
 		}
 	}
 	st := cl.Stats()
-	_, socketPeak := sockets.get()
+	_, socketPeak := sockets.Get()
 	t.Logf("bound %d: %d idle clients answered, well-behaved client %d, afterwards %d of %d still open; "+
 		"limiter %+v; sockets peak %d", bound, answered, resp.StatusCode, alive, clients, st, socketPeak)
 	if answered != clients || resp.StatusCode != http.StatusOK {
@@ -113,19 +118,16 @@ func TestConnBoundReclaimsIdle(t *testing.T) {
 // ones closed to make room.
 func TestConnPerClientBound(t *testing.T) {
 	const perClient, more = 5, 7
-	s, err := New(Options{Refresher: bigRefresher(8 << 20)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, cl, _ := serveLoopback(t, s, &listen.ConnLimits{Max: 50, PerClient: perClient, PressureIdle: time.Hour})
+	var writing atomic.Int64
+	addr, cl, _ := listentest.Serve(t, handler(&writing), &listen.ConnLimits{Max: 50, PerClient: perClient, PressureIdle: time.Hour})
 	for range perClient {
-		c := dialTiny(t, addr, "127.0.0.3")
+		c := listentest.DialTiny(t, addr, "127.0.0.3")
 		if _, err := io.WriteString(c, "GET /crns.json HTTP/1.1\r\nHost: t\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for s.budgets.inFlight(classSnapshot) < perClient && time.Now().Before(deadline) {
+	for writing.Load() < perClient && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond) // poll until each stalls in its write
 	}
 	busy := map[int]int{}
@@ -173,7 +175,7 @@ func TestConnPerClientBound(t *testing.T) {
 // no more than half the bound are open.
 func TestIdleClosedSoonerUnderPressure(t *testing.T) {
 	const bound, idle = 20, 15
-	addr, cl, _ := serveLoopback(t, newPlainServer(t), &listen.ConnLimits{Max: bound, PressureIdle: 100 * time.Millisecond})
+	addr, cl, _ := listentest.Serve(t, handler(new(atomic.Int64)), &listen.ConnLimits{Max: bound, PressureIdle: 100 * time.Millisecond})
 	conns := make([]net.Conn, idle)
 	for i := range conns {
 		conns[i], _ = keepAlive(t, addr, "")
