@@ -73,7 +73,10 @@ func TestPublicationOverDefaultPacket(t *testing.T) {
 	// CPU, which a busy machine (or the race detector) may stretch past
 	// the renewals of the default one; the test is about the writes.
 	h := startPair(t, dsn, fleet, func(o *replica.Options) { o.TTL = 30 * time.Second })
-	v := h.check(t, nodes, 90*time.Second)
+	// The bound of the wait, not a speed requirement: under the race
+	// detector, with other packages' tests beside it, the follower's
+	// read and rebuild of 25 MB took more than 90 s.
+	v := h.check(t, nodes, 4*time.Minute)
 	gz, _ := h.follower.Holder().Load().All.Variant(snapshot.Gzip)
 	if int64(len(gz)) <= packet {
 		t.Fatalf("the publication's %d gzip bytes fit in the server's packet of %d: the test shows nothing", len(gz), packet)
