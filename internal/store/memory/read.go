@@ -1,0 +1,201 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"nodelist/internal/store"
+)
+
+// History sums the node's samples, and for the hours without samples its
+// hourly rollups, into buckets of step starting at from, as the SQL
+// backends do.
+func (s *Store) History(ctx context.Context, hash string, from, to time.Time, step time.Duration) ([][]store.Point, error) {
+	out := make([][]store.Point, len(s.probes))
+	if err := ctx.Err(); err != nil {
+		return out, fmt.Errorf("history: %w", err)
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	n := s.d.nodes[hash]
+	if n == nil {
+		return out, nil
+	}
+	step = max(step, time.Minute)
+	stepSecs := int64(step / time.Second)
+	fromS, toS := from.Unix(), to.Unix()
+	buckets := make([]map[int64]*store.Point, len(out))
+	for p := range buckets {
+		buckets[p] = map[int64]*store.Point{}
+	}
+	// Buckets start at from: from, from+step, … An hourly entry that
+	// began before from counts in the first. Probes past the store's
+	// (kept for a later version) are not read.
+	add := func(unix int64, probes []agg) {
+		t := fromS + max(0, floorDiv(unix-fromS, stepSecs))*stepSecs
+		for p, a := range probes[:min(len(probes), len(buckets))] {
+			if a.total == 0 {
+				continue
+			}
+			pt := buckets[p][t]
+			if pt == nil {
+				pt = &store.Point{Time: time.Unix(t, 0).UTC()}
+				buckets[p][t] = pt
+			}
+			pt.OK += int(a.ok)
+			pt.Total += int(a.total)
+			pt.LatencySumMS += a.latSum
+			pt.LatencyMaxMS = max(pt.LatencyMaxMS, a.latMax)
+		}
+	}
+	firstHour, lastHour := floorDiv(fromS, 3600), floorDiv(toS, 3600)
+	for hour, words := range n.samples {
+		if hour < firstHour || hour > lastHour {
+			continue
+		}
+		eachEntry(words, func(second int64, probes []agg) {
+			if t := hour*3600 + second; t >= fromS && t < toS {
+				add(t, probes)
+			}
+		})
+	}
+	var probes []agg
+	for day, row := range n.hourly {
+		if day < floorDiv(fromS, 86400) || day > floorDiv(toS, 86400) {
+			continue
+		}
+		for h, hs := range row {
+			hour := day*24 + int64(h)
+			if _, covered := n.samples[hour]; covered || hs == nil {
+				continue
+			}
+			if t := hour * 3600; t+3600 > fromS && t < toS {
+				probes = probes[:0]
+				for _, a := range hs {
+					probes = append(probes, a.agg())
+				}
+				add(t, probes)
+			}
+		}
+	}
+	for p, m := range buckets {
+		pts := make([]store.Point, 0, len(m))
+		for _, pt := range m {
+			pts = append(pts, *pt)
+		}
+		slices.SortFunc(pts, func(a, b store.Point) int { return a.Time.Compare(b.Time) })
+		out[p] = pts
+	}
+	return out, nil
+}
+
+// Events returns the node's transitions newest first, with IDs below
+// before (0: from the newest), at most limit.
+func (s *Store) Events(ctx context.Context, hash string, before int64, limit int) ([]store.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	if before <= 0 {
+		before = 1<<62 - 1
+	}
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	out := []store.Event{}
+	n := s.d.nodes[hash]
+	if n == nil {
+		return out, nil
+	}
+	for i := len(n.events) - 1; i >= 0 && len(out) < limit; i-- {
+		e := n.events[i]
+		if e.id >= before {
+			continue
+		}
+		ev := store.Event{ID: e.id, At: fromMicros(e.at), OK: e.ok, Status: e.status, Class: e.class, Msg: e.msg}
+		if e.probe < len(s.probes) {
+			ev.Probe = s.probes[e.probe]
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// Uptime sums every node's config probe over 24 h, 7 d and 30 d up to
+// now: the hours rolled up from their hourly rows, the others from their
+// samples.
+func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
+	h := now.Unix() / 3600
+	day, week, month := h-24, h-7*24, h-30*24
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	rolled := s.d.rolled
+	out := map[string]store.Uptime{}
+	for hash, n := range s.d.nodes {
+		var v [6]int64
+		count := func(hour int64, a agg) {
+			if a.total == 0 || hour <= month || hour > h {
+				return
+			}
+			for i, since := range [...]int64{day, week, month} {
+				if hour > since {
+					v[2*i] += a.ok
+					v[2*i+1] += a.total
+				}
+			}
+		}
+		for d, row := range n.hourly {
+			if d < floorDiv(month, 24) {
+				continue
+			}
+			for i, hs := range row {
+				if hour := d*24 + int64(i); hour <= rolled && len(hs) > store.ProbeConfig {
+					count(hour, hs[store.ProbeConfig].agg())
+				}
+			}
+		}
+		for hour, words := range n.samples {
+			if hour <= max(rolled, month) {
+				continue
+			}
+			eachEntry(words, func(_ int64, probes []agg) {
+				if len(probes) > store.ProbeConfig {
+					count(hour, probes[store.ProbeConfig])
+				}
+			})
+		}
+		if v[5] > 0 {
+			out[hash] = store.Uptime{Day: ratio(v[0], v[1]), Week: ratio(v[2], v[3]), Month: ratio(v[4], v[5])}
+		}
+	}
+	return out, nil
+}
+
+func ratio(ok, total int64) *float64 {
+	if total == 0 {
+		return nil
+	}
+	r := float64(ok) / float64(total)
+	return &r
+}
+
+// SampleCount is the number of probe outcomes in the samples rows, for
+// tests and checks that count what was written.
+func (s *Store) SampleCount(ctx context.Context) (int64, error) {
+	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
+	var total int64
+	for _, n := range s.d.nodes {
+		for _, words := range n.samples {
+			eachEntry(words, func(_ int64, probes []agg) {
+				for _, p := range probes {
+					total += p.total
+				}
+			})
+		}
+	}
+	return total, ctx.Err()
+}
