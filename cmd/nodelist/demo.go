@@ -14,7 +14,7 @@ import (
 )
 
 // demoTempDB is the demo's default --db: SQLite in a temporary folder.
-const demoTempDB = "sqlite:(a temporary folder)"
+var demoTempDB = config.DB{Kind: config.DBSQLite, Path: "(a temporary folder)"}
 
 // demoCmd runs a simulated fleet and the service against it, offline.
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -35,19 +35,19 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fleet.RegisterFlags(fs)
 	hist := config.DefaultHistory()
 	// Each demo fleet is new, so its history goes to a folder removed at
-	// exit; --db none turns it off, --db sqlite:demo.db keeps it.
+	// exit; --db none keeps it in memory, --db sqlite:demo.db keeps it.
 	hist.DB = demoTempDB
 	hist.RegisterHistory(fs)
 	if _, err := parseFlags(fs, args, &cfg, stdout); err != nil {
 		return err
 	}
-	if hist.DB == demoTempDB {
+	if hist.DB.Text() == demoTempDB.Text() {
 		dir, err := os.MkdirTemp("", "nodelist-demo-")
 		if err != nil {
 			return fmt.Errorf("history folder: %w", err)
 		}
 		defer os.RemoveAll(dir)
-		hist.DB = "sqlite:" + filepath.Join(dir, "history.db")
+		hist.DB.Path = filepath.Join(dir, "history.db")
 	}
 	if err := checkHistory(&hist); err != nil {
 		return usageError{err}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"nodelist/internal/server"
 	"nodelist/internal/server/listen"
 	"nodelist/internal/store"
+	"nodelist/internal/store/memory"
 	"nodelist/internal/store/mysql"
 	"nodelist/internal/store/sqlite"
 )
@@ -34,17 +34,10 @@ func checkConfig(cfg *config.Config) error {
 	return errors.Join(cfg.Validate(), probeErr, modeErr)
 }
 
-// checkHistory asks the store to check its configuration: a malformed
-// --db is a usage error (exit status 2), before any connection is tried.
-func checkHistory(h *config.History) error {
-	err := h.Validate()
-	if err == nil && strings.HasPrefix(h.DB, "mysql://") {
-		if _, derr := mysql.ParseDSN(h.DB); derr != nil {
-			err = fmt.Errorf("--db: %w", derr)
-		}
-	}
-	return err
-}
+// checkHistory checks the history settings: a malformed --db was
+// refused when it was set, the rest here, before any connection is
+// tried (a usage error, exit status 2).
+func checkHistory(h *config.History) error { return h.Validate() }
 
 // checkTLS loads the certificate pair, as the server will at start.
 func checkTLS(cfg *config.Config) error {
@@ -87,16 +80,22 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// openRecorder opens the configured history store (nil for --db none).
+// openRecorder opens the configured history store: in memory for --db
+// none, SQLite or MySQL.
 func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*store.Recorder, error) {
-	st, err := store.Open(ctx, cfg.DB,
-		func(ctx context.Context, path string) (store.Store, error) {
-			return sqlite.Open(ctx, path, probe.Names()...)
-		},
-		func(ctx context.Context, dsn string) (store.Store, error) {
-			return mysql.Open(ctx, dsn, probe.Names()...)
-		})
-	if err != nil || st == nil {
+	var st store.Store
+	var err error
+	switch cfg.DB.Kind {
+	case config.DBNone:
+		st, err = memory.New(probe.Names()...)
+	case config.DBSQLite:
+		st, err = sqlite.Open(ctx, cfg.DB.Path, probe.Names()...)
+	case config.DBMySQL:
+		st, err = mysql.OpenConfig(ctx, mysql.Config(cfg.DB), probe.Names()...)
+	default:
+		err = fmt.Errorf("--db: no store of kind %d", cfg.DB.Kind)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return store.NewRecorder(st, cfg, log), nil
@@ -131,13 +130,11 @@ func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History,
 	if err != nil {
 		return nil, nil, err
 	}
-	if opts.Store, err = mysql.ConnectReplicas(ctx, histCfg.DB); err != nil {
+	if opts.Store, err = mysql.ConnectReplicasConfig(ctx, mysql.Config(histCfg.DB)); err != nil {
 		return nil, nil, err
 	}
 	opts.Logger = log
-	if rec != nil {
-		opts.History, opts.ReadOnly = rec, store.ReadOnly(rec.Store())
-	}
+	opts.History, opts.ReadOnly = rec, store.ReadOnly(rec.Store())
 	return replica.New(opts), opts.Store, nil
 }
 
@@ -160,11 +157,9 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		// the proxy bounds each client's streams (limit_conn), not us.
 		sopts.MaxStreamsPerClient = -1
 	}
-	if rec != nil {
-		sink, sopts.History, sopts.Writer = rec, rec.Store(), rec.Writer()
-		rec.RegisterMetrics(reg)
-		defer rec.Stop(5 * time.Second)
-	}
+	sink, sopts.History, sopts.Writer = rec, rec.Store(), rec.Writer()
+	rec.RegisterMetrics(reg)
+	defer rec.Stop(5 * time.Second)
 	var rep *replica.Replica
 	if rc.Replicated(histCfg) {
 		var pool store.Replicas
@@ -180,13 +175,11 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		return err
 	}
 	defer client.CloseIdleConnections()
-	if rec != nil {
-		rec.Seed(ctx, ref)
-		if rep != nil {
-			rec.PruneWhen(rep.Leading)
-		}
-		rec.Start()
+	rec.Seed(ctx, ref)
+	if rep != nil {
+		rec.PruneWhen(rep.Leading)
 	}
+	rec.Start()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if rl != nil {

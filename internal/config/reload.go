@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"log/slog"
-	"net/url"
 	"os"
 	"sync"
 )
@@ -126,10 +125,11 @@ func shown(name, v string) string {
 	if name != "db" {
 		return v
 	}
-	if u, err := url.Parse(v); err == nil && u.User != nil {
-		return u.Redacted()
+	db, err := ParseDB(v)
+	if err != nil {
+		return "(not a valid --db)" // it might hold a password
 	}
-	return v
+	return db.String()
 }
 
 // Watch reloads on every signal received until ctx ends: the service's

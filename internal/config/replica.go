@@ -3,7 +3,6 @@ package config
 import (
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -39,5 +38,5 @@ func (r *Replica) Validate() error {
 // several: its history store is one they may share (MySQL or MariaDB),
 // and the lease is not turned off.
 func (r *Replica) Replicated(h History) bool {
-	return strings.HasPrefix(h.DB, "mysql://") && r.LeaseTTL > 0
+	return h.DB.Kind == DBMySQL && r.LeaseTTL > 0
 }

@@ -22,7 +22,11 @@ func TestReplicaConfig(t *testing.T) {
 		if err := r.Validate(); (err == nil) != c.ok {
 			t.Errorf("--lease-ttl %s: %v", c.ttl, err)
 		}
-		if got := r.Replicated(History{DB: c.db}); got != c.shared {
+		db, err := ParseDB(c.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Replicated(History{DB: db}); got != c.shared {
 			t.Errorf("--lease-ttl %s --db %s: replicated %v", c.ttl, c.db, got)
 		}
 	}

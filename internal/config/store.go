@@ -4,13 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 )
 
 // History is the configuration of the history store.
 type History struct {
-	DB            string
+	DB            DB
+	dbErr         error // why the text given to --db did not parse
 	RetentionRaw  time.Duration
 	RetentionLong time.Duration
 	Queue         int
@@ -18,31 +18,25 @@ type History struct {
 
 // DefaultHistory is the store configuration used when nothing is set.
 func DefaultHistory() History {
-	return History{DB: "sqlite:nodelist.db", RetentionRaw: 48 * time.Hour, RetentionLong: 400 * 24 * time.Hour, Queue: 1000}
+	return History{DB: DefaultDB(), RetentionRaw: 48 * time.Hour, RetentionLong: 400 * 24 * time.Hour, Queue: 1000}
 }
 
 // RegisterHistory adds the store's flags.
 func (h *History) RegisterHistory(fs *flag.FlagSet) {
-	fs.StringVar(&h.DB, "db", h.DB, "history store: none, sqlite:PATH or mysql://user:pass@host:port/db?params")
+	fs.Var(dbFlag{h}, "db", "history store: none (in memory, for the process's life), sqlite:PATH or mysql://user:pass@host:port/db?params")
 	DurationVar(fs, &h.RetentionRaw, "retention-raw", h.RetentionRaw, "how long per-minute history is kept")
 	DurationVar(fs, &h.RetentionLong, "retention-long", h.RetentionLong, "how long hourly history and events are kept")
 	fs.IntVar(&h.Queue, "history-queue", h.Queue, "rounds kept in memory while the database is unavailable; past it the oldest is dropped")
 }
 
 // Validate checks the store configuration and says everything wrong at
-// once. Whether a mysql:// address is well formed is the store's to say
-// (mysql.ParseDSN).
+// once: --db was parsed when it was set (ParseDB), and its error is
+// said here.
 func (h *History) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch {
-	case h.DB == "none", strings.HasPrefix(h.DB, "mysql://"):
-	case strings.HasPrefix(h.DB, "sqlite:"):
-		if h.DB == "sqlite:" {
-			bad("--db %q: want sqlite:PATH", h.DB)
-		}
-	default:
-		bad("--db: want none, sqlite:PATH or mysql://user:pass@host:port/db")
+	if h.dbErr != nil {
+		bad("--db: %w", h.dbErr)
 	}
 	if h.RetentionRaw < time.Hour {
 		bad("--retention-raw %s: want at least 1h", h.RetentionRaw)

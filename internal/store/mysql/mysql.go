@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 
@@ -30,49 +27,6 @@ var migrations embed.FS
 // MaxOpen is the pool's size: one writer and a few API readers.
 const MaxOpen = 4
 
-// ParseDSN turns mysql://user:pass@host:port/db?params into the driver's
-// configuration. Params are driver parameters (e.g. tls=true).
-func ParseDSN(dsn string) (*mysql.Config, error) {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme != "mysql" {
-		return nil, errors.New("want mysql://user:pass@host:port/database")
-	}
-	db := strings.TrimPrefix(u.Path, "/")
-	if u.Host == "" || db == "" || strings.Contains(db, "/") {
-		return nil, errors.New("want mysql://user:pass@host:port/database (host and database are required)")
-	}
-	c := mysql.NewConfig()
-	if u.User != nil {
-		c.User = u.User.Username()
-		c.Passwd, _ = u.User.Password()
-	}
-	c.Net = "tcp"
-	c.Addr = u.Host
-	if _, _, err := net.SplitHostPort(u.Host); err != nil {
-		c.Addr = net.JoinHostPort(u.Host, "3306")
-	}
-	c.DBName = db
-	c.Timeout = 5 * time.Second
-	c.ReadTimeout = 30 * time.Second
-	c.WriteTimeout = 30 * time.Second
-	c.MaxAllowedPacket = sqlstore.ClientMaxPacket
-	// Interpolating arguments client-side makes each statement one round
-	// trip instead of three (prepare, execute, close); the driver does it
-	// safely for the utf8mb4 connection charset.
-	c.InterpolateParams = true
-	c.Params = map[string]string{}
-	for k, v := range u.Query() {
-		if len(v) > 0 {
-			c.Params[k] = v[0]
-		}
-	}
-	if v, ok := c.Params["tls"]; ok {
-		c.TLSConfig = v
-		delete(c.Params, "tls")
-	}
-	return c, nil
-}
-
 // Open connects, reads the server's wait_timeout to size the pool's idle
 // time below it, applies the migrations (under a lock: several replicas
 // may start together on one database) and returns the store, recording
@@ -80,7 +34,16 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 // store.DefaultProbes()). A database whose schema is newer than this
 // binary's is opened read-only: see sqlstore.Store.ReadOnly.
 func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, error) {
-	db, err := Connect(ctx, dsn, Pool{MaxOpen: MaxOpen})
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql dsn: %w", err)
+	}
+	return OpenConfig(ctx, cfg, probes...)
+}
+
+// OpenConfig is Open of a parsed --db (Config).
+func OpenConfig(ctx context.Context, cfg *mysql.Config, probes ...string) (*sqlstore.Store, error) {
+	db, err := ConnectConfig(ctx, cfg, Pool{MaxOpen: MaxOpen})
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +62,16 @@ func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, e
 // lease's renewals never wait behind a history write. Open (the history
 // store) migrates the database; this only connects.
 func ConnectReplicas(ctx context.Context, dsn string) (*sqlstore.Replicas, error) {
-	db, err := Connect(ctx, dsn, Pool{MaxOpen: 4, FoundRows: true})
+	cfg, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql dsn: %w", err)
+	}
+	return ConnectReplicasConfig(ctx, cfg)
+}
+
+// ConnectReplicasConfig is ConnectReplicas of a parsed --db (Config).
+func ConnectReplicasConfig(ctx context.Context, cfg *mysql.Config) (*sqlstore.Replicas, error) {
+	db, err := ConnectConfig(ctx, cfg, Pool{MaxOpen: 4, FoundRows: true})
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +104,11 @@ func Connect(ctx context.Context, dsn string, p Pool) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysql dsn: %w", err)
 	}
+	return ConnectConfig(ctx, cfg, p)
+}
+
+// ConnectConfig is Connect of a parsed --db (Config); it changes cfg.
+func ConnectConfig(ctx context.Context, cfg *mysql.Config, p Pool) (*sql.DB, error) {
 	cfg.ClientFoundRows = p.FoundRows
 	if p.MaxOpen <= 0 {
 		p.MaxOpen = MaxOpen
