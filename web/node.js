@@ -66,7 +66,7 @@ export function showNode(hash, state) {
   window.scrollTo(0, 0);
   nodeChanged(state);
   if (state.history === false) {
-    document.getElementById('hist-note').textContent = 'The service keeps no history (it runs with --db none).';
+    document.getElementById('hist-note').textContent = 'The service answers no history (uptime.json is not found).';
     document.getElementById('events').replaceChildren(h('p', { class: 'note', text: 'No history kept.' }));
     return;
   }

@@ -27,10 +27,6 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 	case "", "status":
 		metric = "status"
 	case "uptime7d":
-		if s.opts.History == nil {
-			writeError(w, http.StatusNotFound, "metric uptime7d: "+store.ErrDisabled.Error())
-			return
-		}
 	default:
 		writeError(w, http.StatusBadRequest, "metric: "+quoteShort(metric)+" is not one of status, uptime7d")
 		return

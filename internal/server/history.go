@@ -39,15 +39,8 @@ func (s *Server) oneCRN(w http.ResponseWriter, r *http.Request) {
 	writeRawJSON(w, http.StatusOK, b)
 }
 
-// needHistory answers 404 when there is no store, or no such node.
+// needHistory answers 404 when no such node is known.
 func (s *Server) needHistory(w http.ResponseWriter, r *http.Request, hash string) bool {
-	if s.opts.History == nil {
-		writeError(w, http.StatusNotFound, store.ErrDisabled.Error())
-		return false
-	}
-	if hash == "" {
-		return true
-	}
 	known, err := s.opts.History.Known(r.Context(), hash)
 	if err != nil {
 		s.storeError(w, err)
@@ -177,9 +170,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // uptime answers /uptime.json: hash → config-probe success ratio over
 // 24 h, 7 d and 30 d (null where there is no sample).
 func (s *Server) uptime(w http.ResponseWriter, r *http.Request) {
-	if !s.needHistory(w, r, "") {
-		return
-	}
 	body, err := s.uptimes.get(r.Context(), s.opts.History, s.opts.Writer, time.Now())
 	if err != nil {
 		s.storeError(w, err)

@@ -16,6 +16,7 @@ import (
 	"nodelist/internal/server/listen"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
+	"nodelist/internal/store/memory"
 )
 
 // Refresher is what the handlers need of the refresh loop.
@@ -42,8 +43,8 @@ type Options struct {
 	// DebugRoundEvery is the least time between two rounds forced by
 	// /debug/node (10 s).
 	DebugRoundEvery time.Duration
-	// History answers the history endpoints; nil when the service runs
-	// without a store (they then answer 404).
+	// History answers the history endpoints (--db none: a store in
+	// memory); nil: an empty one in memory.
 	History store.Store
 	// Writer, when set, reports the history backlog on /healthz.
 	Writer *store.Writer
@@ -133,6 +134,13 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.History == nil {
+		st, err := memory.New()
+		if err != nil {
+			return nil, err
+		}
+		opts.History = st
 	}
 	s := &Server{opts: opts, log: opts.Logger, mux: newRouteMux(), gate: &roundGate{every: opts.DebugRoundEvery},
 		budgets: newBudgets(opts.Limits), feed: newFeed(opts.Refresher.Holder(), opts.Heartbeat,

@@ -121,6 +121,3 @@ func ReadOnly(st Store) string {
 	}
 	return ""
 }
-
-// ErrDisabled is what the history endpoints say when there is no store.
-var ErrDisabled = errors.New("history is disabled (the service runs with --db none)")
