@@ -33,10 +33,10 @@ type data struct {
 }
 
 type node struct {
-	samples map[int64][]uint32       // hour → entries (packed.go)
-	hourly  map[int64]*[24][]hourAgg // day → its hours, nil where not rolled up
-	events  []event                  // oldest first
-	state   map[int]bool             // probe → ok, for the probes seen
+	samples map[int64][]byte // hour → entries (packed.go)
+	hourly  map[int64][]byte // day → its hours rolled up (packed.go)
+	events  []event          // oldest first
+	state   map[int]bool     // probe → ok, for the probes seen
 }
 
 type event struct {
@@ -108,7 +108,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 func (d *data) node(hash string) *node {
 	n := d.nodes[hash]
 	if n == nil {
-		n = &node{samples: map[int64][]uint32{}, hourly: map[int64]*[24][]hourAgg{}, state: map[int]bool{}}
+		n = &node{samples: map[int64][]byte{}, hourly: map[int64][]byte{}, state: map[int]bool{}}
 		d.nodes[hash] = n
 	}
 	return n
@@ -193,12 +193,7 @@ func (d *data) rollHour(h int64) {
 			}
 		})
 		day := floorDiv(h, 24)
-		row := n.hourly[day]
-		if row == nil {
-			row = new([24][]hourAgg)
-			n.hourly[day] = row
-		}
-		row[h-day*24] = rollup(sum)
+		n.hourly[day] = putHour(n.hourly[day], h-day*24, sum)
 	}
 	d.rolled = max(d.rolled, h)
 }

@@ -1,20 +1,20 @@
 package memory
 
-// A node's samples of one hour are kept as a stream of 32-bit words, an
-// entry per round (normally), as the SQL backends keep one blob per node
-// and hour: a head word, then each probe's outcome in one word, or in
-// four for an entry summing several outcomes of a probe. About 16 bytes
-// per node and round for three probes, where a struct per outcome would
-// cost several times that.
+import "encoding/binary"
+
+// A node's samples of one hour are kept packed, an entry per round
+// (normally), as the SQL backends keep one blob per node and hour: a head,
+// then each probe's outcome in one varint, or in four for an entry summing
+// several outcomes of a probe. Most outcomes take a byte or two, so an
+// entry of three probes takes 5 to 8 bytes, where a struct per outcome
+// would cost several times that.
 //
-//	head:   second within the hour | probes << 12 | summed << 19
-//	single: min(latency ms, 2^31-1) << 1 | ok
-//	summed: ok, total, latency sum ms, latency max ms (each at most 2^32-1)
+//	head:   uvarint second within the hour << 8 | probes << 1 | summed
+//	single: uvarint latency ms << 1 | ok
+//	summed: uvarint ok, total, latency sum ms, latency max ms
 
 const (
-	secondBits = 12
-	probeBits  = 7
-	summedBit  = 1 << (secondBits + probeBits)
+	probeBits = 7
 	// maxProbes bounds an entry's count of probes (what probeBits holds).
 	maxProbes = 1<<probeBits - 1
 )
@@ -37,71 +37,107 @@ func grow(probes []agg, n int) []agg {
 	return probes
 }
 
-// appendEntry appends one entry of second (within the hour) to words.
-func appendEntry(words []uint32, second int64, probes []agg) []uint32 {
+// appendEntry appends one entry of second (within the hour) to b.
+func appendEntry(b []byte, second int64, probes []agg) []byte {
 	single := true
 	for _, p := range probes {
 		if p.total != 1 || p.ok > 1 || p.latSum < 0 || p.latMax != p.latSum {
 			single = false
 		}
 	}
-	head := uint32(second) | uint32(len(probes))<<secondBits
+	head := uint64(second)<<(probeBits+1) | uint64(len(probes))<<1
 	if !single {
-		head |= summedBit
+		head |= 1
 	}
-	words = append(words, head)
+	b = binary.AppendUvarint(b, head)
 	for _, p := range probes {
 		if single {
-			words = append(words, uint32(min(p.latSum, 1<<31-1))<<1|uint32(p.ok))
+			b = binary.AppendUvarint(b, uint64(p.latSum)<<1|uint64(p.ok))
 			continue
 		}
-		words = append(words, clamp32(p.ok), clamp32(p.total), clamp32(p.latSum), clamp32(p.latMax))
+		for _, v := range [...]int64{p.ok, p.total, p.latSum, p.latMax} {
+			b = binary.AppendUvarint(b, uint64(max(v, 0)))
+		}
 	}
-	return words
+	return b
 }
 
-func clamp32(v int64) uint32 { return uint32(min(max(v, 0), 1<<32-1)) }
-
-// eachEntry calls fn for each entry of words; fn must not keep probes:
-// the next entry reuses it.
-func eachEntry(words []uint32, fn func(second int64, probes []agg)) {
+// eachEntry calls fn for each entry of b; fn must not keep probes: the
+// next entry reuses it.
+func eachEntry(b []byte, fn func(second int64, probes []agg)) {
+	next := func() int64 {
+		v, n := binary.Uvarint(b)
+		b = b[n:]
+		return int64(v)
+	}
 	buf := make([]agg, 0, 4)
-	for len(words) > 0 {
-		head := words[0]
-		words = words[1:]
-		n := int(head >> secondBits & maxProbes)
+	for len(b) > 0 {
+		head := next()
 		buf = buf[:0]
-		for range n {
-			if head&summedBit == 0 {
-				lat := int64(words[0] >> 1)
-				buf = append(buf, agg{ok: int64(words[0] & 1), total: 1, latSum: lat, latMax: lat})
-				words = words[1:]
+		for range head >> 1 & maxProbes {
+			if head&1 == 0 {
+				v := next()
+				buf = append(buf, agg{ok: v & 1, total: 1, latSum: v >> 1, latMax: v >> 1})
 				continue
 			}
-			buf = append(buf, agg{ok: int64(words[0]), total: int64(words[1]), latSum: int64(words[2]), latMax: int64(words[3])})
-			words = words[4:]
+			ok, total, sum, mx := next(), next(), next(), next()
+			buf = append(buf, agg{ok: ok, total: total, latSum: sum, latMax: mx})
 		}
-		fn(int64(head&(1<<secondBits-1)), buf)
+		fn(head>>(probeBits+1), buf)
 	}
 }
 
-// hourAgg is one probe's hour rolled up, its latency kept as the average
-// as the SQL backends keep it, so that both answer alike.
-type hourAgg struct{ ok, total, latAvg, latMax uint32 }
+// A node's hourly rollups of one day are kept as varints, an entry per
+// hour rolled up (a few hundred days of them is the bulk of the store at
+// the default retention):
+//
+//	uvarint  hour of the day << 7 | probes
+//	probes:  uvarint ok, total, average latency ms, max latency ms
+//
+// The latency is kept as the average, as the SQL backends keep it, so
+// that both answer alike: a sum read back is the average times the
+// count.
 
-func rollup(probes []agg) []hourAgg {
-	out := make([]hourAgg, len(probes))
-	for i, p := range probes {
+// putHour returns row with hour h's entry set to probes, replacing any.
+func putHour(row []byte, h int64, probes []agg) []byte {
+	out := make([]byte, 0, len(row)+4+16*len(probes))
+	eachHour(row, func(hour int64, ps []agg) {
+		if hour != h {
+			out = appendHour(out, hour, ps)
+		}
+	})
+	return appendHour(out, h, probes)
+}
+
+func appendHour(b []byte, h int64, probes []agg) []byte {
+	b = binary.AppendUvarint(b, uint64(h)<<probeBits|uint64(len(probes)))
+	for _, p := range probes {
 		avg := int64(0)
 		if p.total > 0 {
 			avg = (p.latSum + p.total/2) / p.total
 		}
-		out[i] = hourAgg{ok: clamp32(p.ok), total: clamp32(p.total), latAvg: clamp32(avg), latMax: clamp32(p.latMax)}
+		for _, v := range [...]int64{p.ok, p.total, avg, p.latMax} {
+			b = binary.AppendUvarint(b, uint64(max(v, 0)))
+		}
 	}
-	return out
+	return b
 }
 
-func (h hourAgg) agg() agg {
-	t := int64(h.total)
-	return agg{ok: int64(h.ok), total: t, latSum: int64(h.latAvg) * t, latMax: int64(h.latMax)}
+// eachHour calls fn for each entry of row; fn must not keep probes.
+func eachHour(row []byte, fn func(hour int64, probes []agg)) {
+	next := func() int64 {
+		v, n := binary.Uvarint(row)
+		row = row[n:]
+		return int64(v)
+	}
+	buf := make([]agg, 0, 4)
+	for len(row) > 0 {
+		head := next()
+		buf = buf[:0]
+		for range head & maxProbes {
+			ok, total, avg, mx := next(), next(), next(), next()
+			buf = append(buf, agg{ok: ok, total: total, latSum: avg * total, latMax: mx})
+		}
+		fn(head>>probeBits, buf)
+	}
 }

@@ -61,24 +61,19 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 			}
 		})
 	}
-	var probes []agg
 	for day, row := range n.hourly {
 		if day < floorDiv(fromS, 86400) || day > floorDiv(toS, 86400) {
 			continue
 		}
-		for h, hs := range row {
-			hour := day*24 + int64(h)
-			if _, covered := n.samples[hour]; covered || hs == nil {
-				continue
+		eachHour(row, func(h int64, probes []agg) {
+			hour := day*24 + h
+			if _, covered := n.samples[hour]; covered {
+				return
 			}
 			if t := hour * 3600; t+3600 > fromS && t < toS {
-				probes = probes[:0]
-				for _, a := range hs {
-					probes = append(probes, a.agg())
-				}
 				add(t, probes)
 			}
-		}
+		})
 	}
 	for p, m := range buckets {
 		pts := make([]store.Point, 0, len(m))
@@ -151,11 +146,11 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 			if d < floorDiv(month, 24) {
 				continue
 			}
-			for i, hs := range row {
-				if hour := d*24 + int64(i); hour <= rolled && len(hs) > store.ProbeConfig {
-					count(hour, hs[store.ProbeConfig].agg())
+			eachHour(row, func(h int64, probes []agg) {
+				if hour := d*24 + h; hour <= rolled && len(probes) > store.ProbeConfig {
+					count(hour, probes[store.ProbeConfig])
 				}
-			}
+			})
 		}
 		for hour, words := range n.samples {
 			if hour <= max(rolled, month) {
