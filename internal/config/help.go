@@ -17,6 +17,8 @@ func PrintFlags(w io.Writer, fs *flag.FlagSet) {
 			name = "duration"
 		case *List:
 			name = "list"
+		case dbFlag:
+			name = "string"
 		}
 		line := "  --" + f.Name
 		if name != "" {

@@ -1,8 +1,9 @@
 // Package store keeps the history of every node's probes: per-minute and
 // hourly rollups, each state transition, the current state, and the last
 // published snapshot for warm restarts. Store is the interface; sqlite and
-// mysql are its backends (sharing sqlstore's SQL), storetest is the suite
-// both must pass, and Writer moves rounds to a store off the serving path.
+// mysql are its backends (sharing sqlstore's SQL), memory the one of
+// --db none, storetest is the suite all three pass, and Writer moves
+// rounds to a store off the serving path.
 // Replicas is the storage several replicas share (the leader lease, the
 // requests to the leader, the publications): the MySQL backend's, with
 // its own suite in storetest. All the project's SQL lives here.
