@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -145,6 +146,11 @@ func hostName(s string) bool {
 	return true
 }
 
+// DriverDurations are the parameters the MySQL driver takes itself, as
+// durations; the others but tls are sent to the server as session
+// variables.
+var DriverDurations = map[string]bool{"timeout": true, "readTimeout": true, "writeTimeout": true}
+
 // parseParams reads the query in its order, refusing what the driver
 // could not take: an empty key, a key twice, a key without a value.
 func parseParams(raw string) ([]Param, error) {
@@ -164,6 +170,11 @@ func parseParams(raw string) ([]Param, error) {
 		for _, p := range out {
 			if p.Key == key {
 				return nil, fmt.Errorf("mysql: parameter %q given twice", shortText(key))
+			}
+		}
+		if DriverDurations[key] {
+			if d, err := time.ParseDuration(val); err != nil || d <= 0 {
+				return nil, fmt.Errorf("mysql: parameter %s=%q: want a positive duration such as 5s", key, shortText(val))
 			}
 		}
 		out = append(out, Param{key, val})

@@ -98,6 +98,9 @@ func TestParseDBRefuses(t *testing.T) {
 		{"mysql://u:" + secret + "@h/db?tls=true&&x=1", "without a name"},
 		{"mysql://u:" + secret + "@h/db?tls=true&tls=false", "given twice"},
 		{"mysql://u:" + secret + "@h/db?a=%zz", "%-escape"},
+		{"mysql://u:" + secret + "@h/db?timeout=5", "positive duration"},
+		{"mysql://u:" + secret + "@h/db?readTimeout=-1s", "positive duration"},
+		{"mysql://u:" + secret + "@h/db?writeTimeout=0s", "positive duration"},
 	} {
 		_, err := ParseDB(c.in)
 		if c.says == "" {

@@ -12,8 +12,8 @@ import (
 
 // Config is the driver's configuration of a parsed --db mysql://…
 // address: the address is read once, by config.ParseDB, and never again.
-// Params are driver parameters (tls=true), the others sent as session
-// variables.
+// Params tls, timeout, readTimeout and writeTimeout are the driver's,
+// the others sent to the server as session variables.
 func Config(db config.DB) *mysql.Config {
 	c := mysql.NewConfig()
 	c.User, c.Passwd = db.User, db.Password
@@ -35,6 +35,16 @@ func Config(db config.DB) *mysql.Config {
 	if v, ok := c.Params["tls"]; ok {
 		c.TLSConfig = v
 		delete(c.Params, "tls")
+	}
+	// The driver's own durations (checked by config.ParseDB), which the
+	// server would refuse as session variables.
+	for key, d := range map[string]*time.Duration{"timeout": &c.Timeout, "readTimeout": &c.ReadTimeout, "writeTimeout": &c.WriteTimeout} {
+		if v, ok := c.Params[key]; ok {
+			if t, err := time.ParseDuration(v); err == nil && t > 0 {
+				*d = t
+			}
+			delete(c.Params, key)
+		}
 	}
 	return c
 }
