@@ -207,45 +207,6 @@ func (r *Refresher) Nodes() []aleph.Node {
 	return out
 }
 
-// Status is the state of the rounds, for /debug/task and /healthz.
-type Status struct {
-	Mode         string        `json:"mode"`
-	Running      bool          `json:"running"`
-	Round        uint64        `json:"round"`
-	Started      time.Time     `json:"-"`
-	Finished     time.Time     `json:"-"`
-	LastDuration time.Duration `json:"-"`
-	LastError    string        `json:"-"`
-	// SettingsError is why the last settings fetch failed; "" when it
-	// went well. The last good GPU list stays in use meanwhile.
-	SettingsError string `json:"-"`
-	Nodes         int    `json:"nodes"`
-	Responsive    int    `json:"responsive"` // nodes whose config probe succeeded last round
-	Probed        int    `json:"probed"`     // nodes done in the current or last round
-	// Targets are the nodes the current or last round set out to probe:
-	// not the addresses of a shared origin left for later rounds (see
-	// origin.go).
-	Targets int `json:"targets"`
-
-	// LastCRNVersion is the settings aggregate's last_crn_version, the
-	// release the network expects nodes to run; "" until settings name
-	// one. nodelist_nodes_behind_last_crn_version compares each node's
-	// version with it.
-	LastCRNVersion string `json:"-"`
-
-	// IdentityMismatches counts the listed nodes whose config names a
-	// node_hash other than their registry hash; IdentityMismatchHashes
-	// lists the first MaxIdentityMismatchesListed of them, sorted.
-	IdentityMismatches     int      `json:"-"`
-	IdentityMismatchHashes []string `json:"-"`
-
-	// MaxAge is how old the published data may grow before it is stale,
-	// for readiness: three intervals and a round's timeout in background
-	// mode (two rounds may fail before it matters); 0 in on-demand mode,
-	// where data ages between requests by design.
-	MaxAge time.Duration `json:"-"`
-}
-
 // Status returns the current round status.
 func (r *Refresher) Status() Status {
 	r.mu.Lock()

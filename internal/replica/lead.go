@@ -70,7 +70,7 @@ func (r *Replica) startTerm(ctx context.Context, l store.Term, sent time.Time, r
 	last := r.loaded
 	r.mu.Unlock()
 	if pub := r.served.Load(); pub != nil && pub != r.ref.Holder().Load() {
-		if err := r.ref.Resume(pub, last.status.status()); err != nil {
+		if err := r.ref.Resume(pub, last.status); err != nil {
 			return err
 		}
 	}
@@ -264,7 +264,7 @@ func sameBytes(a, b *snapshot.Snapshot) bool {
 
 // write stores one publication and serves it.
 func (r *Replica) write(t *term, snap *snapshot.Snapshot, final bool, answered int64) error {
-	st := toWire(r.ref.Status())
+	st := r.ref.Status()
 	if final {
 		st.Running = false // the round is over once its last publication is out
 	}

@@ -24,43 +24,8 @@ type publication struct {
 	// Answered is the highest forced request whose round had ended when
 	// this was published (see store.Replicas.ForceRound).
 	Answered int64
-	Status   wireStatus
+	Status   refresh.Status // in its JSON form in the database
 	Snap     *snapshot.Snapshot
-}
-
-// wireStatus is the leader's refresh status as followers show it.
-type wireStatus struct {
-	Mode           string    `json:"mode"`
-	Running        bool      `json:"running"`
-	Round          uint64    `json:"round"`
-	Started        time.Time `json:"started"`
-	Finished       time.Time `json:"finished"`
-	LastDuration   int64     `json:"last_duration_us"`
-	LastError      string    `json:"last_error,omitempty"`
-	SettingsError  string    `json:"settings_error,omitempty"`
-	Nodes          int       `json:"nodes"`
-	Responsive     int       `json:"responsive"`
-	Probed         int       `json:"probed"`
-	Targets        int       `json:"targets"`
-	LastCRNVersion string    `json:"last_crn_version,omitempty"`
-	// The nodes whose config names another hash, as the leader counted
-	// them (refresh.Status.IdentityMismatches).
-	IdentityMismatches     int      `json:"identity_mismatches,omitempty"`
-	IdentityMismatchHashes []string `json:"identity_mismatch_hashes,omitempty"`
-}
-
-func toWire(s refresh.Status) wireStatus {
-	return wireStatus{Mode: s.Mode, Running: s.Running, Round: s.Round, Started: s.Started, Finished: s.Finished,
-		LastDuration: s.LastDuration.Microseconds(), LastError: s.LastError, SettingsError: s.SettingsError,
-		Nodes: s.Nodes, Responsive: s.Responsive, Probed: s.Probed, Targets: s.Targets, LastCRNVersion: s.LastCRNVersion,
-		IdentityMismatches: s.IdentityMismatches, IdentityMismatchHashes: s.IdentityMismatchHashes}
-}
-
-func (w wireStatus) status() refresh.Status {
-	return refresh.Status{Mode: w.Mode, Running: w.Running, Round: w.Round, Started: w.Started, Finished: w.Finished,
-		LastDuration: time.Duration(w.LastDuration) * time.Microsecond, LastError: w.LastError, SettingsError: w.SettingsError,
-		Nodes: w.Nodes, Responsive: w.Responsive, Probed: w.Probed, Targets: w.Targets, LastCRNVersion: w.LastCRNVersion,
-		IdentityMismatches: w.IdentityMismatches, IdentityMismatchHashes: w.IdentityMismatchHashes}
 }
 
 // maxIdentity bounds a publication's crns.json: a follower reads no more

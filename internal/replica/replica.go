@@ -154,7 +154,7 @@ type loaded struct {
 	term      store.Term
 	published int64 // database microseconds
 	answered  int64
-	status    wireStatus
+	status    refresh.Status
 	at        time.Time // when it was served here
 }
 

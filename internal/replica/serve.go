@@ -30,7 +30,7 @@ func (r *Replica) Status() refresh.Status {
 	if l.version == 0 {
 		return r.ref.Status()
 	}
-	st := l.status.status()
+	st := l.status
 	st.Mode = string(r.opts.Mode)
 	// The bound on the data's age is this replica's own: a follower whose
 	// database is away keeps serving, and turns unready once what it

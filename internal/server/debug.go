@@ -6,33 +6,39 @@ import (
 	"strconv"
 	"time"
 
+	"nodelist/internal/refresh"
 	"nodelist/internal/replica"
 	"nodelist/internal/snapshot"
 )
 
-// taskStatus is /debug/task's answer.
+// taskStatus is /debug/task's answer: the refresher's status in its JSON
+// form, and what the server adds.
 type taskStatus struct {
-	Mode                string   `json:"mode"`
-	Running             bool     `json:"running"`
-	Round               uint64   `json:"round"`
-	Started             *string  `json:"started"`
-	Finished            *string  `json:"finished"`
-	LastDurationSeconds *float64 `json:"last_duration_seconds"`
-	LastError           *string  `json:"last_error"`
-	Nodes               int      `json:"nodes"`
-	Responsive          int      `json:"responsive"`
-	LastRefresh         *string  `json:"last_refresh"`
-	// LastCRNVersion is the settings aggregate's last_crn_version; null
-	// until the settings name one.
-	LastCRNVersion *string `json:"last_crn_version"`
-	// IdentityMismatch counts the CRNs whose config names a node_hash
-	// other than their registry hash; IdentityMismatchNodes lists the
-	// first of them (refresh.MaxIdentityMismatchesListed), sorted.
-	IdentityMismatch      int      `json:"identity_mismatch"`
-	IdentityMismatchNodes []string `json:"identity_mismatch_nodes"`
+	refresh.Status
+	taskExtra
+}
+
+type taskExtra struct {
+	// LastRefresh is when the data served was refreshed.
+	LastRefresh *string `json:"last_refresh"`
 	// Replica is the replica's role, the lease and the follower lag, when
 	// the service is one of several on a database.
 	Replica *replica.State `json:"replica,omitempty"`
+}
+
+// MarshalJSON writes the status's JSON object with the server's keys
+// after its own.
+func (t taskStatus) MarshalJSON() ([]byte, error) {
+	st, err := json.Marshal(t.Status)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := json.Marshal(t.taskExtra)
+	if err != nil {
+		return nil, err
+	}
+	// Two objects, the first never empty: {..., ...}.
+	return append(append(st[:len(st)-1], ','), extra[1:]...), nil
 }
 
 // Replicated is a Refresher that is one replica among several: /debug/task
@@ -43,24 +49,8 @@ type Replicated interface {
 }
 
 func (s *Server) task() taskStatus {
-	st := s.opts.Refresher.Status()
-	t := taskStatus{Mode: st.Mode, Running: st.Running, Round: st.Round, Nodes: st.Nodes, Responsive: st.Responsive,
-		Started: timePtr(st.Started), Finished: timePtr(st.Finished),
-		IdentityMismatch: st.IdentityMismatches, IdentityMismatchNodes: st.IdentityMismatchHashes,
-		LastRefresh: timePtr(s.opts.Refresher.Holder().Load().LastRefresh)}
-	if !st.Finished.IsZero() {
-		d := st.LastDuration.Seconds()
-		t.LastDurationSeconds = &d
-	}
-	if st.LastError != "" {
-		t.LastError = &st.LastError
-	}
-	if st.LastCRNVersion != "" {
-		t.LastCRNVersion = &st.LastCRNVersion
-	}
-	if t.IdentityMismatchNodes == nil {
-		t.IdentityMismatchNodes = []string{}
-	}
+	t := taskStatus{Status: s.opts.Refresher.Status()}
+	t.LastRefresh = timePtr(s.opts.Refresher.Holder().Load().LastRefresh)
 	if rp, ok := s.opts.Refresher.(Replicated); ok {
 		rs := rp.State()
 		t.Replica = &rs
@@ -125,10 +115,10 @@ func (s *Server) debugAggregate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	t := s.task()
 	status, problems := "ok", []string{}
-	if t.LastError != nil {
-		problems = append(problems, *t.LastError)
+	if t.LastError != "" {
+		problems = append(problems, t.LastError)
 	}
-	if e := s.opts.Refresher.Status().SettingsError; e != "" {
+	if e := t.SettingsError; e != "" {
 		problems = append(problems, e+" (the last good GPU list, if any, stays in use)")
 	}
 	if t.LastRefresh == nil {
