@@ -88,6 +88,12 @@ type Field struct {
 // All are the probes, in the order they are stored and rendered.
 var All = []*Probe{Config, Usage, IPv6, Capability}
 
+// Gate is the probe that says whether a node is up: the config probe. It
+// is asked first, the probes marked AfterConfig wait for it and are not
+// asked of a node it found unreachable; a node is up (responsive, counted
+// by uptime) while its last answer to it was good.
+var Gate = Config
+
 func init() {
 	for i, p := range All {
 		p.Index = i
@@ -147,8 +153,8 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 	r := Result{Answers: make([]Answer, len(All))}
 	memo.prepare()
 	var wg sync.WaitGroup
-	for _, p := range All[1:] {
-		if !p.AfterConfig && p.Every == 0 {
+	for _, p := range All {
+		if p != Gate && !p.AfterConfig && p.Every == 0 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -156,9 +162,9 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 			}()
 		}
 	}
-	c.ask(ctx, Config, addr, settings, &r, false, memo)
-	for _, p := range All[1:] {
-		if p.AfterConfig || p.Every > 0 {
+	c.ask(ctx, Gate, addr, settings, &r, false, memo)
+	for _, p := range All {
+		if p != Gate && (p.AfterConfig || p.Every > 0) {
 			c.ask(ctx, p, addr, settings, &r, false, memo)
 		}
 	}
@@ -172,8 +178,11 @@ func (c *Client) Node(ctx context.Context, addr string, settings *aleph.Settings
 func (c *Client) NodeSequential(ctx context.Context, addr string, settings *aleph.Settings, memo *Memo) Result {
 	r := Result{Answers: make([]Answer, len(All))}
 	memo.prepare()
+	c.ask(ctx, Gate, addr, settings, &r, true, memo)
 	for _, p := range All {
-		c.ask(ctx, p, addr, settings, &r, true, memo)
+		if p != Gate {
+			c.ask(ctx, p, addr, settings, &r, true, memo)
+		}
 	}
 	return r
 }
@@ -199,9 +208,9 @@ func (c *Client) ask(ctx context.Context, p *Probe, addr string, settings *aleph
 			return
 		}
 	}
-	if p != Config && (p.AfterConfig || sequential) {
-		if e := r.Answers[Config.Index].Err; e != nil && unreachable[e.Class] {
-			a.Response = Response{At: r.Answers[Config.Index].At,
+	if p != Gate && (p.AfterConfig || sequential) {
+		if e := r.Answers[Gate.Index].Err; e != nil && unreachable[e.Class] {
+			a.Response = Response{At: r.Answers[Gate.Index].At,
 				Err: Errorf(e.Class, "%s not asked: config probe failed: %s", p.Name, e.Msg)}
 			return
 		}

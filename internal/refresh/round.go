@@ -122,7 +122,7 @@ func (r *Refresher) round(parent context.Context) error {
 	}
 	responsive := 0
 	for _, n := range rep.Nodes {
-		if n.Of(probe.Config).OK {
+		if n.Of(probe.Gate).OK {
 			responsive++
 		}
 	}

@@ -108,9 +108,10 @@ func (s *nodeState) renormalise(settings *aleph.Settings) {
 	s.rendered = nil
 }
 
-// up reports whether the node answered its config probe last time.
+// up reports whether the node answered the gate probe last time.
 func (s *nodeState) up() bool {
-	return s.addrErr == nil && s.probes[probe.Config.Index].err == nil && s.probes[probe.Config.Index].values != nil
+	g := &s.probes[probe.Gate.Index]
+	return s.addrErr == nil && g.err == nil && g.values != nil
 }
 
 // crn returns the node's rendered CRN, rendering it in scratch when stale;

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/storetest"
@@ -22,7 +23,7 @@ func TestHistoryEndpoints(t *testing.T) {
 	}
 	defer st.Close()
 	for n := range 6 {
-		r := storetest.MakeRound(n, 2, func(node, probe int) bool { return node == 1 && probe == store.ProbeConfig && n >= 3 })
+		r := storetest.MakeRound(n, 2, func(node, p int) bool { return node == 1 && p == probe.Gate.Index && n >= 3 })
 		for i := range r.Results {
 			r.Results[i].Hash = map[string]string{"node-0000": "act", "node-0001": "ina"}[r.Results[i].Hash]
 		}

@@ -56,9 +56,9 @@ func Replay(identity []byte, built time.Time) (*Snapshot, error) {
 			return nil, fmt.Errorf("replay snapshot: crn %d: %w", i, err)
 		}
 		e := parseEntry(n)
-		cfg := e.Probes[probe.Config.Index]
+		g := e.Probes[probe.Gate.Index]
 		crns[i] = CRN{Hash: n.Hash, Score: n.Score, Inactive: n.Inactive, JSON: raw,
-			Up: cfg.Values != nil && cfg.Err == ""}
+			Up: g.Values != nil && g.Err == ""}
 	}
 	s := assemble(lastRefresh, crns)
 	s.Built = built

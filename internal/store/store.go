@@ -16,10 +16,6 @@ import (
 // table's.
 func DefaultProbes() []string { return probe.Names() }
 
-// ProbeConfig is the index of the config probe, first in every probe
-// table: the one uptime counts.
-const ProbeConfig = 0
-
 // Result is one probe of one node in one round.
 type Result struct {
 	Hash    string

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
@@ -147,8 +148,8 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				continue
 			}
 			eachHour(row, func(h int64, probes []agg) {
-				if hour := d*24 + h; hour <= rolled && len(probes) > store.ProbeConfig {
-					count(hour, probes[store.ProbeConfig])
+				if hour := d*24 + h; hour <= rolled && len(probes) > probe.Gate.Index {
+					count(hour, probes[probe.Gate.Index])
 				}
 			})
 		}
@@ -157,8 +158,8 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				continue
 			}
 			eachEntry(words, func(_ int64, probes []agg) {
-				if len(probes) > store.ProbeConfig {
-					count(hour, probes[store.ProbeConfig])
+				if len(probes) > probe.Gate.Index {
+					count(hour, probes[probe.Gate.Index])
 				}
 			})
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
@@ -328,8 +329,8 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				return nil // one corrupt row does not hide every node's uptime
 			}
 			for i := range hours {
-				if hour := d*24 + int64(i); hour <= rolled && len(hours[i]) > store.ProbeConfig {
-					count(hash, hour, hours[i][store.ProbeConfig])
+				if hour := d*24 + int64(i); hour <= rolled && len(hours[i]) > probe.Gate.Index {
+					count(hash, hour, hours[i][probe.Gate.Index])
 				}
 			}
 			return nil
@@ -340,8 +341,8 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.hour, x.data FROM samples x JOIN nodes n ON n.id = x.node_id WHERE x.hour > ?",
 		[]any{max(rolled, month)}, func(hash string, hour int64, data []byte) error {
 			_ = decodeSamples(data, func(e sample) {
-				if len(e.probes) > store.ProbeConfig {
-					count(hash, hour, e.probes[store.ProbeConfig])
+				if len(e.probes) > probe.Gate.Index {
+					count(hash, hour, e.probes[probe.Gate.Index])
 				}
 			})
 			return nil

@@ -55,8 +55,8 @@ func BenchHistory7d(b *testing.B, st store.Store, nodes int, every time.Duration
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(h[store.ProbeConfig]) != 168 {
-			b.Fatalf("%d hourly points, want 168", len(h[store.ProbeConfig]))
+		if len(h[config]) != 168 {
+			b.Fatalf("%d hourly points, want 168", len(h[config]))
 		}
 	}
 }

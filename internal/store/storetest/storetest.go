@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
@@ -59,9 +60,9 @@ func mustOpen(t *testing.T, open Opener, probes ...string) store.Store {
 }
 
 // The probes' indices in the default probe table, for the tests.
-const (
-	config = store.ProbeConfig
-	usage  = 1
+var (
+	config = probe.Gate.Index
+	usage  = probe.Usage.Index
 )
 
 // base is a fixed hour boundary, so bucket arithmetic is predictable.
