@@ -11,9 +11,14 @@ import (
 // ParseNode parses one registry entry, keeping every field as received
 // (compacted). It reads the entry with the span scanner: the values are
 // compacted into one buffer per entry and the fields point into it, so a
-// node costs about its own size, and well-known keys are not allocated
-// again for every node.
-func ParseNode(raw json.RawMessage) (Node, error) {
+// node costs about its own size, and the registry's keys are not
+// allocated again for every node.
+func ParseNode(raw json.RawMessage) (Node, error) { return ParseNodeKeys(raw, nil) }
+
+// ParseNodeKeys parses like ParseNode; the keys of known (each mapped to
+// itself) are not allocated again for every node either: those of an
+// entry of a list the service rendered, which snapshot knows.
+func ParseNodeKeys(raw json.RawMessage, known map[string]string) (Node, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
 		return Node{}, errors.New("registry entry is not a JSON object")
@@ -29,7 +34,7 @@ func ParseNode(raw json.RawMessage) (Node, error) {
 	n := Node{Fields: make([]Field, 0, members+5+len(flagKeys))} // room for the typed fields and flags added
 	var index map[string]int                                     // only for entries with many fields
 	err := eachMember(raw, func(k, v []byte) error {
-		key, err := keyString(k)
+		key, err := keyString(k, known)
 		if err != nil {
 			return err
 		}
@@ -91,27 +96,28 @@ func (n *Node) find(key string, index map[string]int) int {
 	return -1
 }
 
-// knownKeys are the registry's own keys and the service's computed ones:
-// read back from the body, they share one string instead of one per node.
-var knownKeys = func() map[string]string {
+// registryKeys are the registry's own keys: read back from the body, they
+// share one string instead of one per node.
+var registryKeys = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range []string{"hash", "name", "time", "type", "owner", "score", "banner", "locked", "parent",
 		"reward", "status", "address", "manager", "picture", "authorized", "description", "performance",
 		"multiaddress", "score_updated", "stream_reward", "inactive_since", "decentralization",
-		"registration_url", "terms_and_conditions", "config_from_crn", "debug_config_from_crn_at",
-		"debug_config_from_crn_error", "debug_usage_from_crn_at", "usage_from_crn_error", "version",
-		"payment_receiver_address", "gpu_support", "confidential_support", "qemu_support", "system_usage",
-		"compatible_gpus", "compatible_available_gpus", "ipv6_check", "node_hash"} {
+		"registration_url", "terms_and_conditions"} {
 		m[k] = k
 	}
 	return m
 }()
 
-// keyString decodes a raw JSON string key.
-func keyString(k []byte) (string, error) {
+// keyString decodes a raw JSON string key, sharing the string of a key
+// of the registry's or of known.
+func keyString(k []byte, known map[string]string) (string, error) {
 	if s, ok := plainString(k); ok {
-		if known, ok := knownKeys[string(s)]; ok {
-			return known, nil
+		if key, ok := registryKeys[string(s)]; ok {
+			return key, nil
+		}
+		if key, ok := known[string(s)]; ok {
+			return key, nil
 		}
 		return string(s), nil
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"nodelist/internal/aleph"
@@ -24,7 +25,7 @@ func Parse(body []byte) ([]Entry, error) {
 	out := make([]Entry, 0, len(doc.CRNs))
 	seen := make(map[string]bool, len(doc.CRNs))
 	for _, raw := range doc.CRNs {
-		n, err := aleph.ParseNode(raw)
+		n, err := aleph.ParseNodeKeys(raw, keyStrings())
 		if err != nil || n.Hash == "" || seen[n.Hash] {
 			continue
 		}
@@ -97,3 +98,13 @@ func parseTime(raw []byte) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }
+
+// keyStrings are the computed keys, each mapped to itself: a list read
+// back shares one string per key instead of one per node.
+var keyStrings = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, len(computedKeys()))
+	for k := range computedKeys() {
+		m[k] = k
+	}
+	return m
+})

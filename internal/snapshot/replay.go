@@ -51,7 +51,7 @@ func Replay(identity []byte, built time.Time) (*Snapshot, error) {
 	}
 	crns := make([]CRN, len(doc.CRNs))
 	for i, raw := range doc.CRNs {
-		n, err := aleph.ParseNode(raw)
+		n, err := aleph.ParseNodeKeys(raw, keyStrings())
 		if err != nil {
 			return nil, fmt.Errorf("replay snapshot: crn %d: %w", i, err)
 		}
