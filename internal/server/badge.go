@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -113,17 +112,14 @@ func serveBadge(w http.ResponseWriter, r *http.Request, status int, b builtBadge
 	}
 }
 
-// statusBadge says up when the last config probe succeeded, unknown when
+// statusBadge says up when the last gate probe succeeded, unknown when
 // the CRN was never probed, down otherwise.
 func statusBadge(snap *snapshot.Snapshot, hash string) builtBadge {
-	if up, _ := snap.Up(hash); up {
+	st, _ := snap.State(hash)
+	switch {
+	case st.Up:
 		return drawBadge("crn", "up", colorGood)
-	}
-	var c struct {
-		At  *string `json:"debug_config_from_crn_at"`
-		Err string  `json:"debug_config_from_crn_error"`
-	}
-	if err := json.Unmarshal(snap.CRN(hash), &c); err == nil && c.At == nil && c.Err == "None" {
+	case !st.Probed():
 		return drawBadge("crn", "unknown", colorNone)
 	}
 	return drawBadge("crn", "down", colorBad)
