@@ -35,7 +35,7 @@ type metrics struct {
 type nodeStateKind int
 
 const (
-	stateUp       nodeStateKind = iota // answered its config probe last time
+	stateUp       nodeStateKind = iota // answered the gate probe (probe.Gate) last time: up()
 	stateDown                          // probed, or to be, and has not answered it
 	stateInvalid                       // never probed: an invalid address or a refused registry entry
 	stateInactive                      // marked inactive by the registry, whatever its probes say
