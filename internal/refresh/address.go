@@ -31,7 +31,7 @@ func (r *Refresher) ProbeAddress(ctx context.Context, address string) (crn []byt
 	if why == nil {
 		res := r.opts.Client.Node(ctx, st.addr, settings, nil) // one answer: nothing to remember
 		st.apply(&res)
-		why = res.Of(probe.Config).Err
+		why = res.Of(probe.Gate).Err
 	}
 	var scratch []byte
 	return st.crn(&scratch).JSON, why

@@ -143,7 +143,7 @@ func (r *Refresher) postpone(targets []*nodeState, u unit, addresses int, now ti
 		"a round asks %d of them, in turn", addresses, maxPathsPerOrigin)
 	for _, i := range u {
 		st := targets[i]
-		cfg := &st.probes[probe.Config.Index]
+		cfg := &st.probes[probe.Gate.Index]
 		if !cfg.at.IsZero() || cfg.err != nil && cfg.err.Class != probe.ClassDeferred {
 			continue
 		}

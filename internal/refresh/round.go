@@ -153,11 +153,11 @@ func (r *Refresher) round(parent context.Context) error {
 	return rep.Err
 }
 
-// refused counts the nodes whose config probe the dial guard refused.
+// refused counts the nodes whose gate probe the dial guard refused.
 func (rep *Round) refused() int {
 	n := 0
 	for i := range rep.Nodes {
-		if rep.Nodes[i].Of(probe.Config).Class == probe.ClassForbidden {
+		if rep.Nodes[i].Of(probe.Gate).Class == probe.ClassForbidden {
 			n++
 		}
 	}
