@@ -136,7 +136,7 @@ func (s *Store) writeSamples(results []store.Result) {
 			continue
 		}
 		sec := r.At.Unix()
-		k := key{d.node(r.Hash), floorDiv(sec, 3600), floorDiv(sec, 60)}
+		k := key{d.node(r.Hash), store.FloorDiv(sec, 3600), store.FloorDiv(sec, 60)}
 		e := entries[k]
 		if e == nil {
 			e = &entry{second: sec - k.hour*3600}
@@ -192,7 +192,7 @@ func (d *data) rollHour(h int64) {
 				sum[p].add(a)
 			}
 		})
-		day := floorDiv(h, 24)
+		day := store.FloorDiv(h, 24)
 		n.hourly[day] = putHour(n.hourly[day], h-day*24, sum)
 	}
 	d.rolled = max(d.rolled, h)
@@ -253,12 +253,4 @@ func fromMicros(us int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMicro(us).UTC()
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
 }

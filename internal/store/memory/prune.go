@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"nodelist/internal/store"
 )
 
 // Prune deletes up to batch rows past retention, in the SQL backends'
@@ -20,7 +22,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	d := s.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	rawHour := floorDiv(now.Add(-raw).Unix(), 3600)
+	rawHour := store.FloorDiv(now.Add(-raw).Unix(), 3600)
 	var late []int64 // hours about to go that no later round rolled up
 	for h := range d.hours {
 		if h > d.rolled && h < rawHour {
@@ -34,7 +36,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	for _, step := range []func(int) int64{
 		func(batch int) int64 { return d.pruneSamples(rawHour, batch) },
 		func(batch int) int64 { return d.pruneRounds(micros(now.Add(-raw)), batch) },
-		func(batch int) int64 { return d.pruneHourly(floorDiv(now.Add(-long).Unix(), 86400), batch) },
+		func(batch int) int64 { return d.pruneHourly(store.FloorDiv(now.Add(-long).Unix(), 86400), batch) },
 		func(batch int) int64 { return d.pruneEvents(micros(now.Add(-long)), batch) },
 	} {
 		if n := step(batch); n > 0 {

@@ -3,7 +3,6 @@ package memory
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"nodelist/internal/probe"
@@ -24,34 +23,14 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 	if n == nil {
 		return out, nil
 	}
-	step = max(step, time.Minute)
-	stepSecs := int64(step / time.Second)
 	fromS, toS := from.Unix(), to.Unix()
-	buckets := make([]map[int64]*store.Point, len(out))
-	for p := range buckets {
-		buckets[p] = map[int64]*store.Point{}
-	}
-	// Buckets start at from: from, from+step, … An hourly entry that
-	// began before from counts in the first. Probes past the store's
-	// (kept for a later version) are not read.
+	buckets := store.NewBuckets(len(out), from, step)
 	add := func(unix int64, probes []agg) {
-		t := fromS + max(0, floorDiv(unix-fromS, stepSecs))*stepSecs
-		for p, a := range probes[:min(len(probes), len(buckets))] {
-			if a.total == 0 {
-				continue
-			}
-			pt := buckets[p][t]
-			if pt == nil {
-				pt = &store.Point{Time: time.Unix(t, 0).UTC()}
-				buckets[p][t] = pt
-			}
-			pt.OK += int(a.ok)
-			pt.Total += int(a.total)
-			pt.LatencySumMS += a.latSum
-			pt.LatencyMaxMS = max(pt.LatencyMaxMS, a.latMax)
+		for p, a := range probes {
+			buckets.Add(unix, p, a.ok, a.total, a.latSum, a.latMax)
 		}
 	}
-	firstHour, lastHour := floorDiv(fromS, 3600), floorDiv(toS, 3600)
+	firstHour, lastHour := store.FloorDiv(fromS, 3600), store.FloorDiv(toS, 3600)
 	for hour, words := range n.samples {
 		if hour < firstHour || hour > lastHour {
 			continue
@@ -63,7 +42,7 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 		})
 	}
 	for day, row := range n.hourly {
-		if day < floorDiv(fromS, 86400) || day > floorDiv(toS, 86400) {
+		if day < store.FloorDiv(fromS, 86400) || day > store.FloorDiv(toS, 86400) {
 			continue
 		}
 		eachHour(row, func(h int64, probes []agg) {
@@ -76,15 +55,7 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 			}
 		})
 	}
-	for p, m := range buckets {
-		pts := make([]store.Point, 0, len(m))
-		for _, pt := range m {
-			pts = append(pts, *pt)
-		}
-		slices.SortFunc(pts, func(a, b store.Point) int { return a.Time.Compare(b.Time) })
-		out[p] = pts
-	}
-	return out, nil
+	return buckets.Points(), nil
 }
 
 // Events returns the node's transitions newest first, with IDs below
@@ -144,7 +115,7 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 			}
 		}
 		for d, row := range n.hourly {
-			if d < floorDiv(month, 24) {
+			if d < store.FloorDiv(month, 24) {
 				continue
 			}
 			eachHour(row, func(h int64, probes []agg) {

@@ -143,38 +143,18 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	if err != nil {
 		return out, fmt.Errorf("history: %w", err)
 	}
-	step = max(step, time.Minute)
-	stepSecs := int64(step / time.Second)
 	fromS, toS := from.Unix(), to.Unix()
-	// Probes past the store's (kept for a later version) are not read.
-	buckets := make([]map[int64]*store.Point, len(out))
-	for p := range buckets {
-		buckets[p] = map[int64]*store.Point{}
-	}
-	// Buckets start at from: from, from+step, … An hourly entry that
-	// began before from counts in the first.
+	buckets := store.NewBuckets(len(out), from, step)
 	add := func(unix int64, probes []agg) {
-		t := fromS + max(0, floorDiv(unix-fromS, stepSecs))*stepSecs
-		for p, a := range probes[:min(len(probes), len(buckets))] {
-			if a.total == 0 {
-				continue
-			}
-			pt := buckets[p][t]
-			if pt == nil {
-				pt = &store.Point{Time: time.Unix(t, 0).UTC()}
-				buckets[p][t] = pt
-			}
-			pt.OK += int(a.ok)
-			pt.Total += int(a.total)
-			pt.LatencySumMS += a.latSum
-			pt.LatencyMaxMS = max(pt.LatencyMaxMS, a.latMax)
+		for p, a := range probes {
+			buckets.Add(unix, p, a.ok, a.total, a.latSum, a.latMax)
 		}
 	}
 	// Hours with samples are read from them, at the resolution of a
 	// round; the others from their hourly entry.
 	covered := map[int64]bool{}
 	err = s.scanBlobs(ctx, "SELECT hour, data FROM samples WHERE node_id = ? AND hour >= ? AND hour <= ?",
-		[]any{node, floorDiv(fromS, 3600), floorDiv(toS, 3600)}, func(hour int64, data []byte) error {
+		[]any{node, store.FloorDiv(fromS, 3600), store.FloorDiv(toS, 3600)}, func(hour int64, data []byte) error {
 			covered[hour] = true
 			return decodeSamples(data, func(e sample) {
 				if t := hour*3600 + e.second; t >= fromS && t < toS {
@@ -186,7 +166,7 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 		return out, fmt.Errorf("history: %w", err)
 	}
 	err = s.scanBlobs(ctx, "SELECT day, data FROM hourly WHERE node_id = ? AND day >= ? AND day <= ?",
-		[]any{node, floorDiv(fromS, 86400), floorDiv(toS, 86400)}, func(day int64, data []byte) error {
+		[]any{node, store.FloorDiv(fromS, 86400), store.FloorDiv(toS, 86400)}, func(day int64, data []byte) error {
 			hours, err := decodeHours(data)
 			if err != nil {
 				return err
@@ -202,15 +182,7 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	if err != nil {
 		return out, fmt.Errorf("history: %w", err)
 	}
-	for p, m := range buckets {
-		pts := make([]store.Point, 0, len(m))
-		for _, pt := range m {
-			pts = append(pts, *pt)
-		}
-		slices.SortFunc(pts, func(a, b store.Point) int { return a.Time.Compare(b.Time) })
-		out[p] = pts
-	}
-	return out, nil
+	return buckets.Points(), nil
 }
 
 // scanBlobs runs a query of (bucket, data) rows and hands each to fn; a
@@ -232,14 +204,6 @@ func (s *Store) scanBlobs(ctx context.Context, q string, args []any, fn func(int
 		}
 	}
 	return rows.Err()
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && a < 0 {
-		q--
-	}
-	return q
 }
 
 // Events returns the node's transitions, newest first.
@@ -323,7 +287,7 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	}
 	// Hours rolled up come from hourly, the others from their samples.
 	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.day, x.data FROM hourly x JOIN nodes n ON n.id = x.node_id WHERE x.day >= ?",
-		[]any{floorDiv(month, 24)}, func(hash string, d int64, data []byte) error {
+		[]any{store.FloorDiv(month, 24)}, func(hash string, d int64, data []byte) error {
 			hours, err := decodeHours(data)
 			if err != nil {
 				return nil // one corrupt row does not hide every node's uptime
@@ -398,7 +362,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.WriteTimeout)
 	defer cancel()
-	rawHour := floorDiv(now.Add(-raw).Unix(), 3600)
+	rawHour := store.FloorDiv(now.Add(-raw).Unix(), 3600)
 	if err := s.rollBefore(ctx, rawHour); err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}
@@ -408,7 +372,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	}{
 		{s.d.PruneOld("samples", "hour"), []any{rawHour, batch}},
 		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-raw)), batch}},
-		{s.d.PruneOld("hourly", "day"), []any{floorDiv(now.Add(-long).Unix(), 86400), batch}},
+		{s.d.PruneOld("hourly", "day"), []any{store.FloorDiv(now.Add(-long).Unix(), 86400), batch}},
 		{"DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id FROM events WHERE at < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
 	}
 	for _, st := range steps {
