@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
 	"nodelist/internal/store"
 )
@@ -96,7 +95,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 	if _, done := d.rounds[r.ID]; done {
 		return nil
 	}
-	d.rounds[r.ID] = micros(r.Started)
+	d.rounds[r.ID] = store.Micros(r.Started)
 	s.writeSamples(r.Results)
 	s.writeStates(r)
 	if r.Snapshot != nil {
@@ -144,12 +143,12 @@ func (s *Store) writeSamples(results []store.Result) {
 			keys = append(keys, k)
 		}
 		ms := max(r.Latency.Milliseconds(), 0)
-		a := agg{total: 1, latSum: ms, latMax: ms}
+		a := agg{Total: 1, LatSum: ms, LatMax: ms}
 		if r.OK {
-			a.ok = 1
+			a.OK = 1
 		}
-		e.probes = grow(e.probes, r.Probe+1)
-		e.probes[r.Probe].add(a)
+		e.probes = store.GrowAggs(e.probes, r.Probe+1)
+		e.probes[r.Probe].Add(a)
 		current = max(current, k.hour)
 	}
 	touched := map[int64]bool{}
@@ -187,9 +186,9 @@ func (d *data) rollHour(h int64) {
 		}
 		var sum []agg
 		eachEntry(words, func(_ int64, probes []agg) {
-			sum = grow(sum, len(probes))
+			sum = store.GrowAggs(sum, len(probes))
 			for p, a := range probes {
-				sum[p].add(a)
+				sum[p].Add(a)
 			}
 		})
 		day := store.FloorDiv(h, 24)
@@ -212,7 +211,7 @@ func (s *Store) writeStates(r *store.Round) {
 		}
 		n.state[res.Probe] = res.OK
 		d.nextEvent++
-		n.events = append(n.events, event{id: d.nextEvent, at: micros(res.At), probe: res.Probe, ok: res.OK,
+		n.events = append(n.events, event{id: d.nextEvent, at: store.Micros(res.At), probe: res.Probe, ok: res.OK,
 			status: res.Status, class: res.Class, msg: res.Msg})
 	}
 }
@@ -239,18 +238,4 @@ func (s *Store) Known(ctx context.Context, hash string) (bool, error) {
 	defer s.d.mu.RUnlock()
 	_, ok := s.d.nodes[hash]
 	return ok, nil
-}
-
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
 }

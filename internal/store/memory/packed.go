@@ -1,6 +1,10 @@
 package memory
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"nodelist/internal/store"
+)
 
 // A node's samples of one hour are kept packed, an entry per round
 // (normally), as the SQL backends keep one blob per node and hour: a head,
@@ -20,28 +24,13 @@ const (
 )
 
 // agg is one probe's outcomes over a span of time.
-type agg struct{ ok, total, latSum, latMax int64 }
-
-func (a *agg) add(b agg) {
-	a.ok += b.ok
-	a.total += b.total
-	a.latSum += b.latSum
-	a.latMax = max(a.latMax, b.latMax)
-}
-
-// grow returns probes with at least n entries, the new ones zero.
-func grow(probes []agg, n int) []agg {
-	if n > len(probes) {
-		probes = append(probes, make([]agg, n-len(probes))...)
-	}
-	return probes
-}
+type agg = store.Agg
 
 // appendEntry appends one entry of second (within the hour) to b.
 func appendEntry(b []byte, second int64, probes []agg) []byte {
 	single := true
 	for _, p := range probes {
-		if p.total != 1 || p.ok > 1 || p.latSum < 0 || p.latMax != p.latSum {
+		if p.Total != 1 || p.OK > 1 || p.LatSum < 0 || p.LatMax != p.LatSum {
 			single = false
 		}
 	}
@@ -52,10 +41,10 @@ func appendEntry(b []byte, second int64, probes []agg) []byte {
 	b = binary.AppendUvarint(b, head)
 	for _, p := range probes {
 		if single {
-			b = binary.AppendUvarint(b, uint64(p.latSum)<<1|uint64(p.ok))
+			b = binary.AppendUvarint(b, uint64(p.LatSum)<<1|uint64(p.OK))
 			continue
 		}
-		for _, v := range [...]int64{p.ok, p.total, p.latSum, p.latMax} {
+		for _, v := range [...]int64{p.OK, p.Total, p.LatSum, p.LatMax} {
 			b = binary.AppendUvarint(b, uint64(max(v, 0)))
 		}
 	}
@@ -77,11 +66,11 @@ func eachEntry(b []byte, fn func(second int64, probes []agg)) {
 		for range head >> 1 & maxProbes {
 			if head&1 == 0 {
 				v := next()
-				buf = append(buf, agg{ok: v & 1, total: 1, latSum: v >> 1, latMax: v >> 1})
+				buf = append(buf, agg{OK: v & 1, Total: 1, LatSum: v >> 1, LatMax: v >> 1})
 				continue
 			}
 			ok, total, sum, mx := next(), next(), next(), next()
-			buf = append(buf, agg{ok: ok, total: total, latSum: sum, latMax: mx})
+			buf = append(buf, agg{OK: ok, Total: total, LatSum: sum, LatMax: mx})
 		}
 		fn(head>>(probeBits+1), buf)
 	}
@@ -113,10 +102,10 @@ func appendHour(b []byte, h int64, probes []agg) []byte {
 	b = binary.AppendUvarint(b, uint64(h)<<probeBits|uint64(len(probes)))
 	for _, p := range probes {
 		avg := int64(0)
-		if p.total > 0 {
-			avg = (p.latSum + p.total/2) / p.total
+		if p.Total > 0 {
+			avg = (p.LatSum + p.Total/2) / p.Total
 		}
-		for _, v := range [...]int64{p.ok, p.total, avg, p.latMax} {
+		for _, v := range [...]int64{p.OK, p.Total, avg, p.LatMax} {
 			b = binary.AppendUvarint(b, uint64(max(v, 0)))
 		}
 	}
@@ -136,7 +125,7 @@ func eachHour(row []byte, fn func(hour int64, probes []agg)) {
 		buf = buf[:0]
 		for range head & maxProbes {
 			ok, total, avg, mx := next(), next(), next(), next()
-			buf = append(buf, agg{ok: ok, total: total, latSum: avg * total, latMax: mx})
+			buf = append(buf, agg{OK: ok, Total: total, LatSum: avg * total, LatMax: mx})
 		}
 		fn(head>>probeBits, buf)
 	}

@@ -35,9 +35,9 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 	}
 	for _, step := range []func(int) int64{
 		func(batch int) int64 { return d.pruneSamples(rawHour, batch) },
-		func(batch int) int64 { return d.pruneRounds(micros(now.Add(-raw)), batch) },
+		func(batch int) int64 { return d.pruneRounds(store.Micros(now.Add(-raw)), batch) },
 		func(batch int) int64 { return d.pruneHourly(store.FloorDiv(now.Add(-long).Unix(), 86400), batch) },
-		func(batch int) int64 { return d.pruneEvents(micros(now.Add(-long)), batch) },
+		func(batch int) int64 { return d.pruneEvents(store.Micros(now.Add(-long)), batch) },
 	} {
 		if n := step(batch); n > 0 {
 			return n, nil

@@ -27,7 +27,7 @@ func (s *Store) History(ctx context.Context, hash string, from, to time.Time, st
 	buckets := store.NewBuckets(len(out), from, step)
 	add := func(unix int64, probes []agg) {
 		for p, a := range probes {
-			buckets.Add(unix, p, a.ok, a.total, a.latSum, a.latMax)
+			buckets.Add(unix, p, a.OK, a.Total, a.LatSum, a.LatMax)
 		}
 	}
 	firstHour, lastHour := store.FloorDiv(fromS, 3600), store.FloorDiv(toS, 3600)
@@ -79,7 +79,7 @@ func (s *Store) Events(ctx context.Context, hash string, before int64, limit int
 		if e.id >= before {
 			continue
 		}
-		ev := store.Event{ID: e.id, At: fromMicros(e.at), OK: e.ok, Status: e.status, Class: e.class, Msg: e.msg}
+		ev := store.Event{ID: e.id, At: store.FromMicros(e.at), OK: e.ok, Status: e.status, Class: e.class, Msg: e.msg}
 		if e.probe < len(s.probes) {
 			ev.Probe = s.probes[e.probe]
 		}
@@ -104,13 +104,13 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	for hash, n := range s.d.nodes {
 		var v [6]int64
 		count := func(hour int64, a agg) {
-			if a.total == 0 || hour <= month || hour > h {
+			if a.Total == 0 || hour <= month || hour > h {
 				return
 			}
 			for i, since := range [...]int64{day, week, month} {
 				if hour > since {
-					v[2*i] += a.ok
-					v[2*i+1] += a.total
+					v[2*i] += a.OK
+					v[2*i+1] += a.Total
 				}
 			}
 		}
@@ -159,7 +159,7 @@ func (s *Store) SampleCount(ctx context.Context) (int64, error) {
 		for _, words := range n.samples {
 			eachEntry(words, func(_ int64, probes []agg) {
 				for _, p := range probes {
-					total += p.total
+					total += p.Total
 				}
 			})
 		}

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"encoding/binary"
 	"errors"
+
+	"nodelist/internal/store"
 )
 
 // Probe outcomes are kept packed, a row per node and hour (samples) and a
@@ -68,22 +70,7 @@ const (
 )
 
 // agg is one probe's outcomes over a span of time.
-type agg struct{ ok, total, latSum, latMax int64 }
-
-func (a *agg) add(b agg) {
-	a.ok += b.ok
-	a.total += b.total
-	a.latSum += b.latSum
-	a.latMax = max(a.latMax, b.latMax)
-}
-
-// grow returns probes with at least n entries, the new ones zero.
-func grow(probes []agg, n int) []agg {
-	if n > len(probes) {
-		probes = append(probes, make([]agg, n-len(probes))...)
-	}
-	return probes
-}
+type agg = store.Agg
 
 // sample is one decoded samples entry.
 type sample struct {
@@ -100,16 +87,16 @@ func appendSampleAs(b []byte, s sample, f format) []byte {
 	s.probes = fit(s.probes, f)
 	single := true
 	for _, p := range s.probes {
-		if p.total != 1 || p.ok > 1 || p.latSum < 0 || p.latMax != p.latSum {
+		if p.Total != 1 || p.OK > 1 || p.LatSum < 0 || p.LatMax != p.LatSum {
 			single = false
 		}
 	}
 	b = appendHead(b, f, s.second, !single, len(s.probes))
 	for _, p := range s.probes {
 		if single {
-			b = binary.AppendUvarint(b, uint64(p.latSum)<<1|uint64(p.ok))
+			b = binary.AppendUvarint(b, uint64(p.LatSum)<<1|uint64(p.OK))
 		} else {
-			b = appendAgg(b, p.ok, p.total, p.latSum, p.latMax)
+			b = appendAgg(b, p.OK, p.Total, p.LatSum, p.LatMax)
 		}
 	}
 	return b
@@ -197,7 +184,7 @@ func decodeSamplesAs(b []byte, f format, fn func(sample)) error {
 					return err
 				}
 				lat := int64(v >> 1)
-				s.probes = append(s.probes, agg{ok: int64(v & 1), total: 1, latSum: lat, latMax: lat})
+				s.probes = append(s.probes, agg{OK: int64(v & 1), Total: 1, LatSum: lat, LatMax: lat})
 				continue
 			}
 			var v [4]uint64
@@ -209,7 +196,7 @@ func decodeSamplesAs(b []byte, f format, fn func(sample)) error {
 			if v[0] > v[1] || v[1] > 1<<62 || v[2] > 1<<62 || v[3] > 1<<62 {
 				return errCorrupt
 			}
-			s.probes = append(s.probes, agg{ok: int64(v[0]), total: int64(v[1]), latSum: int64(v[2]), latMax: int64(v[3])})
+			s.probes = append(s.probes, agg{OK: int64(v[0]), Total: int64(v[1]), LatSum: int64(v[2]), LatMax: int64(v[3])})
 		}
 		buf = s.probes
 		fn(s)
@@ -226,21 +213,21 @@ func appendHourAs(b []byte, hourOfDay int64, probes []agg, f format) []byte {
 	probes = fit(probes, f)
 	shared := len(probes) > 0
 	for _, p := range probes {
-		shared = shared && p.total == probes[0].total
+		shared = shared && p.Total == probes[0].Total
 	}
 	b = appendHead(b, f, hourOfDay, shared, len(probes))
 	if shared {
-		b = binary.AppendUvarint(b, uint64(probes[0].total))
+		b = binary.AppendUvarint(b, uint64(probes[0].Total))
 	}
 	for _, p := range probes {
 		avg := int64(0)
-		if p.total > 0 {
-			avg = (p.latSum + p.total/2) / p.total
+		if p.Total > 0 {
+			avg = (p.LatSum + p.Total/2) / p.Total
 		}
 		if !shared {
-			b = binary.AppendUvarint(b, uint64(p.total))
+			b = binary.AppendUvarint(b, uint64(p.Total))
 		}
-		b = appendAgg(b, p.total-p.ok, avg, p.latMax)
+		b = appendAgg(b, p.Total-p.OK, avg, p.LatMax)
 	}
 	return b
 }
@@ -297,7 +284,7 @@ func decodeHoursAs(b []byte, f format, fn func(hour int64, probes []agg)) error 
 				return errCorrupt
 			}
 			t, fail, avg, mx := int64(total), int64(v[0]), int64(v[1]), int64(v[2])
-			probes = append(probes, agg{ok: t - fail, total: t, latSum: avg * t, latMax: mx})
+			probes = append(probes, agg{OK: t - fail, Total: t, LatSum: avg * t, LatMax: mx})
 		}
 		fn(int64(h), probes)
 	}

@@ -29,12 +29,12 @@ func hoursOf(b []byte, f format) ([]hourEntry, error) {
 
 func TestSamplesRoundTrip(t *testing.T) {
 	in := []sample{
-		{second: 0, probes: []agg{{1, 1, 42, 42}, {0, 1, 10000, 10000}, {1, 1, 0, 0}}},
-		{second: 3599, probes: []agg{{3, 4, 200, 90}, {0, 0, 0, 0}, {4, 4, 8, 2}}}, // aggregate form
-		{second: 60, probes: []agg{{1, 1, 42, 42}, {0, 1, 10, 10}, {1, 1, 0, 0}, {1, 1, 7, 7}}},
-		{second: 61, probes: []agg{{1, 1, 42, 42}}},
+		{second: 0, probes: []agg{{OK: 1, Total: 1, LatSum: 42, LatMax: 42}, {OK: 0, Total: 1, LatSum: 10000, LatMax: 10000}, {OK: 1, Total: 1, LatSum: 0, LatMax: 0}}},
+		{second: 3599, probes: []agg{{OK: 3, Total: 4, LatSum: 200, LatMax: 90}, {OK: 0, Total: 0, LatSum: 0, LatMax: 0}, {OK: 4, Total: 4, LatSum: 8, LatMax: 2}}}, // aggregate form
+		{second: 60, probes: []agg{{OK: 1, Total: 1, LatSum: 42, LatMax: 42}, {OK: 0, Total: 1, LatSum: 10, LatMax: 10}, {OK: 1, Total: 1, LatSum: 0, LatMax: 0}, {OK: 1, Total: 1, LatSum: 7, LatMax: 7}}},
+		{second: 61, probes: []agg{{OK: 1, Total: 1, LatSum: 42, LatMax: 42}}},
 		{second: 62, probes: []agg{}},
-		{second: 63, probes: []agg{{2, 2, 50, 40}, {1, 1, 9, 9}, {0, 0, 0, 0}, {1, 1, 7, 7}, {0, 1, 3, 3}}},
+		{second: 63, probes: []agg{{OK: 2, Total: 2, LatSum: 50, LatMax: 40}, {OK: 1, Total: 1, LatSum: 9, LatMax: 9}, {OK: 0, Total: 0, LatSum: 0, LatMax: 0}, {OK: 1, Total: 1, LatSum: 7, LatMax: 7}, {OK: 0, Total: 1, LatSum: 3, LatMax: 3}}},
 	}
 	var b []byte
 	for _, s := range in {
@@ -42,8 +42,8 @@ func TestSamplesRoundTrip(t *testing.T) {
 	}
 	// A round: the head (2 bytes), a count unless three, a byte per probe
 	// below 64 ms.
-	three := sample{second: 1799, probes: []agg{{1, 1, 42, 42}, {0, 1, 10, 10}, {1, 1, 0, 0}}}
-	four := sample{second: 1799, probes: append(slices.Clone(three.probes), agg{1, 1, 7, 7})}
+	three := sample{second: 1799, probes: []agg{{OK: 1, Total: 1, LatSum: 42, LatMax: 42}, {OK: 0, Total: 1, LatSum: 10, LatMax: 10}, {OK: 1, Total: 1, LatSum: 0, LatMax: 0}}}
+	four := sample{second: 1799, probes: append(slices.Clone(three.probes), agg{OK: 1, Total: 1, LatSum: 7, LatMax: 7})}
 	if n := len(appendSample(nil, three)); n != 5 {
 		t.Errorf("a round of three probes takes %d bytes, want 5", n)
 	}
@@ -60,9 +60,9 @@ func TestSamplesRoundTrip(t *testing.T) {
 }
 
 func TestHoursRoundTripAndLastWins(t *testing.T) {
-	first := []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}
-	again := []agg{{119, 120, 6000, 95}, {120, 120, 2400, 30}, {0, 0, 0, 0}}
-	four := []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}, {60, 60, 600, 20}}
+	first := []agg{{OK: 100, Total: 120, LatSum: 6000, LatMax: 90}, {OK: 120, Total: 120, LatSum: 2400, LatMax: 30}, {OK: 0, Total: 120, LatSum: 0, LatMax: 0}}
+	again := []agg{{OK: 119, Total: 120, LatSum: 6000, LatMax: 95}, {OK: 120, Total: 120, LatSum: 2400, LatMax: 30}, {OK: 0, Total: 0, LatSum: 0, LatMax: 0}}
+	four := []agg{{OK: 100, Total: 120, LatSum: 6000, LatMax: 90}, {OK: 120, Total: 120, LatSum: 2400, LatMax: 30}, {OK: 0, Total: 120, LatSum: 0, LatMax: 0}, {OK: 60, Total: 60, LatSum: 600, LatMax: 20}}
 	b := appendHour(nil, 5, first)
 	// hour, the shared count, then failures, average and maximum per probe
 	if len(b) != 11 {
@@ -89,11 +89,11 @@ func TestHoursRoundTripAndLastWins(t *testing.T) {
 // entries of a blob of the first format read back the same in the new
 // one, and back again byte for byte.
 func TestFormat1Converts(t *testing.T) {
-	samples := appendSampleAs(nil, sample{30, []agg{{1, 1, 12, 12}, {0, 1, 40, 40}, {1, 1, 200, 200}}}, format1)
-	samples = appendSampleAs(samples, sample{90, []agg{{2, 2, 30, 20}, {1, 2, 50, 40}, {}}}, format1)
-	hours := appendHourAs(nil, 5, []agg{{60, 60, 99 * 60, 120}, {60, 60, 99 * 60, 120}, {60, 60, 99 * 60, 120}}, format1)
-	hours = appendHourAs(hours, 6, []agg{{54, 60, 600, 15}, {27, 30, 3000, 300}, {}}, format1)
-	hours = appendHourAs(hours, 5, []agg{{100, 120, 6000, 90}, {120, 120, 2400, 30}, {0, 120, 0, 0}}, format1)
+	samples := appendSampleAs(nil, sample{30, []agg{{OK: 1, Total: 1, LatSum: 12, LatMax: 12}, {OK: 0, Total: 1, LatSum: 40, LatMax: 40}, {OK: 1, Total: 1, LatSum: 200, LatMax: 200}}}, format1)
+	samples = appendSampleAs(samples, sample{90, []agg{{OK: 2, Total: 2, LatSum: 30, LatMax: 20}, {OK: 1, Total: 2, LatSum: 50, LatMax: 40}, {}}}, format1)
+	hours := appendHourAs(nil, 5, []agg{{OK: 60, Total: 60, LatSum: 99 * 60, LatMax: 120}, {OK: 60, Total: 60, LatSum: 99 * 60, LatMax: 120}, {OK: 60, Total: 60, LatSum: 99 * 60, LatMax: 120}}, format1)
+	hours = appendHourAs(hours, 6, []agg{{OK: 54, Total: 60, LatSum: 600, LatMax: 15}, {OK: 27, Total: 30, LatSum: 3000, LatMax: 300}, {}}, format1)
+	hours = appendHourAs(hours, 5, []agg{{OK: 100, Total: 120, LatSum: 6000, LatMax: 90}, {OK: 120, Total: 120, LatSum: 2400, LatMax: 30}, {OK: 0, Total: 120, LatSum: 0, LatMax: 0}}, format1)
 
 	s1, err := samplesOf(samples, format1)
 	if err != nil || len(s1) != 2 {
@@ -122,8 +122,8 @@ func TestFormat1Converts(t *testing.T) {
 		t.Errorf("a blob with a corrupt tail converts to %v, want %v", s, s1)
 	}
 	// Going down, a fourth probe is dropped and a missing one has no sample.
-	four := appendSample(nil, sample{10, []agg{{1, 1, 1, 1}, {1, 1, 2, 2}, {1, 1, 3, 3}, {1, 1, 4, 4}}})
-	two := appendSample(nil, sample{11, []agg{{1, 1, 1, 1}, {1, 1, 2, 2}}})
+	four := appendSample(nil, sample{10, []agg{{OK: 1, Total: 1, LatSum: 1, LatMax: 1}, {OK: 1, Total: 1, LatSum: 2, LatMax: 2}, {OK: 1, Total: 1, LatSum: 3, LatMax: 3}, {OK: 1, Total: 1, LatSum: 4, LatMax: 4}}})
+	two := appendSample(nil, sample{11, []agg{{OK: 1, Total: 1, LatSum: 1, LatMax: 1}, {OK: 1, Total: 1, LatSum: 2, LatMax: 2}}})
 	down, err := samplesOf(convertSamples(append(four, two...), format2, format1), format1)
 	want := "[{10 [{1 1 1 1} {1 1 2 2} {1 1 3 3}]} {11 [{1 1 1 1} {1 1 2 2} {0 0 0 0}]}]"
 	if err != nil || fmt.Sprint(down) != want {
@@ -132,7 +132,7 @@ func TestFormat1Converts(t *testing.T) {
 }
 
 func TestCorruptBlobsAreErrors(t *testing.T) {
-	good := appendSample(nil, sample{second: 10, probes: []agg{{1, 1, 5, 5}, {1, 1, 5, 5}, {1, 1, 5, 5}}})
+	good := appendSample(nil, sample{second: 10, probes: []agg{{OK: 1, Total: 1, LatSum: 5, LatMax: 5}, {OK: 1, Total: 1, LatSum: 5, LatMax: 5}, {OK: 1, Total: 1, LatSum: 5, LatMax: 5}}})
 	for name, b := range map[string][]byte{
 		"truncated":       good[:len(good)-1],
 		"second too big":  appendSample(nil, sample{second: 4000}),
@@ -163,9 +163,9 @@ func TestCorruptBlobsAreErrors(t *testing.T) {
 }
 
 func FuzzDecodeSamples(f *testing.F) {
-	f.Add(appendSample(nil, sample{second: 1799, probes: []agg{{1, 1, 50, 50}, {0, 1, 9, 9}, {1, 1, 0, 0}}}))
-	f.Add(appendSample(nil, sample{second: 60, probes: []agg{{2, 2, 70, 40}}}))
-	f.Add(appendSample(nil, sample{second: 61, probes: []agg{{1, 1, 5, 5}, {0, 1, 9, 9}, {1, 1, 0, 0}, {1, 1, 3, 3}}}))
+	f.Add(appendSample(nil, sample{second: 1799, probes: []agg{{OK: 1, Total: 1, LatSum: 50, LatMax: 50}, {OK: 0, Total: 1, LatSum: 9, LatMax: 9}, {OK: 1, Total: 1, LatSum: 0, LatMax: 0}}}))
+	f.Add(appendSample(nil, sample{second: 60, probes: []agg{{OK: 2, Total: 2, LatSum: 70, LatMax: 40}}}))
+	f.Add(appendSample(nil, sample{second: 61, probes: []agg{{OK: 1, Total: 1, LatSum: 5, LatMax: 5}, {OK: 0, Total: 1, LatSum: 9, LatMax: 9}, {OK: 1, Total: 1, LatSum: 0, LatMax: 0}, {OK: 1, Total: 1, LatSum: 3, LatMax: 3}}}))
 	f.Add([]byte{0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := samplesOf(b, format2)
@@ -185,8 +185,8 @@ func FuzzDecodeSamples(f *testing.F) {
 }
 
 func FuzzDecodeHours(f *testing.F) {
-	f.Add(appendHour(nil, 3, []agg{{100, 120, 6000, 90}}))
-	f.Add(appendHour(nil, 4, []agg{{100, 120, 6000, 90}, {1, 2, 3, 4}, {0, 0, 0, 0}, {5, 5, 5, 5}}))
+	f.Add(appendHour(nil, 3, []agg{{OK: 100, Total: 120, LatSum: 6000, LatMax: 90}}))
+	f.Add(appendHour(nil, 4, []agg{{OK: 100, Total: 120, LatSum: 6000, LatMax: 90}, {OK: 1, Total: 2, LatSum: 3, LatMax: 4}, {OK: 0, Total: 0, LatSum: 0, LatMax: 0}, {OK: 5, Total: 5, LatSum: 5, LatMax: 5}}))
 	f.Add([]byte{23<<2 | 2, 1, 0, 5, 5, 1, 1, 5, 5, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hours, err := decodeHours(b)
@@ -227,8 +227,8 @@ func lastOf(entries []hourEntry, h int64) int {
 // FuzzConvertFormat1 checks that whatever blob of the first format
 // decodes converts to the new format with the same entries.
 func FuzzConvertFormat1(f *testing.F) {
-	f.Add(appendSampleAs(nil, sample{30, []agg{{1, 1, 12, 12}, {0, 1, 40, 40}, {1, 1, 200, 200}}}, format1), true)
-	f.Add(appendHourAs(nil, 6, []agg{{54, 60, 600, 15}, {27, 30, 3000, 300}, {}}, format1), false)
+	f.Add(appendSampleAs(nil, sample{30, []agg{{OK: 1, Total: 1, LatSum: 12, LatMax: 12}, {OK: 0, Total: 1, LatSum: 40, LatMax: 40}, {OK: 1, Total: 1, LatSum: 200, LatMax: 200}}}, format1), true)
+	f.Add(appendHourAs(nil, 6, []agg{{OK: 54, Total: 60, LatSum: 600, LatMax: 15}, {OK: 27, Total: 30, LatSum: 3000, LatMax: 300}, {}}, format1), false)
 	f.Fuzz(func(t *testing.T, b []byte, isSamples bool) {
 		if isSamples {
 			in, _ := samplesOf(b, format1) // the entries before any corrupt one

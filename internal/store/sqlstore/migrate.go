@@ -102,7 +102,7 @@ func convertNode(ctx context.Context, d Dialect, db *sql.Tx, node int64, from, t
 		var probe int
 		var bucket int64
 		var a agg
-		if err := rows.Scan(&probe, &bucket, &a.ok, &a.total, &a.latSum, &a.latMax); err != nil {
+		if err := rows.Scan(&probe, &bucket, &a.OK, &a.Total, &a.LatSum, &a.LatMax); err != nil {
 			rows.Close()
 			return err
 		}
@@ -112,7 +112,7 @@ func convertNode(ctx context.Context, d Dialect, db *sql.Tx, node int64, from, t
 		if buckets[bucket] == nil {
 			buckets[bucket] = &[format1Probes]agg{}
 		}
-		buckets[bucket][probe].add(a)
+		buckets[bucket][probe].Add(a)
 	}
 	if err := rows.Close(); err != nil {
 		return err

@@ -25,7 +25,7 @@ func (s *Store) writeSnapshot(ctx context.Context, tx *sql.Tx, saved *store.Save
 	q := "INSERT INTO snapshot (id, last_refresh, saved_at, parts, body) VALUES (1, ?, ?, ?, ?) " + s.d.OnConflict("id") +
 		" last_refresh = " + s.d.Excluded("last_refresh") + ", saved_at = " + s.d.Excluded("saved_at") +
 		", parts = " + s.d.Excluded("parts") + ", body = " + s.d.Excluded("body")
-	if _, err := tx.ExecContext(ctx, q, micros(saved.LastRefresh), micros(at), len(parts), parts[0]); err != nil {
+	if _, err := tx.ExecContext(ctx, q, store.Micros(saved.LastRefresh), store.Micros(at), len(parts), parts[0]); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM snapshot_parts"); err != nil {
@@ -78,5 +78,5 @@ func (s *Store) lastSnapshot(ctx context.Context) (*store.Saved, error) {
 			return nil, err
 		}
 	}
-	return &store.Saved{LastRefresh: fromMicros(lr), Body: body}, nil
+	return &store.Saved{LastRefresh: store.FromMicros(lr), Body: body}, nil
 }

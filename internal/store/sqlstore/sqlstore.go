@@ -147,7 +147,7 @@ func (s *Store) history(ctx context.Context, hash string, from, to time.Time, st
 	buckets := store.NewBuckets(len(out), from, step)
 	add := func(unix int64, probes []agg) {
 		for p, a := range probes {
-			buckets.Add(unix, p, a.ok, a.total, a.latSum, a.latMax)
+			buckets.Add(unix, p, a.OK, a.Total, a.LatSum, a.LatMax)
 		}
 	}
 	// Hours with samples are read from them, at the resolution of a
@@ -239,7 +239,7 @@ func (s *Store) events(ctx context.Context, hash string, before int64, limit int
 		if probe >= 0 && probe < len(s.opts.Probes) {
 			e.Probe = s.opts.Probes[probe]
 		}
-		e.At = fromMicros(at)
+		e.At = store.FromMicros(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -270,7 +270,7 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	type sums struct{ v [6]int64 }
 	per := map[string]*sums{}
 	count := func(hash string, hour int64, a agg) {
-		if a.total == 0 || hour <= month || hour > h {
+		if a.Total == 0 || hour <= month || hour > h {
 			return
 		}
 		u := per[hash]
@@ -280,8 +280,8 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 		}
 		for i, since := range [...]int64{day, week, month} {
 			if hour > since {
-				u.v[2*i] += a.ok
-				u.v[2*i+1] += a.total
+				u.v[2*i] += a.OK
+				u.v[2*i+1] += a.Total
 			}
 		}
 	}
@@ -371,9 +371,9 @@ func (s *Store) Prune(ctx context.Context, now time.Time, raw, long time.Duratio
 		args []any
 	}{
 		{s.d.PruneOld("samples", "hour"), []any{rawHour, batch}},
-		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-raw)), batch}},
+		{"DELETE FROM rounds WHERE id IN (SELECT id FROM (SELECT id FROM rounds WHERE started < ? ORDER BY id LIMIT ?) old)", []any{store.Micros(now.Add(-raw)), batch}},
 		{s.d.PruneOld("hourly", "day"), []any{store.FloorDiv(now.Add(-long).Unix(), 86400), batch}},
-		{"DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id FROM events WHERE at < ? ORDER BY id LIMIT ?) old)", []any{micros(now.Add(-long)), batch}},
+		{"DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id FROM events WHERE at < ? ORDER BY id LIMIT ?) old)", []any{store.Micros(now.Add(-long)), batch}},
 	}
 	for _, st := range steps {
 		res, err := s.w.ExecContext(ctx, st.q, st.args...)
@@ -419,7 +419,7 @@ func (s *Store) SampleCount(ctx context.Context) (int64, error) {
 	err := s.scanBlobs(ctx, "SELECT hour, data FROM samples", nil, func(_ int64, data []byte) error {
 		return decodeSamples(data, func(e sample) {
 			for _, p := range e.probes {
-				n += p.total
+				n += p.Total
 			}
 		})
 	})

@@ -35,7 +35,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	res, err := tx.ExecContext(ctx, s.d.InsertIgnore+" INTO rounds (id, started, finished, results) VALUES (?, ?, ?, ?)",
-		r.ID, micros(r.Started), micros(r.Finished), len(r.Results))
+		r.ID, store.Micros(r.Started), store.Micros(r.Finished), len(r.Results))
 	if err != nil {
 		return fmt.Errorf("write round: mark round: %w", err)
 	}
@@ -139,13 +139,13 @@ func (s *Store) writeRollups(ctx context.Context, tx *sql.Tx, ids map[string]int
 			keys = append(keys, k)
 		}
 		ms := max(r.Latency.Milliseconds(), 0)
-		a := agg{total: 1, latSum: ms, latMax: ms}
+		a := agg{Total: 1, LatSum: ms, LatMax: ms}
 		if r.OK {
-			a.ok = 1
+			a.OK = 1
 		}
 		// An entry holds the probes up to the last one the round has.
-		e.probes = grow(e.probes, r.Probe+1)
-		e.probes[r.Probe].add(a)
+		e.probes = store.GrowAggs(e.probes, r.Probe+1)
+		e.probes[r.Probe].Add(a)
 		current = max(current, k.hour)
 	}
 	type rowKey struct{ node, hour int64 }
@@ -228,9 +228,9 @@ func (s *Store) rollHour(ctx context.Context, tx *sql.Tx, h int64) error {
 		// too: written by a later version, they are its history.
 		var sum []agg
 		if decodeSamples(data, func(e sample) {
-			sum = grow(sum, len(e.probes))
+			sum = store.GrowAggs(sum, len(e.probes))
 			for p, a := range e.probes {
-				sum[p].add(a)
+				sum[p].Add(a)
 			}
 		}) != nil {
 			continue
@@ -301,8 +301,8 @@ func (s *Store) writeStates(ctx context.Context, tx *sql.Tx, ids map[string]int6
 		stArgs := make([]any, 0, (end-start)*9)
 		for i := start; i < end; i++ {
 			e, k := events[i], eventKeys[i]
-			evArgs = append(evArgs, k.node, e.Probe, r.ID, micros(e.At), e.OK, e.Status, e.Class, e.Msg)
-			stArgs = append(stArgs, k.node, e.Probe, e.OK, micros(e.At), micros(e.At), e.Status, e.Class, e.Msg, e.Latency.Milliseconds())
+			evArgs = append(evArgs, k.node, e.Probe, r.ID, store.Micros(e.At), e.OK, e.Status, e.Class, e.Msg)
+			stArgs = append(stArgs, k.node, e.Probe, e.OK, store.Micros(e.At), store.Micros(e.At), e.Status, e.Class, e.Msg, e.Latency.Milliseconds())
 		}
 		q := s.d.InsertIgnore + " INTO events (node_id, probe, round_id, at, ok, status, class, msg) VALUES " + placeholders(end-start, 8)
 		if _, err := tx.ExecContext(ctx, q, evArgs...); err != nil {
@@ -328,18 +328,4 @@ func placeholders(n, width int) string {
 		b.WriteString(row)
 	}
 	return b.String()
-}
-
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
 }
