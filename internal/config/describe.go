@@ -9,13 +9,14 @@ import (
 
 // Describe writes the settings of fs that are not at their default as a
 // YAML configuration file, each with where it came from as a comment:
-// what --check-config shows, and a file it could read back. The file's
-// own name is left out (a file cannot name another) and a database
-// password is hidden.
+// what --check-config shows, and a file it could read back. A setting
+// given its default value (mode: background in a file, say) is set but
+// changes nothing, so it is left out. The file's own name is left out
+// (a file cannot name another) and a database password is hidden.
 func Describe(w io.Writer, fs *flag.FlagSet, src Sources) error {
 	doc := &yaml.Node{Kind: yaml.MappingNode}
 	fs.VisitAll(func(f *flag.Flag) {
-		if src[f.Name] == "" || f.Name == fileFlag || commandLineOnly[f.Name] {
+		if src[f.Name] == "" || f.Name == fileFlag || commandLineOnly[f.Name] || f.Value.String() == f.DefValue {
 			return
 		}
 		v := &yaml.Node{Kind: yaml.ScalarNode, Value: shown(f.Name, f.Value.String()), LineComment: "from " + src[f.Name]}

@@ -221,3 +221,37 @@ func TestParseArgsAroundFlags(t *testing.T) {
 		t.Errorf("Parse took an argument: %v", err)
 	}
 }
+
+// --check-config lists what differs from the defaults: a setting given
+// its default value, wherever from, is not one of them.
+func TestDescribeListsOnlyWhatDiffers(t *testing.T) {
+	t.Setenv("NODELIST_LOG_LEVEL", "info")
+	_, _, fs := serveFlags()
+	path := writeFile(t, "refresh-interval: 30s\nforbidden-hosts: [amazon.com, apple.com, facebook.com, google.com, google.es, microsoft.com, openai.com, twitter.com, x.com, youtube.com]\ntimeout: 3s\n")
+	src, err := Parse(fs, []string{"--config", path, "--mode", "background", "--max-body", "2048"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Describe(&b, fs, src); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	for _, want := range []string{"timeout: 3s # from file " + path, "max-body: 2048 # from flag"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+	if lines := strings.Count(got, "\n"); lines != 2 {
+		t.Errorf("%d lines, want the 2 settings that differ:\n%s", lines, got)
+	}
+	_, _, fs = serveFlags()
+	src, err = Parse(fs, []string{"--mode", "background"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := Describe(&b, fs, src); err != nil || b.String() != "# every setting at its default\n" {
+		t.Errorf("%v %q", err, b.String())
+	}
+}
