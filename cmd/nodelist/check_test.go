@@ -45,7 +45,8 @@ func TestCheckConfigBad(t *testing.T) {
 	if code != 2 || out.Len() != 0 {
 		t.Fatalf("exit %d, stdout %q", code, out.String())
 	}
-	for _, want := range []string{"--mode", "--allow-cidr", "--api-url"} {
+	// The file's values are named as the file writes them, at their place.
+	for _, want := range []string{`:2:7: mode "sometimes"`, ":3:13: allow-cidr:", ":4:10: api-url", "--db: mysql"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr does not name %s: %s", want, errOut.String())
 		}
@@ -85,5 +86,44 @@ func TestDBExitCodes(t *testing.T) {
 		if code != tc.code || lines > 2 || strings.Contains(errOut.String(), "p@") {
 			t.Errorf("--db %s: exit %d (want %d), stderr %q", tc.db, code, tc.code, errOut.String())
 		}
+	}
+}
+
+// A file with four mistakes, one of each kind, is refused with one report
+// naming all four at their lines, with the parts' findings beside them:
+// not the first mistake, then the next on the next start.
+func TestCheckConfigNamesEveryMistakeAtOnce(t *testing.T) {
+	path := writeConfig(t, `refresh-intervall: 1m
+--listen: 0.0.0.0:8080
+mode: [on-demand
+timeout: 30
+retention-raw: 10m
+`)
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", path, "--check-config", "--db", "none", "--lease-ttl", "1h"}, &out, &errOut)
+	if code != 2 || out.Len() != 0 {
+		t.Fatalf("exit %d, stdout %q", code, out.String())
+	}
+	want := []string{
+		"nodelist serve: config file " + path + `:1:1: unknown key "refresh-intervall"; did you mean refresh-interval?`,
+		"config file " + path + `:2:1: unknown key "--listen"; did you mean listen? (keys are flag names without the dashes in front)`,
+		"config file " + path + `:3: YAML syntax: did not find expected ',' or ']'`,
+		"config file " + path + `:4:10: timeout: "30" has no unit: use 30s`,
+		"config file " + path + `:5:16: retention-raw 10m0s: want at least 1h`,
+		`--lease-ttl 1h0m0s: want 1s to 5m, or 0 (no lease)`,
+		"(nodelist serve --help lists the flags)",
+	}
+	got := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stderr:\n%s\nwant:\n%s", errOut.String(), strings.Join(want, "\n"))
+	}
+}
+
+// An unknown flag is refused with the flag probably meant.
+func TestUnknownFlagSuggestsOne(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--lsten", "127.0.0.1:0"}, &out, &errOut)
+	if code != 2 || !strings.HasPrefix(errOut.String(), "nodelist serve: unknown flag --lsten; did you mean --listen?\n") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -11,16 +11,19 @@ import (
 
 // parseFlags reads args into fs, then the environment, then the file
 // named by --config when fs has it, then asks every part to check cfg
-// (nil: nothing to check); every failure is a usageError. --help prints
-// the flags on stdout and returns flag.ErrHelp.
-func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer) (config.Sources, error) {
-	src, _, err := parseCommand(fs, args, cfg, stdout, 0)
+// (nil: nothing to check) and runs the checks given; every failure is a
+// usageError. A mistake on the command line stops there; the others
+// (the environment's, the file's, the parts') are said all at once, in
+// one report, the file's at their lines. --help prints the flags on
+// stdout and returns flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer, checks ...func() error) (config.Sources, error) {
+	src, _, err := parseCommand(fs, args, cfg, stdout, 0, checks...)
 	return src, err
 }
 
 // parseCommand is parseFlags for a command taking n arguments besides
 // its flags (before, between or after them).
-func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer, n int) (config.Sources, []string, error) {
+func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io.Writer, n int, checks ...func() error) (config.Sources, []string, error) {
 	fs.SetOutput(io.Discard) // a mistake is said once, by run, on stderr
 	fs.Usage = func() {}
 	src, rest, err := config.ParseArgs(fs, args)
@@ -30,8 +33,8 @@ func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io
 		config.PrintFlags(stdout, fs)
 		return nil, nil, err
 	}
-	if err != nil {
-		return nil, nil, usageError{err}
+	if err != nil && src == nil {
+		return nil, nil, usageError{err} // the command line's mistake
 	}
 	if len(rest) > n {
 		return nil, nil, usageError{fmt.Errorf("unexpected argument %q", rest[n])}
@@ -39,10 +42,15 @@ func parseCommand(fs *flag.FlagSet, args []string, cfg *config.Config, stdout io
 	if len(rest) < n {
 		return nil, nil, usageError{fmt.Errorf("want%s", operands[fs.Name()])}
 	}
+	errs := []error{err}
 	if cfg != nil {
-		if err := checkConfig(cfg); err != nil {
-			return nil, nil, usageError{err}
-		}
+		errs = append(errs, checkConfig(cfg))
+	}
+	for _, check := range checks {
+		errs = append(errs, check())
+	}
+	if err := config.Collect(src, errs...); err != nil {
+		return nil, nil, usageError{err}
 	}
 	return src, rest, nil
 }

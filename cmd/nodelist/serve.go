@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,14 +32,13 @@ func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, co
 	sc.hist.RegisterHistory(fs)
 	sc.rc.RegisterReplica(fs)
 	fs.BoolVar(&sc.check, config.CheckFlag, false, "check the configuration (flags, environment, file, TLS files) and exit: 0 and the settings when good, 2 and the reasons when not")
-	src, err := parseFlags(fs, args, &sc.cfg, stdout)
+	readToken := func() (err error) {
+		sc.token, err = sc.cfg.AdminToken()
+		return err
+	}
+	src, err := parseFlags(fs, args, &sc.cfg, stdout, func() error { return checkHistory(&sc.hist) }, sc.rc.Validate, readToken)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	var tokenErr error
-	sc.token, tokenErr = sc.cfg.AdminToken()
-	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate(), tokenErr); err != nil {
-		return nil, nil, nil, usageError{err}
 	}
 	return sc, fs, src, nil
 }

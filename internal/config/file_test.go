@@ -55,9 +55,9 @@ retention-raw: 72h
 	}{
 		{"timeout", c.Timeout.String(), "6s", "flag"},
 		{"refresh-interval", c.RefreshInterval.String(), "45s", "env NODELIST_REFRESH_INTERVAL"},
-		{"mode", c.Mode, "on-demand", "file " + path},
-		{"forbidden-hosts", strings.Join(c.ForbiddenHosts, "|"), "a.example|b.example", "file " + path},
-		{"retention-raw", h.RetentionRaw.String(), "72h0m0s", "file " + path},
+		{"mode", c.Mode, "on-demand", "file " + path + ":4:7"},
+		{"forbidden-hosts", strings.Join(c.ForbiddenHosts, "|"), "a.example|b.example", "file " + path + ":5:18"},
+		{"retention-raw", h.RetentionRaw.String(), "72h0m0s", "file " + path + ":6:16"},
 		{"max-body", "", "", ""},
 		{"config", c.File, path, "env NODELIST_CONFIG"},
 	} {
@@ -86,13 +86,13 @@ check-config: true
 		t.Fatal("a file full of mistakes was accepted")
 	}
 	for _, want := range []string{
-		`:1: unknown key "refresh-intervall"`,
-		`:2: unknown key "refresh_interval" (keys are flag names: refresh-interval)`,
-		`:3: timeout: no value`,
-		`:4: forbidden-hosts: want a value or a list of values, not a mapping`,
-		`:6: key "mode" is set twice`,
-		`:7: "config" is set on the command line only`,
-		`:8: "check-config" is set on the command line only`,
+		`:1:1: unknown key "refresh-intervall"; did you mean refresh-interval?`,
+		`:2:1: unknown key "refresh_interval"; did you mean refresh-interval? (keys are flag names, words joined by dashes)`,
+		`:3:9: timeout: no value`,
+		`:4:18: forbidden-hosts: want a value or a list of values, not a mapping`,
+		`:6:1: key "mode" is set twice`,
+		`:7:1: "config" is set on the command line only`,
+		`:8:1: "check-config" is set on the command line only`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not say %q:\n%v", want, err)

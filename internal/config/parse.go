@@ -26,7 +26,7 @@ func (c *Config) RegisterFile(fs *flag.FlagSet) {
 }
 
 // Sources say where each flag that is not at its default was set:
-// "flag", "env NODELIST_…" or "file PATH".
+// "flag", "env NODELIST_…" or "file PATH:LINE:COLUMN" (the value's place).
 type Sources map[string]string
 
 // Parse reads fs's flags from args, then from NODELIST_<FLAG> for those
@@ -46,11 +46,16 @@ func Parse(fs *flag.FlagSet, args []string) (Sources, error) {
 // flags: they may come before, between or after the flags (as in
 // "nodelist probe URL --allow-private-targets"), and are returned in
 // order. "--" ends the flags.
+//
+// A mistake on the command line stops the reading: the Sources are nil.
+// Mistakes of the environment and the file are all said, and the Sources
+// of what was read are returned with them, so that the caller may add
+// what its parts find wrong to the same report (see Collect).
 func ParseArgs(fs *flag.FlagSet, args []string) (Sources, []string, error) {
 	var rest []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
-			return nil, nil, err
+			return nil, nil, explainParse(fs, err)
 		}
 		left := fs.Args()
 		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
@@ -66,36 +71,48 @@ func ParseArgs(fs *flag.FlagSet, args []string) (Sources, []string, error) {
 	return src, rest, err
 }
 
+// explainParse adds to the flag package's refusal of an unknown flag the
+// flag probably meant.
+func explainParse(fs *flag.FlagSet, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return err
+	}
+	name = strings.TrimLeft(name, "-")
+	return fmt.Errorf("unknown flag --%s%s", name, suggestFlag(fs, name))
+}
+
 // applySources notes the flags the command line set, then reads the
-// environment and the file for the others.
+// environment and the file for the others. Every mistake of both is
+// said at once; a value the file sets is noted with its place
+// (fileSource).
 func applySources(fs *flag.FlagSet) (Sources, error) {
 	src := Sources{}
 	fs.Visit(func(f *flag.Flag) { src[f.Name] = "flag" })
-	if err := applyEnv(fs, src); err != nil {
-		return nil, err
-	}
+	envErr := applyEnv(fs, src)
 	f := fs.Lookup(fileFlag)
 	if f == nil || f.Value.String() == "" {
-		return src, nil
+		return src, envErr
 	}
 	path := f.Value.String()
-	values, err := readFile(fs, path)
-	if err != nil {
-		return nil, err
-	}
-	var errs []error
+	values, errs := readFile(fs, path)
 	fs.VisitAll(func(f *flag.Flag) {
-		v, ok := values[f.Name]
+		e, ok := values[f.Name]
 		if !ok || src[f.Name] != "" {
 			return
 		}
-		if err := fs.Set(f.Name, v); err != nil {
-			errs = append(errs, fmt.Errorf("config file %s: %s: %w", path, f.Name, err))
+		if fv, ok := f.Value.(FileValue); ok {
+			if err := fv.UnmarshalYAML(e.val); err != nil {
+				errs = append(errs, fileMistakes(path, f.Name, e.val, err)...)
+				return
+			}
+		} else if err := fs.Set(f.Name, e.text); err != nil {
+			errs = append(errs, &Mistake{Path: path, Line: e.val.Line, Column: e.val.Column, Msg: f.Name + ": " + err.Error(), Err: err})
 			return
 		}
-		src[f.Name] = "file " + path
+		src[f.Name] = fileSource(path, e.val.Line, e.val.Column)
 	})
-	return src, errors.Join(errs...)
+	return src, errors.Join(append(sortMistakes(errs), flatten(envErr)...)...)
 }
 
 // ApplyEnv sets every flag of fs that has not been set on the command line
