@@ -20,6 +20,9 @@ func lockFile(path string) (release func() error, err error) {
 	name := path + ".lock"
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
+		if ferr := folderNotWritable(path, name, err); ferr != nil {
+			return nil, ferr
+		}
 		return nil, fmt.Errorf("open sqlite %s: lock file: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

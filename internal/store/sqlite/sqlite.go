@@ -21,6 +21,9 @@ var migrations embed.FS
 // probe table's order (none: store.DefaultProbes()). It refuses a
 // database another process has open (see lock.go).
 func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, error) {
+	if err := checkFolder(path); err != nil {
+		return nil, err
+	}
 	release, err := lockFile(path)
 	if err != nil {
 		return nil, err
