@@ -143,6 +143,14 @@ func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History,
 // service is a replica: the refresher runs only while it leads. With rl
 // set, SIGHUP (and POST /-/reload when enabled) reloads the configuration.
 func runService(ctx context.Context, cfg config.Config, histCfg config.History, rc config.Replica, log *slog.Logger, rl *reloading) error {
+	// The listener first: an address in use is then the one error said,
+	// before the store is opened or migrated and before a round probes
+	// the fleet for a service that cannot serve.
+	ln, err := listen.Bind(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // listen.Run closes it; this covers a start that fails before
 	rec, err := openRecorder(ctx, histCfg, log)
 	if err != nil {
 		return err
@@ -203,7 +211,7 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rep.Attach(ctx, ref)
 		sopts.Refresher, run = rep, rep.Run
 	}
-	lopts := listen.Options{Addr: cfg.Listen, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
+	lopts := listen.Options{Addr: cfg.Listen, Listener: ln, TLSCert: cfg.TLSCert, TLSKey: cfg.TLSKey}
 	sopts.Limits, lopts.Conns = server.LimitsFromConfig(&cfg, client.Files())
 	handler, err := server.New(sopts)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 )
 
@@ -21,7 +22,10 @@ type Service interface {
 
 // Options say where and how the service listens.
 type Options struct {
-	Addr             string // host:port
+	Addr string // host:port
+	// Listener, when set, is the socket already bound (by Bind) to serve
+	// on instead of binding Addr; Run closes it.
+	Listener         net.Listener
 	TLSCert, TLSKey  string // PEM files; HTTPS when set
 	Conns            ConnLimits
 	ShutdownDeadline time.Duration
@@ -32,6 +36,14 @@ type Options struct {
 // bounded as o.Conns says, and s is handed the limiter to report
 // their counts.
 func Run(ctx context.Context, o Options, s Service, log *slog.Logger) error {
+	ln := o.Listener
+	if ln == nil {
+		var err error
+		if ln, err = Bind(o.Addr); err != nil {
+			return err
+		}
+	}
+	defer ln.Close() // after Shutdown has closed it, or when serving never began
 	if o.ShutdownDeadline <= 0 {
 		o.ShutdownDeadline = 10 * time.Second
 	}
@@ -43,10 +55,6 @@ func Run(ctx context.Context, o Options, s Service, log *slog.Logger) error {
 			return err
 		}
 		scheme = "https"
-	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	conns := LimitConns(ln, o.Conns, log)
 	s.UseConns(conns)
@@ -63,6 +71,7 @@ func Run(ctx context.Context, o Options, s Service, log *slog.Logger) error {
 		}
 		serveErr <- srv.Serve(conns)
 	}()
+	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
@@ -77,4 +86,18 @@ func Run(ctx context.Context, o Options, s Service, log *slog.Logger) error {
 		err = nil
 	}
 	return err
+}
+
+// Bind opens the listening socket of addr. A service binds it before
+// anything else of its start (opening its store, starting a round), so
+// that an address in use is its first and only error.
+func Bind(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on %s: the address is in use by another process (ss -ltnp names it): %w", addr, err)
+	}
+	return nil, fmt.Errorf("listen on %s: %w", addr, err)
 }
