@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"nodelist/internal/config"
 )
@@ -55,11 +58,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "# configuration OK; the settings not at their default:")
 		return config.Describe(stdout, fs, src)
 	}
+	// SIGHUP is caught from here on: its default action ends the process,
+	// and systemctl reload may come while the store opens. One that comes
+	// during the start is kept and reloads once the service runs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	config.RaiseFileLimit()
 	log, level := sc.cfg.NewLogger(stderr)
 	reload := func() (*serveConfig, *flag.FlagSet, error) {
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token})
+	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token, hup: hup})
 }

@@ -208,3 +208,60 @@ func TestReloadRefusesUnreadableConfigFile(t *testing.T) {
 		}
 	}
 }
+
+// SIGHUP during the start (systemctl reload right after a start, while
+// the store opens) neither ends the process nor is lost: the process
+// lives on to stop cleanly on the SIGTERM that follows. Without a handler
+// this early, SIGHUP's default action would end it.
+func TestReloadSignalDuringStartIsKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // held open, never answered
+		}
+	}()
+	var errOut bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
+		"--db", "mysql://u:p@"+ln.Addr().String()+"/nodelist")
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case c := <-accepted:
+		defer c.Close()
+	case err := <-exited:
+		t.Fatalf("exited before connecting to the database: %v %s", err, errOut.String())
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the service never connected to the database")
+	}
+	// Both pending at once are delivered lowest first: SIGHUP, then SIGTERM.
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil || !strings.Contains(errOut.String(), "stopped by a signal during start") {
+			t.Errorf("after SIGHUP and SIGTERM: %v, stderr %q; want exit 0 and the stop said", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second): // a hang, not a speed bound
+		cmd.Process.Kill()
+		<-exited
+		t.Fatalf("the process did not exit; stderr %q", errOut.String())
+	}
+}

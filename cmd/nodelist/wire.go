@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -110,6 +108,8 @@ type reloading struct {
 	// token is the admin token read at start (nil: none); a changed
 	// token needs a restart, as its file's path does.
 	token []byte
+	// hup receives SIGHUP, caught since before the start began.
+	hup <-chan os.Signal
 }
 
 // reconfigure puts a reloaded configuration in force: each part takes
@@ -198,11 +198,8 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 			sopts.Reload = r.Reload
 		}
 		sopts.AdminToken = rl.token
-		hup := make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
 		watching := make(chan struct{})
-		go func() { defer close(watching); r.Watch(runCtx, hup) }()
+		go func() { defer close(watching); r.Watch(runCtx, rl.hup) }()
 		defer func() { cancel(); <-watching }()
 	}
 	sopts.Refresher = ref
