@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 
 	"go.yaml.in/yaml/v3"
@@ -15,13 +17,26 @@ import (
 // (a file cannot name another) and a database password is hidden.
 func Describe(w io.Writer, fs *flag.FlagSet, src Sources) error {
 	doc := &yaml.Node{Kind: yaml.MappingNode}
+	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if src[f.Name] == "" || f.Name == fileFlag || commandLineOnly[f.Name] || f.Value.String() == f.DefValue {
 			return
 		}
-		v := &yaml.Node{Kind: yaml.ScalarNode, Value: shown(f.Name, f.Value.String()), LineComment: "from " + src[f.Name]}
+		v := &yaml.Node{Kind: yaml.ScalarNode, Value: shown(f.Name, f.Value.String())}
+		if m, ok := f.Value.(yaml.Marshaler); ok {
+			// A FileValue's structure (a list of mappings, say), written
+			// as the file takes it back.
+			if err := v.Encode(m); err != nil {
+				errs = append(errs, fmt.Errorf("describe %s: %w", f.Name, err))
+				return
+			}
+		}
+		v.LineComment = "from " + src[f.Name]
 		doc.Content = append(doc.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.Name}, v)
 	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
 	if len(doc.Content) == 0 {
 		_, err := io.WriteString(w, "# every setting at its default\n")
 		return err

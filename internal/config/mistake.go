@@ -39,7 +39,8 @@ func (m *Mistake) Unwrap() error { return m.Err }
 // every one with its line and column. A mistake without a place is put at
 // the key's value. The value must stay as it was when it refuses the
 // node. On the command line and in the environment it is set by Set, as
-// any flag.
+// any flag. A value that also implements yaml.Marshaler is written by
+// Describe (--check-config) in the form the file takes back.
 type FileValue interface {
 	flag.Value
 	yaml.Unmarshaler // UnmarshalYAML(*yaml.Node) error

@@ -113,7 +113,14 @@ func TestSuggestions(t *testing.T) {
 // with a url and events.
 type subscriptions struct{ urls []string }
 
-func (s *subscriptions) String() string     { return strings.Join(s.urls, ",") }
+func (s *subscriptions) String() string { return strings.Join(s.urls, ",") }
+func (s *subscriptions) MarshalYAML() (any, error) {
+	out := make([]map[string]any, len(s.urls))
+	for i, u := range s.urls {
+		out[i] = map[string]any{"url": u, "events": []string{"down"}}
+	}
+	return out, nil
+}
 func (s *subscriptions) Set(v string) error { s.urls = strings.Split(v, ","); return nil }
 func (s *subscriptions) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
@@ -214,5 +221,30 @@ func TestSyntaxErrorLines(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf(".yaml:%d: YAML syntax", line)) {
 			t.Errorf("%q: %v, want line %d", body, err, line)
 		}
+	}
+}
+
+// --check-config writes a FileValue that marshals itself in the form the
+// file takes back.
+func TestDescribeFileValueReadsBack(t *testing.T) {
+	_, _, fs := serveFlags()
+	subs := &subscriptions{}
+	fs.Var(subs, "notify", "subscriptions")
+	src, err := Parse(fs, []string{"--config", writeFile(t, "notify:\n  - {url: https://a.example/, events: [down]}\n  - {url: https://b.example/, events: [down]}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Describe(&b, fs, src); err != nil {
+		t.Fatal(err)
+	}
+	_, _, fs = serveFlags()
+	back := &subscriptions{}
+	fs.Var(back, "notify", "subscriptions")
+	if _, err := Parse(fs, []string{"--config", writeFile(t, b.String())}); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if back.String() != "https://a.example/,https://b.example/" {
+		t.Errorf("read back %q from\n%s", back, b.String())
 	}
 }
