@@ -121,6 +121,20 @@ type SinkFunc func(*Round)
 // Record calls f.
 func (f SinkFunc) Record(r *Round) { f(r) }
 
+// Sinks hands each round to several sinks, in order: the history, and
+// beside it any part that reads the rounds (notifications, say). Each
+// must not block, as for one Sink; a nil entry is skipped.
+type Sinks []Sink
+
+// Record hands r to each sink in turn.
+func (s Sinks) Record(r *Round) {
+	for _, k := range s {
+		if k != nil {
+			k.Record(r)
+		}
+	}
+}
+
 // FromConfig is the one place the commands' refresh options come from:
 // the registry and settings owners, the forbidden hosts, the mode and the
 // interval of the service's configuration, with the client, the sink of

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
@@ -17,7 +18,7 @@ import (
 )
 
 func TestHistoryEndpoints(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestHistoryEndpoints(t *testing.T) {
 		}
 	}
 	srv, f := newTestServer(t)
-	s, err := New(Options{Refresher: f, History: st, Writer: store.NewWriter(st, 10, nil)})
+	s, err := New(Options{Refresher: f, History: st, Writer: history.NewWriter(st, 10, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,13 +144,13 @@ func (c *countingStore) Uptime(ctx context.Context, now time.Time) (map[string]s
 // store again only after a round was written, and answers the same body
 // meanwhile.
 func TestUptimeBuiltOncePerRoundWritten(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	cs := &countingStore{Store: st}
-	wr := store.NewWriter(cs, 10, nil)
+	wr := history.NewWriter(cs, 10, nil)
 	_, f := newTestServer(t)
 	s, err := New(Options{Refresher: f, History: cs, Writer: wr})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/storetest"
@@ -28,7 +29,7 @@ func TestSuite(t *testing.T) {
 }
 
 func TestUpgradeFromEveryVersion(t *testing.T) {
-	latest, err := Open(context.Background(), filepath.Join(t.TempDir(), "new.db"))
+	latest, err := Open(context.Background(), filepath.Join(t.TempDir(), "new.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,31 +48,31 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 		if err := Migrate(context.Background(), db, from); err != nil {
 			t.Fatal(err)
 		}
-		storetest.CheckUpgrade(t, from, db, func() (store.Store, error) { return Open(context.Background(), path) })
+		storetest.CheckUpgrade(t, from, db, func() (store.Store, error) { return Open(context.Background(), path, probe.Names()...) })
 	}
 }
 
 func TestBadPath(t *testing.T) {
-	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "h.db")); err == nil {
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "h.db"), probe.Names()...); err == nil {
 		t.Error("opening a database in a missing directory succeeded")
 	}
 }
 
 func TestProbeNamesChecked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
-	for _, names := range [][]string{{"config", "usage", "config"}, {"config", ""}} {
+	for _, names := range [][]string{{"config", "usage", "config"}, {"config", ""}, nil} {
 		if st, err := Open(context.Background(), path, names...); err == nil {
 			st.Close()
 			t.Errorf("a store opened with probes %q", names)
 		}
 	}
-	st, err := Open(context.Background(), path)
+	st, err := Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	if got := st.Probes(); fmt.Sprint(got) != fmt.Sprint(probe.Names()) {
-		t.Errorf("a store opened without names records %v, want the probe table's %v", got, probe.Names())
+		t.Errorf("a store opened with the probe table's names records %v, want %v", got, probe.Names())
 	}
 }
 
@@ -79,11 +80,11 @@ func TestProbeNamesChecked(t *testing.T) {
 // saying who holds it and what to use instead, until the first closes.
 func TestSecondOpenRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
-	first, err := Open(context.Background(), path)
+	first, err := Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(context.Background(), path)
+	_, err = Open(context.Background(), path, probe.Names()...)
 	if err == nil {
 		t.Fatal("a second store opened the same SQLite file")
 	}
@@ -95,7 +96,7 @@ func TestSecondOpenRefused(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again, err := Open(context.Background(), path)
+	again, err := Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		t.Fatalf("reopening after close: %v", err)
 	}
@@ -105,7 +106,7 @@ func TestSecondOpenRefused(t *testing.T) {
 // A database migrated by a newer binary is read, never written.
 func TestNewerSchemaIsReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
-	st, err := Open(context.Background(), path)
+	st, err := Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestNewerSchemaIsReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	st, err = Open(context.Background(), path)
+	st, err = Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		t.Fatalf("opening a newer schema: %v", err)
 	}
@@ -131,7 +132,7 @@ func TestNewerSchemaIsReadOnly(t *testing.T) {
 // holds no lease, and the writer drops it rather than retrying what
 // cannot succeed; an unfenced round beside it is written.
 func TestFencedRoundWritesNothing(t *testing.T) {
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestFencedRoundWritesNothing(t *testing.T) {
 	if err := st.WriteRound(context.Background(), r); !errors.Is(err, store.ErrFenced) || !strings.Contains(err.Error(), "holds no lease") {
 		t.Fatalf("a fenced write: %v, want ErrFenced (no lease here)", err)
 	}
-	w := store.NewWriter(st, 10, nil)
+	w := history.NewWriter(st, 10, nil)
 	w.Enqueue(r)
 	w.Enqueue(storetest.MakeRound(2, 5, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -163,7 +164,7 @@ func TestFencedRoundWritesNothing(t *testing.T) {
 // read back whole (SQLite's own bound on a blob is 1 GB: the bound here
 // stands for it).
 func TestSnapshotInParts(t *testing.T) {
-	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

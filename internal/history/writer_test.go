@@ -1,4 +1,4 @@
-package store
+package history
 
 import (
 	"bytes"
@@ -8,17 +8,20 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"nodelist/internal/probe"
+	"nodelist/internal/store"
 )
 
 // flakyStore fails its first writes, as a database that went away and
 // came back.
 type flakyStore struct {
-	Store // the rest is not called
-	fail  atomic.Int64
-	wrote atomic.Int64
+	store.Store // the rest is not called
+	fail        atomic.Int64
+	wrote       atomic.Int64
 }
 
-func (f *flakyStore) WriteRound(context.Context, *Round) error {
+func (f *flakyStore) WriteRound(context.Context, *store.Round) error {
 	if f.fail.Add(-1) >= 0 {
 		return errors.New("connection refused")
 	}
@@ -33,8 +36,8 @@ func TestWriterLogsRecovery(t *testing.T) {
 	st := &flakyStore{}
 	st.fail.Store(2)
 	w := NewWriter(st, 10, slog.New(slog.NewTextHandler(&logs, nil)))
-	w.Enqueue(&Round{ID: 1700000000000, N: 7})
-	w.Enqueue(&Round{ID: 1700000001000, N: 8})
+	w.Enqueue(&store.Round{ID: 1700000000000, N: 7})
+	w.Enqueue(&store.Round{ID: 1700000001000, N: 8})
 	w.Flush(context.Background())
 	if st.wrote.Load() != 2 {
 		t.Fatalf("%d rounds written, want 2", st.wrote.Load())
@@ -49,5 +52,14 @@ func TestWriterLogsRecovery(t *testing.T) {
 	}
 	if strings.Contains(out, "1700000000000") {
 		t.Errorf("a round is named by its storage key:\n%s", out)
+	}
+}
+
+// The store counts uptime from its first probe, knowing no names; the
+// recorder writes probes by their index in the table, whose gate is
+// first: the two agree.
+func TestGateIsTheStoresUpProbe(t *testing.T) {
+	if probe.Gate.Index != store.UpProbe {
+		t.Fatalf("the gate probe %q is at index %d; the store counts uptime from index %d", probe.Gate.Name, probe.Gate.Index, store.UpProbe)
 	}
 }
