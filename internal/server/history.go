@@ -103,7 +103,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"hash": hash, "from": snapshot.FormatTime(from), "to": snapshot.FormatTime(to),
-		"step_seconds": int64(step / time.Second), "probes": probes,
+		"step_seconds": int64(step / time.Second), "probe_names": names, "probes": probes,
 	})
 }
 
