@@ -48,8 +48,8 @@ type Options struct {
 	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
 	Holder                         *snapshot.Holder
 	Logger                         *slog.Logger
-	// Sink, when set, receives each finished round's report (the history
-	// store's recorder).
+	// Sink, when set, receives each finished round's report (history's
+	// recorder, with any other reader of rounds: see Sinks).
 	Sink Sink
 	// Registerer, when set, receives the rounds' metrics (see
 	// metrics.go); nil keeps none.
