@@ -1,12 +1,8 @@
 package history
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -45,34 +41,6 @@ func (h *Recorder) Store() store.Store { return h.st }
 
 // Writer is the recorder's writer, for its status in /healthz.
 func (h *Recorder) Writer() *Writer { return h.writer }
-
-// Seeder takes a persisted crns.json and its last_refresh: the refresher
-// of a warm restart.
-type Seeder interface {
-	Seed(lastRefresh time.Time, body []byte) error
-}
-
-// Seed hands the last persisted snapshot to s, so that the service serves
-// it at once. A missing or unreadable snapshot is logged, not fatal.
-func (h *Recorder) Seed(ctx context.Context, s Seeder) {
-	saved, err := h.st.LastSnapshot(ctx)
-	if err != nil {
-		h.log.Warn("no warm start: reading the last snapshot failed", "err", err)
-		return
-	}
-	if saved == nil {
-		return
-	}
-	body, err := gunzip(saved.Body)
-	if err == nil {
-		err = s.Seed(saved.LastRefresh, body)
-	}
-	if err != nil {
-		h.log.Warn("no warm start: the last snapshot is unreadable", "err", err)
-		return
-	}
-	h.log.Info("serving the last persisted snapshot", "last_refresh", saved.LastRefresh)
-}
 
 // Record hands a round's report to the writer; it never blocks.
 func (h *Recorder) Record(r *refresh.Round) { h.RecordFenced(r, nil) }
@@ -155,14 +123,6 @@ func (h *Recorder) Stop(deadline time.Duration) {
 	if err := h.st.Close(); err != nil {
 		h.log.Warn("close history store", "err", err)
 	}
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("gunzip snapshot: %w", err)
-	}
-	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }
 
 // RegisterMetrics registers the history's metrics on reg (nil: none).
