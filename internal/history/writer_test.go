@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"nodelist/internal/probe"
 	"nodelist/internal/store"
@@ -61,5 +63,38 @@ func TestWriterLogsRecovery(t *testing.T) {
 func TestGateIsTheStoresUpProbe(t *testing.T) {
 	if probe.Gate.Index != store.UpProbe {
 		t.Fatalf("the gate probe %q is at index %d; the store counts uptime from index %d", probe.Gate.Name, probe.Gate.Index, store.UpProbe)
+	}
+}
+
+// refusingStore refuses fenced rounds for good, as a store whose lease
+// another replica holds, and writes the others.
+type refusingStore struct {
+	store.Store // the rest is not called
+	wrote       atomic.Int64
+}
+
+func (f *refusingStore) WriteRound(_ context.Context, r *store.Round) error {
+	if r.Fence != nil {
+		return fmt.Errorf("write round: %w", store.ErrFenced)
+	}
+	f.wrote.Add(1)
+	return nil
+}
+
+// A round the store refuses for good is dropped and counted, not retried;
+// the round behind it is written.
+func TestWriterDropsRefusedRound(t *testing.T) {
+	st := &refusingStore{}
+	w := NewWriter(st, 10, slog.New(slog.DiscardHandler))
+	w.Enqueue(&store.Round{ID: 1, N: 1, Fence: &store.Term{Holder: "a", Epoch: 3}})
+	w.Enqueue(&store.Round{ID: 2, N: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w.Flush(ctx)
+	if s := w.Status(); s.Refused != 1 || s.Written != 1 || s.Backlog != 0 || s.LastError != "" {
+		t.Errorf("writer %+v, want one round refused and one written", s)
+	}
+	if st.wrote.Load() != 1 {
+		t.Errorf("%d rounds written, want 1", st.wrote.Load())
 	}
 }

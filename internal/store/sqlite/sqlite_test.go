@@ -7,9 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/storetest"
@@ -129,8 +127,9 @@ func TestNewerSchemaIsReadOnly(t *testing.T) {
 }
 
 // A fenced round (a replica leader's) writes nothing on SQLite, which
-// holds no lease, and the writer drops it rather than retrying what
-// cannot succeed; an unfenced round beside it is written.
+// holds no lease; an unfenced round beside it is written. (That the
+// history writer drops a refused round rather than retrying it is
+// history's test.)
 func TestFencedRoundWritesNothing(t *testing.T) {
 	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
@@ -142,14 +141,8 @@ func TestFencedRoundWritesNothing(t *testing.T) {
 	if err := st.WriteRound(context.Background(), r); !errors.Is(err, store.ErrFenced) || !strings.Contains(err.Error(), "holds no lease") {
 		t.Fatalf("a fenced write: %v, want ErrFenced (no lease here)", err)
 	}
-	w := history.NewWriter(st, 10, nil)
-	w.Enqueue(r)
-	w.Enqueue(storetest.MakeRound(2, 5, nil))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	w.Flush(ctx)
-	if s := w.Status(); s.Refused != 1 || s.Written != 1 || s.Backlog != 0 {
-		t.Errorf("writer %+v, want one round refused and one written", s)
+	if err := st.WriteRound(context.Background(), storetest.MakeRound(2, 5, nil)); err != nil {
+		t.Fatalf("an unfenced write: %v", err)
 	}
 	var rounds int
 	if err := st.DB().QueryRow("SELECT COUNT(*) FROM rounds").Scan(&rounds); err != nil || rounds != 1 {
