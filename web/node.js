@@ -10,7 +10,6 @@ const RANGES = [
   { id: '7d', label: '7 d', ms: 7 * 24 * 3600e3 },
   { id: '30d', label: '30 d', ms: 30 * 24 * 3600e3 },
 ];
-const PROBES = ['config', 'usage', 'ipv6', 'capability'];
 
 let current = null; // {hash, range, box, unmount: [], seq}
 
@@ -202,7 +201,10 @@ async function loadHistory() {
   note.textContent = `${cur.range.label}, one bar per ${stepLabel(step)}; hover a bar for its figures.`;
   const charts = document.getElementById('charts');
   charts.replaceChildren();
-  for (const probe of PROBES) {
+  // One chart per probe the history records, in the order it lists them
+  // (the service's probe table): a new probe needs nothing here.
+  const names = Array.isArray(data.probe_names) ? data.probe_names : Object.keys(data.probes || {});
+  for (const probe of names) {
     const points = (data.probes && data.probes[probe]) || [];
     const opts = { probe, rangeLabel: cur.range.label, from: Date.parse(data.from), to: Date.parse(data.to), step };
     const up = h('div', { class: 'chart', 'data-kind': 'uptime' });

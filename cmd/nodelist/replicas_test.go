@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/simfleet"
 	"nodelist/internal/store/mysql"
 	"nodelist/internal/store/mysql/mysqltest"
@@ -364,7 +365,7 @@ func checkProbedOnce(t *testing.T, fleet *simfleet.Fleet, reqs []fleetRequest) i
 // each complete, and no sample written twice.
 func checkStoredHistory(t *testing.T, dsn string, fleetRounds int) {
 	t.Helper()
-	st, err := mysql.Open(context.Background(), dsn)
+	st, err := mysql.Open(context.Background(), dsn, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"nodelist/internal/buildinfo"
 	"nodelist/internal/config"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/replica"
@@ -80,7 +81,7 @@ func newRegistry() *prometheus.Registry {
 
 // openRecorder opens the configured history store: in memory for --db
 // none, SQLite or MySQL.
-func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*store.Recorder, error) {
+func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*history.Recorder, error) {
 	var st store.Store
 	var err error
 	switch cfg.DB.Kind {
@@ -96,7 +97,7 @@ func openRecorder(ctx context.Context, cfg config.History, log *slog.Logger) (*s
 	if err != nil {
 		return nil, err
 	}
-	return store.NewRecorder(st, cfg, log), nil
+	return history.New(st, cfg, log), nil
 }
 
 // reloading is how serve reloads its configuration: the flags read at
@@ -125,7 +126,7 @@ func reconfigure(cfg *config.Config, client *probe.Client, ref *refresh.Refreshe
 // newReplica makes the service one replica among several on the MySQL
 // database of histCfg, on a pool of its own; the caller closes the
 // replicas' store after the replica's Run.
-func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History, rc config.Replica, rec *store.Recorder, log *slog.Logger) (*replica.Replica, store.Replicas, error) {
+func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History, rc config.Replica, rec *history.Recorder, log *slog.Logger) (*replica.Replica, store.Replicas, error) {
 	opts, err := replica.FromConfig(cfg, rc)
 	if err != nil {
 		return nil, nil, err
@@ -155,6 +156,9 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 	if err != nil {
 		return err
 	}
+	// sink is the history's: the recorder, or the replica that fences
+	// the leader's rounds before handing them to it. Other parts that
+	// read the rounds are appended to sinks after it.
 	var sink refresh.Sink
 	var hooks refresh.Hooks
 	reg := newRegistry()
@@ -178,7 +182,8 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		rep.RegisterMetrics(reg)
 		sink, hooks = rep, rep.Hooks()
 	}
-	ref, client, err := newRefresher(&cfg, sink, reg, hooks, log)
+	sinks := refresh.Sinks{sink}
+	ref, client, err := newRefresher(&cfg, sinks, reg, hooks, log)
 	if err != nil {
 		return err
 	}

@@ -7,5 +7,6 @@
 // ones the service computes (the probe table's, which snapshot owns;
 // snapshot hands them to ParseNodeKeys when it reads a list back). It must
 // not probe nodes nor format the served crns.json; those belong to probe
-// and snapshot.
+// and snapshot. It imports no other part of the service: it is the top
+// of the flow, the first the rest reads.
 package aleph

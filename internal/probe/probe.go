@@ -88,11 +88,13 @@ type Field struct {
 // All are the probes, in the order they are stored and rendered.
 var All = []*Probe{Config, Usage, IPv6, Capability}
 
-// Gate is the probe that says whether a node is up: the config probe. It
-// is asked first, the probes marked AfterConfig wait for it and are not
-// asked of a node it found unreachable; a node is up (responsive, counted
-// by uptime) while its last answer to it was good.
-var Gate = Config
+// Gate is the probe that says whether a node is up: the table's first,
+// the config probe. It is asked first, the probes marked AfterConfig wait
+// for it and are not asked of a node it found unreachable; a node is up
+// (responsive, counted by uptime) while its last answer to it was good.
+// Being first is what the parts below rely on: the history store counts
+// uptime from its first probe (store.UpProbe), knowing nothing else.
+var Gate = All[0]
 
 func init() {
 	for i, p := range All {

@@ -66,7 +66,7 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 			Name: "nodelist_probes_total",
 			Help: "Probe outcomes, one per node and probe each round: outcome ok, error or skipped, class the error " +
 				"class (none when ok or skipped). Nodes never dialed (invalid_address, invalid_data) and probes not asked " +
-				"after a failed config probe count as errors of their class; a probe with a cadence that is not due " +
+				"after a failed " + probe.Gate.Name + " probe count as errors of their class; a probe with a cadence that is not due " +
 				"(capability, hourly) counts as skipped.",
 		}, []string{"probe", "outcome", "class"}),
 		lastRefresh: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -92,7 +92,7 @@ func newMetrics(reg prometheus.Registerer, holder *snapshot.Holder) *metrics {
 	nodes := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "nodelist_nodes",
 		Help: "Listed nodes by state after the last round, each in one state: invalid (never probed), else inactive " +
-			"(marked so by the registry), else up (answered its config probe) or down.",
+			"(marked so by the registry), else up (answered its " + probe.Gate.Name + " probe) or down.",
 	}, []string{"state"})
 	m.publishDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "nodelist_publication_build_seconds",

@@ -48,8 +48,8 @@ type Options struct {
 	StaleAfter, WaitAfter, MaxWait time.Duration // 31 s, 120 s, 10 s
 	Holder                         *snapshot.Holder
 	Logger                         *slog.Logger
-	// Sink, when set, receives each finished round's report (the history
-	// store's recorder).
+	// Sink, when set, receives each finished round's report (history's
+	// recorder, with any other reader of rounds: see Sinks).
 	Sink Sink
 	// Registerer, when set, receives the rounds' metrics (see
 	// metrics.go); nil keeps none.
@@ -120,6 +120,20 @@ type SinkFunc func(*Round)
 
 // Record calls f.
 func (f SinkFunc) Record(r *Round) { f(r) }
+
+// Sinks hands each round to several sinks, in order: the history, and
+// beside it any part that reads the rounds (notifications, say). Each
+// must not block, as for one Sink; a nil entry is skipped.
+type Sinks []Sink
+
+// Record hands r to each sink in turn.
+func (s Sinks) Record(r *Round) {
+	for _, k := range s {
+		if k != nil {
+			k.Record(r)
+		}
+	}
+}
 
 // FromConfig is the one place the commands' refresh options come from:
 // the registry and settings owners, the forbidden hosts, the mode and the

@@ -54,7 +54,7 @@ type Options struct {
 }
 
 // History takes the rounds of the leader, each with the term that must
-// still hold the lease when it is written (store.Recorder).
+// still hold the lease when it is written (history.Recorder).
 type History interface {
 	RecordFenced(*refresh.Round, *store.Term)
 }

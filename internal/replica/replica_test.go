@@ -146,7 +146,7 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 func migrated(t testing.TB) string {
 	t.Helper()
 	dsn, _ := mysqltest.DSN(t)
-	st, err := mysql.Open(context.Background(), dsn)
+	st, err := mysql.Open(context.Background(), dsn, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
 )
@@ -177,7 +178,7 @@ func textWidth(s string) int { return 7*len([]rune(s)) + 12 }
 
 // week returns one CRN's 7-day uptime from the cached uptime table, and
 // the table's generation, which changes whenever it is rebuilt.
-func (c *uptimeCache) week(ctx context.Context, st store.Store, wr *store.Writer, now time.Time, hash string) (*float64, uint64, error) {
+func (c *uptimeCache) week(ctx context.Context, st store.Store, wr *history.Writer, now time.Time, hash string) (*float64, uint64, error) {
 	if _, err := c.get(ctx, st, wr, now); err != nil {
 		return nil, 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"nodelist/internal/aleph"
+	"nodelist/internal/history"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
 )
@@ -59,7 +60,7 @@ func TestBadges(t *testing.T) {
 	f.holder.Store(badgeFleet(t))
 	week, month := 0.956, 0.5
 	st := &uptimeStore{up: map[string]store.Uptime{"up": {Week: &week, Month: &month}}}
-	s, err := New(Options{Refresher: f, History: st, Writer: store.NewWriter(st, 10, nil)})
+	s, err := New(Options{Refresher: f, History: st, Writer: history.NewWriter(st, 10, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

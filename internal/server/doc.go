@@ -12,6 +12,10 @@
 // the answers the routes give, and the CRN schemas in it come from the
 // contract package, merged in when the server starts.
 //
+// The history endpoints read the store.Store they are handed; the
+// history API lists the store's probes (probe_names, the probe table's
+// order), which the node page draws. /healthz reports history's Writer.
+//
 // Listening, connection bounds, TLS and shutdown are the listen
 // sub-package's; the server is the handler it serves. It must not probe
 // nodes nor build snapshots; it asks the refresher.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
 )
@@ -102,7 +103,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"hash": hash, "from": snapshot.FormatTime(from), "to": snapshot.FormatTime(to),
-		"step_seconds": int64(step / time.Second), "probes": probes,
+		"step_seconds": int64(step / time.Second), "probe_names": names, "probes": probes,
 	})
 }
 
@@ -192,7 +193,7 @@ type uptimeCache struct {
 	gen           uint64                  // rebuilds so far
 }
 
-func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *store.Writer, now time.Time) ([]byte, error) {
+func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *history.Writer, now time.Time) ([]byte, error) {
 	written, hour := int64(-1), now.Unix()/3600
 	if wr != nil {
 		written = wr.Status().Written

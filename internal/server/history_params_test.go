@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/storetest"
 )
@@ -135,7 +136,7 @@ func FuzzHistoryQuery(f *testing.F) {
 // and a bucket at 1970-01-01 for a step of 2562047h; and its buckets
 // start at from.
 func TestHistoryEndpointYearsAndAlignment(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

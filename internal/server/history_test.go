@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
@@ -17,7 +19,7 @@ import (
 )
 
 func TestHistoryEndpoints(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func TestHistoryEndpoints(t *testing.T) {
 		}
 	}
 	srv, f := newTestServer(t)
-	s, err := New(Options{Refresher: f, History: st, Writer: store.NewWriter(st, 10, nil)})
+	s, err := New(Options{Refresher: f, History: st, Writer: history.NewWriter(st, 10, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,8 @@ func TestHistoryEndpoints(t *testing.T) {
 }
 
 // TestHistoryNamesEveryProbe checks that /history names each probe of
-// the store, a fourth too.
+// the store, a fourth too, and lists them in the store's order (the probe
+// table's, which the pages draw in).
 func TestHistoryNamesEveryProbe(t *testing.T) {
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), "config", "usage", "ipv6", "capability")
 	if err != nil {
@@ -115,6 +118,7 @@ func TestHistoryNamesEveryProbe(t *testing.T) {
 	defer hs.Close()
 	_, body := get(t, "GET", hs.URL+"/crns/node-0000/history?from=2026-11-20T09:00:00Z&to=2026-11-20T11:00:00Z&step=1h", nil)
 	var h struct {
+		Names  []string `json:"probe_names"`
 		Probes map[string][]struct {
 			Samples      int     `json:"samples"`
 			SuccessRatio float64 `json:"success_ratio"`
@@ -122,6 +126,9 @@ func TestHistoryNamesEveryProbe(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(body), &h); err != nil || len(h.Probes) != 4 {
 		t.Fatalf("history: %s", body)
+	}
+	if want := []string{"config", "usage", "ipv6", "capability"}; !slices.Equal(h.Names, want) {
+		t.Errorf("probe_names %q, want %q", h.Names, want)
 	}
 	if c, p := h.Probes["config"], h.Probes["capability"]; len(c) != 1 || c[0].SuccessRatio != 1 || len(p) != 1 || p[0].Samples != 1 || p[0].SuccessRatio != 0 {
 		t.Errorf("history: %s", body)
@@ -143,13 +150,13 @@ func (c *countingStore) Uptime(ctx context.Context, now time.Time) (map[string]s
 // store again only after a round was written, and answers the same body
 // meanwhile.
 func TestUptimeBuiltOncePerRoundWritten(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	cs := &countingStore{Store: st}
-	wr := store.NewWriter(cs, 10, nil)
+	wr := history.NewWriter(cs, 10, nil)
 	_, f := newTestServer(t)
 	s, err := New(Options{Refresher: f, History: cs, Writer: wr})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/replica"
@@ -134,7 +135,7 @@ func closedPort(t *testing.T) string {
 func TestHealthBodiesNameNoDatabaseAddress(t *testing.T) {
 	srv, f := newTestServer(t)
 	srv.Close()
-	w := store.NewWriter(dialingStore{addr: closedPort(t)}, 2, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := history.NewWriter(dialingStore{addr: closedPort(t)}, 2, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
@@ -227,7 +228,7 @@ func TestHealthBodiesNameNoAddressWhenTheDatabaseGoes(t *testing.T) {
 	px := newCutProxy(t, cfg.Addr)
 	via := strings.Replace(dsn, "@"+cfg.Addr+"/", "@"+px.ln.Addr().String()+"/", 1)
 	ctx := context.Background()
-	st, err := mysql.Open(ctx, via)
+	st, err := mysql.Open(ctx, via, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestHealthBodiesNameNoAddressWhenTheDatabaseGoes(t *testing.T) {
 	defer fleet.Close()
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w := store.NewWriter(st, 2, log)
+	w := history.NewWriter(st, 2, log)
 	wctx, wcancel := context.WithCancel(ctx)
 	wdone := make(chan struct{})
 	go func() { defer close(wdone); w.Run(wctx) }()

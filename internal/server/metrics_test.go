@@ -23,11 +23,11 @@ import (
 	"nodelist/internal/aleph"
 	"nodelist/internal/buildinfo"
 	"nodelist/internal/config"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
 	"nodelist/internal/snapshot"
-	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 )
 
@@ -118,7 +118,7 @@ type stack struct {
 	fleet *simfleet.Fleet
 	reg   *prometheus.Registry
 	ref   *refresh.Refresher
-	rec   *store.Recorder
+	rec   *history.Recorder
 	srv   *httptest.Server
 }
 
@@ -138,7 +138,7 @@ func newStack(t *testing.T, fo simfleet.Options, so Options) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := store.NewRecorder(st, config.History{Queue: 10, RetentionRaw: time.Hour, RetentionLong: time.Hour}, discard)
+	rec := history.New(st, config.History{Queue: 10, RetentionRaw: time.Hour, RetentionLong: time.Hour}, discard)
 	rec.RegisterMetrics(reg)
 	rec.Start()
 	t.Cleanup(func() { rec.Stop(5 * time.Second) })

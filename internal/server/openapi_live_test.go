@@ -11,10 +11,10 @@ import (
 	"net/http/httptest"
 	"nodelist/internal/config"
 	"nodelist/internal/contract"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
-	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 	"path/filepath"
 	"strconv"
@@ -42,7 +42,7 @@ func liveService(t *testing.T) (*httptest.Server, *refresh.Refresher) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rec := store.NewRecorder(st, config.DefaultHistory(), log)
+	rec := history.New(st, config.DefaultHistory(), log)
 	client := probe.NewClient(probe.Options{APIURL: fleet.APIURL(), Timeout: 2 * time.Second, Concurrency: 32})
 	t.Cleanup(client.CloseIdleConnections)
 	ref := refresh.New(refresh.Options{Client: client, Forbidden: config.DefaultForbiddenHosts, Logger: log, Sink: rec})

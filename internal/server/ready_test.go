@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"nodelist/internal/config"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
@@ -156,7 +157,7 @@ func (failingStore) WriteRound(context.Context, *store.Round) error {
 func TestNotReadyWhileHistoryQueueIsFull(t *testing.T) {
 	srv, f := newTestServer(t)
 	srv.Close()
-	w := store.NewWriter(failingStore{}, 3, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := history.NewWriter(failingStore{}, 3, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()

@@ -12,6 +12,8 @@ import (
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/config"
+	"nodelist/internal/history"
+	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/server/listen"
 	"nodelist/internal/snapshot"
@@ -47,7 +49,7 @@ type Options struct {
 	// memory); nil: an empty one in memory.
 	History store.Store
 	// Writer, when set, reports the history backlog on /healthz.
-	Writer *store.Writer
+	Writer *history.Writer
 	// MaxSubscribers bounds the streams of /crns/changes (256); at the
 	// bound, the one open the longest is closed to make room (its client
 	// resumes with Last-Event-ID).
@@ -136,7 +138,7 @@ func New(opts Options) (*Server, error) {
 		opts.Heartbeat = 15 * time.Second
 	}
 	if opts.History == nil {
-		st, err := memory.New()
+		st, err := memory.New(probe.Names()...)
 		if err != nil {
 			return nil, err
 		}

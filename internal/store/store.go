@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"nodelist/internal/probe"
 )
 
-// A store records the probes it is opened with, named in the order of
-// the probe table. That order only grows at the end: a probe's index is
-// what the store keeps, in every row, so it never changes.
+// A store records the probes it is opened with, by name, in the order it
+// is given them (the probe table's). That order only grows at the end: a
+// probe's index is what the store keeps, in every row, so it never
+// changes. The store knows nothing else of probes.
 
-// DefaultProbes are the names of a store opened without any: the probe
-// table's.
-func DefaultProbes() []string { return probe.Names() }
+// UpProbe is the index of the probe whose answers say whether a node is
+// up: the one Uptime counts. It is the first the store is opened with;
+// the probe table puts its gate there.
+const UpProbe = 0
+
+// ErrNoProbes is a store opened without the names of the probes it is to
+// record.
+var ErrNoProbes = errors.New("history store: no probes named")
 
 // Result is one probe of one node in one round.
 type Result struct {
@@ -70,7 +74,7 @@ type Event struct {
 	Msg    string
 }
 
-// Uptime is a node's config-probe success ratio over three windows; nil
+// Uptime is a node's success ratio of the UpProbe over three windows; nil
 // where the window has no sample.
 type Uptime struct {
 	Day, Week, Month *float64

@@ -257,6 +257,10 @@ test('a node page draws its charts from the history API', { timeout: 60_000 }, a
   assert.equal(await text('#node-title'), target.name);
 
   const checkCharts = async (hist) => {
+    // One chart per probe the API lists, in its order.
+    assert.deepEqual(hist.probe_names, ['config', 'usage', 'ipv6', 'capability']);
+    await page.waitForFunction((n) => document.querySelectorAll('#charts figure').length === n, hist.probe_names.length);
+    assert.deepEqual(await page.locator('#charts figure').evaluateAll((fs) => fs.map((f) => f.dataset.probe)), hist.probe_names);
     for (const probe of ['config', 'usage', 'ipv6']) {
       const withSamples = hist.probes[probe].filter((p) => p.samples > 0).length;
       assert.ok(withSamples > 0, `${probe}: the history has no sample`);
@@ -288,6 +292,39 @@ test('a node page draws its charts from the history API', { timeout: 60_000 }, a
 
   await page.locator('.crumbs a').click();
   await waitRows(doc.crns.length);
+});
+
+test('a node page draws one chart per probe the history API lists, whatever they are', { timeout: 60_000 }, async () => {
+  const doc = await openDashboard();
+  const hash = doc.crns.find(configAnswered).hash;
+  // The service's answer, with a probe the page has never heard of put
+  // second: the page must follow the list, not a list of its own.
+  const pattern = `**/crns/${hash}/history?*`;
+  await page.route(pattern, async (route) => {
+    const resp = await route.fetch();
+    const hist = await resp.json();
+    hist.probe_names.splice(1, 0, 'dns');
+    hist.probes.dns = hist.probes.config;
+    await route.fulfill({ response: resp, json: hist });
+  });
+  try {
+    const [histResp] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes(`/crns/${hash}/history?`)),
+      page.goto(`${server.base}/#/nodes/${hash}`),
+    ]);
+    const hist = await histResp.json();
+    assert.deepEqual(hist.probe_names, ['config', 'dns', 'usage', 'ipv6', 'capability']);
+    await page.waitForFunction((n) => document.querySelectorAll('#charts figure').length === n, hist.probe_names.length);
+    assert.deepEqual(await page.locator('#charts figure').evaluateAll((fs) => fs.map((f) => f.dataset.probe)), hist.probe_names);
+    const dns = page.locator('figure[data-probe="dns"]');
+    assert.equal(await dns.locator('figcaption').textContent(), 'dns probe');
+    const withSamples = hist.probes.dns.filter((p) => p.samples > 0).length;
+    assert.ok(withSamples > 0, 'the copied history has no sample');
+    await dns.locator('[data-kind="uptime"] svg').waitFor();
+    assert.equal(await dns.locator('[data-kind="uptime"] rect.bar').count(), withSamples, 'dns bars');
+  } finally {
+    await page.unroute(pattern);
+  }
 });
 
 test('a forced round reaches the open page through the stream, without a reload', { timeout: ROUND_TIMEOUT_MS + 30_000 }, async () => {

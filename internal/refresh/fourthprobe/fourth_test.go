@@ -13,11 +13,11 @@ import (
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/config"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
 	"nodelist/internal/snapshot"
-	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 )
 
@@ -59,7 +59,7 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := store.NewRecorder(st, config.DefaultHistory(), log)
+	rec := history.New(st, config.DefaultHistory(), log)
 	rec.Start()
 	client := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: 5 * time.Second})
 	defer client.CloseIdleConnections()
@@ -99,7 +99,7 @@ func TestAFourthProbeIsInTheRoundTheHistoryAndTheWarmRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec = store.NewRecorder(st, config.DefaultHistory(), log)
+	rec = history.New(st, config.DefaultHistory(), log)
 	defer rec.Stop(time.Second)
 	hash := round.Nodes[0].Hash
 	now := time.Now()

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store/storetest"
 )
 
 func benchStore(b *testing.B) *Store {
-	st, err := New()
+	st, err := New(probe.Names()...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -48,7 +48,7 @@ type event struct {
 }
 
 // New returns an empty store recording probes, named in the probe
-// table's order (none: store.DefaultProbes()).
+// table's order (none: store.ErrNoProbes).
 func New(probes ...string) (*Store, error) {
 	d := &data{nodes: map[string]*node{}, rounds: map[int64]int64{}, hours: map[int64]int{}, rolled: -1}
 	return open(d, probes)
@@ -61,7 +61,7 @@ func (s *Store) Reopen(probes ...string) (*Store, error) { return open(s.d, prob
 
 func open(d *data, probes []string) (*Store, error) {
 	if len(probes) == 0 {
-		probes = store.DefaultProbes()
+		return nil, store.ErrNoProbes
 	}
 	if len(probes) > maxProbes {
 		return nil, fmt.Errorf("history store: %d probes, at most %d", len(probes), maxProbes)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/storetest"
@@ -30,11 +31,11 @@ func TestStore(t *testing.T) {
 // TestSameHistoryAsSQLite checks that the memory store answers every
 // history query as the SQLite store does, for the same rounds.
 func TestSameHistoryAsSQLite(t *testing.T) {
-	mem, err := New()
+	mem, err := New(probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestSameHistoryAsSQLite(t *testing.T) {
 }
 
 func TestLargeSnapshot(t *testing.T) {
-	st, err := New()
+	st, err := New(probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestLargeSnapshot(t *testing.T) {
 // TestFenceRefused checks that a fenced write, which only a database
 // shared by replicas can check, is refused and writes nothing.
 func TestFenceRefused(t *testing.T) {
-	st, err := New()
+	st, err := New(probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

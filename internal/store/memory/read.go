@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
@@ -88,7 +87,7 @@ func (s *Store) Events(ctx context.Context, hash string, before int64, limit int
 	return out, nil
 }
 
-// Uptime sums every node's config probe over 24 h, 7 d and 30 d up to
+// Uptime sums every node's store.UpProbe over 24 h, 7 d and 30 d up to
 // now: the hours rolled up from their hourly rows, the others from their
 // samples.
 func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
@@ -119,8 +118,8 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				continue
 			}
 			eachHour(row, func(h int64, probes []agg) {
-				if hour := d*24 + h; hour <= rolled && len(probes) > probe.Gate.Index {
-					count(hour, probes[probe.Gate.Index])
+				if hour := d*24 + h; hour <= rolled && len(probes) > store.UpProbe {
+					count(hour, probes[store.UpProbe])
 				}
 			})
 		}
@@ -129,8 +128,8 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				continue
 			}
 			eachEntry(words, func(_ int64, probes []agg) {
-				if len(probes) > probe.Gate.Index {
-					count(hour, probes[probe.Gate.Index])
+				if len(probes) > store.UpProbe {
+					count(hour, probes[store.UpProbe])
 				}
 			})
 		}

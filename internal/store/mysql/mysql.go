@@ -30,8 +30,8 @@ const MaxOpen = 4
 // Open connects, reads the server's wait_timeout to size the pool's idle
 // time below it, applies the migrations (under a lock: several replicas
 // may start together on one database) and returns the store, recording
-// the probes named in the probe table's order (none:
-// store.DefaultProbes()). A database whose schema is newer than this
+// the probes named in the probe table's order (none: store.ErrNoProbes).
+// A database whose schema is newer than this
 // binary's is opened read-only: see sqlstore.Store.ReadOnly.
 func Open(ctx context.Context, dsn string, probes ...string) (*sqlstore.Store, error) {
 	cfg, err := ParseDSN(dsn)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"nodelist/internal/history"
+	"nodelist/internal/probe"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/sqlstore"
@@ -65,7 +67,7 @@ func adminDB(t testing.TB, cfg *mysql.Config) *sql.DB {
 
 func openStore(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()
-	st, err := Open(context.Background(), dsn)
+	st, err := Open(context.Background(), dsn, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +108,13 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 		if err := Migrate(context.Background(), db, from); err != nil {
 			t.Fatal(err)
 		}
-		storetest.CheckUpgrade(t, from, db, func() (store.Store, error) { return Open(context.Background(), dsn) })
+		storetest.CheckUpgrade(t, from, db, func() (store.Store, error) { return Open(context.Background(), dsn, probe.Names()...) })
 	}
 }
 
 func TestBadDSNs(t *testing.T) {
 	for _, dsn := range []string{"mysql://", "mysql://host", "postgres://u@h/db", "mysql://u:p@127.0.0.1:1/db"} {
-		if _, err := Open(context.Background(), dsn); err == nil || strings.Contains(err.Error(), "goroutine") {
+		if _, err := Open(context.Background(), dsn, probe.Names()...); err == nil || strings.Contains(err.Error(), "goroutine") {
 			t.Errorf("Open(%q): %v", dsn, err)
 		}
 	}
@@ -237,7 +239,7 @@ func TestNothingLostUnderFaults(t *testing.T) {
 	defer admin.Close()
 	admin.SetMaxOpenConns(1)
 
-	w := store.NewWriter(st, 10000, nil)
+	w := history.NewWriter(st, 10000, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -360,7 +362,7 @@ func TestReplicasMigrateOnce(t *testing.T) {
 	for range replicas {
 		go func() {
 			<-start
-			st, err := Open(context.Background(), dsn)
+			st, err := Open(context.Background(), dsn, probe.Names()...)
 			if err == nil {
 				stores <- st
 			}
@@ -484,7 +486,7 @@ func TestSnapshotOverDefaultPacket(t *testing.T) {
 func TestSameHistoryAsSQLite(t *testing.T) {
 	my := openStore(t, testDSN(t))
 	defer my.Close()
-	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	lite, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}

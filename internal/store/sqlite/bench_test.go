@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"nodelist/internal/probe"
 	"nodelist/internal/store/sqlstore"
 	"nodelist/internal/store/storetest"
 )
 
 func benchStore(b *testing.B) (*sqlstore.Store, string) {
 	path := filepath.Join(b.TempDir(), "h.db")
-	st, err := Open(context.Background(), path)
+	st, err := Open(context.Background(), path, probe.Names()...)
 	if err != nil {
 		b.Fatal(err)
 	}

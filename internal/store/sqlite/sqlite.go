@@ -18,7 +18,7 @@ var migrations embed.FS
 
 // Open opens (creating if needed) the database at path, applies every
 // migration and returns the store, recording the probes named in the
-// probe table's order (none: store.DefaultProbes()). It refuses a
+// probe table's order (none: store.ErrNoProbes). It refuses a
 // database another process has open (see lock.go).
 func Open(ctx context.Context, path string, probes ...string) (*sqlstore.Store, error) {
 	if err := checkFolder(path); err != nil {

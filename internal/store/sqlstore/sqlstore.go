@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
@@ -17,8 +16,8 @@ import (
 type Options struct {
 	WriteTimeout time.Duration // one round's transaction (10 s)
 	ReadTimeout  time.Duration // one API query (5 s)
-	// Probes names the probes recorded, in the probe table's order
-	// (store.DefaultProbes()).
+	// Probes names the probes recorded, in the probe table's order; none
+	// is store.ErrNoProbes.
 	Probes []string
 	// Schema is what Migrate found: a database of a newer schema is read,
 	// never written.
@@ -52,9 +51,6 @@ func New(d Dialect, w, r *sql.DB, o Options) (*Store, error) {
 	if o.ReadTimeout <= 0 {
 		o.ReadTimeout = 5 * time.Second
 	}
-	if len(o.Probes) == 0 {
-		o.Probes = store.DefaultProbes()
-	}
 	o.Probes = slices.Clone(o.Probes)
 	s := &Store{d: d, w: w, r: r, opts: o}
 	if err := checkProbes(o.Probes); err != nil {
@@ -65,6 +61,9 @@ func New(d Dialect, w, r *sql.DB, o Options) (*Store, error) {
 
 // checkProbes refuses names a history could not tell apart.
 func checkProbes(names []string) error {
+	if len(names) == 0 {
+		return store.ErrNoProbes
+	}
 	if len(names) > MaxProbes {
 		return fmt.Errorf("history store: %d probes, at most %d", len(names), MaxProbes)
 	}
@@ -248,7 +247,7 @@ func (s *Store) events(ctx context.Context, hash string, before int64, limit int
 	return out, nil
 }
 
-// Uptime sums the hourly config-probe rollups over 24 h, 7 d and 30 d.
+// Uptime sums the hourly rollups of store.UpProbe over 24 h, 7 d and 30 d.
 func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Uptime, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ReadTimeout)
 	defer cancel()
@@ -293,8 +292,8 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 				return nil // one corrupt row does not hide every node's uptime
 			}
 			for i := range hours {
-				if hour := d*24 + int64(i); hour <= rolled && len(hours[i]) > probe.Gate.Index {
-					count(hash, hour, hours[i][probe.Gate.Index])
+				if hour := d*24 + int64(i); hour <= rolled && len(hours[i]) > store.UpProbe {
+					count(hash, hour, hours[i][store.UpProbe])
 				}
 			}
 			return nil
@@ -305,8 +304,8 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	err = s.scanHashBlobs(ctx, "SELECT n.hash, x.hour, x.data FROM samples x JOIN nodes n ON n.id = x.node_id WHERE x.hour > ?",
 		[]any{max(rolled, month)}, func(hash string, hour int64, data []byte) error {
 			_ = decodeSamples(data, func(e sample) {
-				if len(e.probes) > probe.Gate.Index {
-					count(hash, hour, e.probes[probe.Gate.Index])
+				if len(e.probes) > store.UpProbe {
+					count(hash, hour, e.probes[store.UpProbe])
 				}
 			})
 			return nil

@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"nodelist/internal/probe"
 	"nodelist/internal/store"
 )
 
 // Opener opens a store on one database, recording the probes named
-// (none: store.DefaultProbes()).
+// (none: store.ErrNoProbes).
 type Opener func(probes ...string) (store.Store, error)
 
 // Probes are the probes the suite writes and opens its stores with, unless
@@ -59,10 +58,10 @@ func mustOpen(t *testing.T, open Opener, probes ...string) store.Store {
 	return st
 }
 
-// The probes' indices in the default probe table, for the tests.
-var (
-	config = probe.Gate.Index
-	usage  = probe.Usage.Index
+// The probes' indices in Probes, for the tests.
+const (
+	config = store.UpProbe
+	usage  = 1
 )
 
 // base is a fixed hour boundary, so bucket arithmetic is predictable.

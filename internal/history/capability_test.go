@@ -1,4 +1,4 @@
-package store_test
+package history_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 
 	"nodelist/internal/aleph"
 	"nodelist/internal/config"
+	"nodelist/internal/history"
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/simfleet"
@@ -47,11 +48,11 @@ func TestCapabilityHistoryAndWarmRestart(t *testing.T) {
 	take := func() int { mu.Lock(); defer mu.Unlock(); n := asked; asked = 0; return n }
 
 	path := filepath.Join(t.TempDir(), "history.db")
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(ctx, path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := store.NewRecorder(st, config.DefaultHistory(), log)
+	rec := history.New(st, config.DefaultHistory(), log)
 	rec.Start()
 	client := probe.NewClient(probe.Options{APIURL: f.APIURL(), Timeout: 5 * time.Second})
 	defer client.CloseIdleConnections()
@@ -67,11 +68,11 @@ func TestCapabilityHistoryAndWarmRestart(t *testing.T) {
 	served := ref.Holder().Load()
 	rec.Stop(10 * time.Second) // flushes, closes the store
 
-	st, err = sqlite.Open(ctx, path)
+	st, err = sqlite.Open(ctx, path, probe.Names()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec = store.NewRecorder(st, config.DefaultHistory(), log)
+	rec = history.New(st, config.DefaultHistory(), log)
 	defer rec.Stop(time.Second)
 	since16 := aleph.Version{1, 6, 0}
 	now := time.Now()

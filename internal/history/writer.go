@@ -1,4 +1,4 @@
-package store
+package history
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"nodelist/internal/probe"
+	"nodelist/internal/store"
 )
 
 // Writer moves rounds to a store off the serving path: Enqueue never
@@ -16,13 +17,13 @@ import (
 // database is away rounds wait in memory, up to a bound; past it the
 // oldest is dropped and counted.
 type Writer struct {
-	st   Store
+	st   store.Store
 	max  int
 	log  *slog.Logger
 	wake chan struct{}
 
 	mu      sync.Mutex
-	queue   []*Round
+	queue   []*store.Round
 	dropped int64
 	written int64
 	refused int64
@@ -48,7 +49,7 @@ type WriterStatus struct {
 }
 
 // NewWriter makes a writer holding at most max rounds in memory.
-func NewWriter(st Store, max int, log *slog.Logger) *Writer {
+func NewWriter(st store.Store, max int, log *slog.Logger) *Writer {
 	if max <= 0 {
 		max = 1000
 	}
@@ -59,7 +60,7 @@ func NewWriter(st Store, max int, log *slog.Logger) *Writer {
 }
 
 // Enqueue hands a round over; it never blocks.
-func (w *Writer) Enqueue(r *Round) {
+func (w *Writer) Enqueue(r *store.Round) {
 	w.mu.Lock()
 	if len(w.queue) >= w.max {
 		w.queue[0] = nil
@@ -138,7 +139,7 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 			}
 			return true
 		}
-		if errors.Is(err, ErrFenced) || errors.Is(err, ErrReadOnly) {
+		if errors.Is(err, store.ErrFenced) || errors.Is(err, store.ErrReadOnly) {
 			w.refused++
 			w.busy = false
 			w.mu.Unlock()
@@ -160,7 +161,7 @@ func (w *Writer) writeNext(ctx context.Context) bool {
 		case <-ctx.Done():
 			t.Stop()
 			w.mu.Lock()
-			w.queue = append([]*Round{r}, w.queue...) // keep it for Flush
+			w.queue = append([]*store.Round{r}, w.queue...) // keep it for Flush
 			w.busy = false
 			w.mu.Unlock()
 			return false

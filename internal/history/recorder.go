@@ -1,12 +1,8 @@
-package store
+package history
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,13 +13,14 @@ import (
 	"nodelist/internal/probe"
 	"nodelist/internal/refresh"
 	"nodelist/internal/snapshot"
+	"nodelist/internal/store"
 )
 
 // Recorder is the running history: it turns each round refresh reports
 // into store rows (a refresh.Sink), writes them through a Writer, prunes
 // expired rows, and seeds a warm restart from the last snapshot.
 type Recorder struct {
-	st     Store
+	st     store.Store
 	writer *Writer
 	cfg    config.History
 	log    *slog.Logger
@@ -34,53 +31,25 @@ type Recorder struct {
 	pruneWhen func() bool
 }
 
-// NewRecorder records into st; it does nothing until Start.
-func NewRecorder(st Store, cfg config.History, log *slog.Logger) *Recorder {
+// New records into st; it does nothing until Start.
+func New(st store.Store, cfg config.History, log *slog.Logger) *Recorder {
 	return &Recorder{st: st, writer: NewWriter(st, cfg.Queue, log), cfg: cfg, log: log}
 }
 
 // Store is the recorder's store, for the history API.
-func (h *Recorder) Store() Store { return h.st }
+func (h *Recorder) Store() store.Store { return h.st }
 
 // Writer is the recorder's writer, for its status in /healthz.
 func (h *Recorder) Writer() *Writer { return h.writer }
-
-// Seeder takes a persisted crns.json and its last_refresh: the refresher
-// of a warm restart.
-type Seeder interface {
-	Seed(lastRefresh time.Time, body []byte) error
-}
-
-// Seed hands the last persisted snapshot to s, so that the service serves
-// it at once. A missing or unreadable snapshot is logged, not fatal.
-func (h *Recorder) Seed(ctx context.Context, s Seeder) {
-	saved, err := h.st.LastSnapshot(ctx)
-	if err != nil {
-		h.log.Warn("no warm start: reading the last snapshot failed", "err", err)
-		return
-	}
-	if saved == nil {
-		return
-	}
-	body, err := gunzip(saved.Body)
-	if err == nil {
-		err = s.Seed(saved.LastRefresh, body)
-	}
-	if err != nil {
-		h.log.Warn("no warm start: the last snapshot is unreadable", "err", err)
-		return
-	}
-	h.log.Info("serving the last persisted snapshot", "last_refresh", saved.LastRefresh)
-}
 
 // Record hands a round's report to the writer; it never blocks.
 func (h *Recorder) Record(r *refresh.Round) { h.RecordFenced(r, nil) }
 
 // RecordFenced is Record for a round whose write must pass fence (see
 // Round.Fence): a replica's leader records its rounds so.
-func (h *Recorder) RecordFenced(r *refresh.Round, fence *Term) {
-	out := &Round{ID: r.Started.UnixMilli(), N: r.N, Started: r.Started, Finished: r.Finished,
-		Results: make([]Result, 0, len(r.Nodes)*len(probe.All)), Fence: fence}
+func (h *Recorder) RecordFenced(r *refresh.Round, fence *store.Term) {
+	out := &store.Round{ID: r.Started.UnixMilli(), N: r.N, Started: r.Started, Finished: r.Finished,
+		Results: make([]store.Result, 0, len(r.Nodes)*len(probe.All)), Fence: fence}
 	for _, n := range r.Nodes {
 		for p, o := range n.Outcomes {
 			if o.Skipped {
@@ -89,7 +58,7 @@ func (h *Recorder) RecordFenced(r *refresh.Round, fence *Term) {
 				// ratios and transitions count only those.
 				continue
 			}
-			out.Results = append(out.Results, Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
+			out.Results = append(out.Results, store.Result{Hash: n.Hash, Probe: p, OK: o.OK, At: o.At,
 				Latency: o.Latency, Status: o.Status, Class: string(o.Class), Msg: o.Msg})
 		}
 	}
@@ -98,7 +67,7 @@ func (h *Recorder) RecordFenced(r *refresh.Round, fence *Term) {
 		// once, when no client has asked for them yet (a few ms per
 		// thousand nodes, never waiting on I/O).
 		gz, _ := r.Snapshot.All.Variant(snapshot.Gzip)
-		out.Snapshot = &Saved{LastRefresh: r.Snapshot.LastRefresh, Body: gz}
+		out.Snapshot = &store.Saved{LastRefresh: r.Snapshot.LastRefresh, Body: gz}
 	}
 	h.writer.Enqueue(out)
 }
@@ -154,14 +123,6 @@ func (h *Recorder) Stop(deadline time.Duration) {
 	if err := h.st.Close(); err != nil {
 		h.log.Warn("close history store", "err", err)
 	}
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("gunzip snapshot: %w", err)
-	}
-	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }
 
 // RegisterMetrics registers the history's metrics on reg (nil: none).
