@@ -16,6 +16,7 @@ type serveConfig struct {
 	cfg   config.Config
 	hist  config.History
 	rc    config.Replica
+	nc    config.Notify
 	check bool
 	// token is the admin token read from --admin-token-file (nil: none).
 	token []byte
@@ -25,13 +26,14 @@ type serveConfig struct {
 // the file, and has every part check it. A reload calls it again with the
 // same args.
 func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, config.Sources, error) {
-	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory(), rc: config.DefaultReplica()}
+	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory(), rc: config.DefaultReplica(), nc: config.DefaultNotify()}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	sc.cfg.RegisterServe(fs)
 	sc.cfg.RegisterUpstream(fs)
 	sc.cfg.RegisterReload(fs)
 	sc.hist.RegisterHistory(fs)
 	sc.rc.RegisterReplica(fs)
+	sc.nc.RegisterNotify(fs)
 	fs.BoolVar(&sc.check, config.CheckFlag, false, "check the configuration (flags, environment, file, TLS files) and exit: 0 and the settings when good, 2 and the reasons when not")
 	src, err := parseFlags(fs, args, &sc.cfg, stdout)
 	if err != nil {
@@ -39,7 +41,8 @@ func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, co
 	}
 	var tokenErr error
 	sc.token, tokenErr = sc.cfg.AdminToken()
-	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate(), tokenErr); err != nil {
+	_, notifyErr := subscriptions(&sc.nc)
+	if err := errors.Join(checkHistory(&sc.hist), sc.rc.Validate(), tokenErr, notifyErr); err != nil {
 		return nil, nil, nil, usageError{err}
 	}
 	return sc, fs, src, nil
@@ -63,5 +66,5 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token})
+	return runService(ctx, sc.cfg, sc.hist, sc.rc, sc.nc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token})
 }
