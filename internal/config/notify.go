@@ -75,6 +75,9 @@ type AppendList []string
 
 func (l *AppendList) String() string { return strings.Join(*l, ",") }
 
+// Reset empties the list.
+func (l *AppendList) Reset() { *l = nil }
+
 // Set adds the comma-separated items of s.
 func (l *AppendList) Set(s string) error {
 	for _, p := range strings.Split(s, ",") {

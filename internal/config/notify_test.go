@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,39 @@ func TestNotifyRefused(t *testing.T) {
 	n, _ := notifyFlags()
 	if n.RetryFor != time.Hour || n.After != 2 || n.Enabled() {
 		t.Fatalf("defaults %+v", n)
+	}
+}
+
+// A changed notify-url needs a restart: the reload keeps the URLs in
+// force as they were (not appended to), and shows none of them.
+func TestNotifyReloadNeedsRestart(t *testing.T) {
+	path := writeFile(t, "notify-url: [https://a.example.org/secret-a]\n")
+	load := func() (*Notify, *flag.FlagSet, error) {
+		n, fs := notifyFlags()
+		_, err := Parse(fs, []string{"--config", path})
+		return n, fs, err
+	}
+	_, fs, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept *flag.FlagSet
+	r := NewReloader(fs, func() (*Notify, *flag.FlagSet, error) {
+		n, fs, err := load()
+		kept = fs
+		return n, fs, err
+	}, func(*Notify) {}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rewrite(t, path, "notify-url: [https://b.example.org/secret-b]\n")
+	for range 2 {
+		rep, err := r.Reload()
+		if err != nil || len(rep.NeedsRestart) != 1 || rep.NeedsRestart[0].Flag != "notify-url" {
+			t.Fatalf("report %+v, %v", rep, err)
+		}
+		if c := rep.NeedsRestart[0]; strings.Contains(c.Old+c.New, "example.org") {
+			t.Fatalf("the report shows a webhook URL: %+v", c)
+		}
+		if got := kept.Lookup("notify-url").Value.String(); got != "https://a.example.org/secret-a" {
+			t.Fatalf("in force after the reload: %q", got)
+		}
 	}
 }
