@@ -49,10 +49,12 @@ func (r *receiver) take(now time.Time, rate float64, burst int) (bool, time.Dura
 
 // deliverer is the delivery loop's state; its goroutine alone uses it.
 type deliverer struct {
-	n     *Notifier
-	urls  map[string]*receiver
-	wake  chan struct{}
-	retry time.Duration
+	n    *Notifier
+	urls map[string]*receiver
+	wake chan struct{}
+	// configured are the subscriptions' URLs: a message written for a
+	// URL since removed from the configuration is not sent.
+	configured map[string]bool
 }
 
 func (d *deliverer) receiver(url string) *receiver {
@@ -104,8 +106,8 @@ func (d *deliverer) pass(ctx context.Context) time.Duration {
 				d.giveUp(ctx, m, now)
 				continue
 			}
-			if blocked[m.URL] {
-				continue
+			if blocked[m.URL] || !d.configured[m.URL] {
+				continue // a URL no longer configured gets nothing; its messages expire
 			}
 			r := d.receiver(m.URL)
 			if now.Before(r.next) {

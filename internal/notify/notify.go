@@ -150,7 +150,10 @@ func (n *Notifier) leading() bool {
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	if len(n.opts.Subscriptions) > 0 {
-		d := &deliverer{n: n, urls: map[string]*receiver{}, wake: n.wake}
+		d := &deliverer{n: n, urls: map[string]*receiver{}, wake: n.wake, configured: map[string]bool{}}
+		for _, s := range n.opts.Subscriptions {
+			d.configured[s.URL] = true
+		}
 		wg.Go(func() { d.run(ctx) })
 	}
 	wg.Go(func() {

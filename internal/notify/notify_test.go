@@ -319,3 +319,35 @@ func TestNodeMetricsOnly(t *testing.T) {
 		t.Fatalf("nodes %+v", n.nodes)
 	}
 }
+
+// A message for a URL no longer configured (written before a restart
+// that removed it) is not sent, and expires in its time.
+func TestRemovedURLGetsNothing(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	gone, kept := newReceiver(t, nil), newReceiver(t, nil)
+	st, err := memory.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := []store.Delivery{{ID: "old-1", URL: gone.srv.URL, Body: []byte(`{"id":"old-1"}`), Created: now},
+		{ID: "old-2", URL: kept.srv.URL, Body: []byte(`{"id":"old-2","event":"down"}`), Created: now}}
+	if err := st.WriteNotify(context.Background(), &store.NotifyStep{Outbox: old}); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := start(t, Options{Store: st, Subscriptions: []Subscription{{URL: kept.srv.URL}}, Now: clock})
+	waitFor(t, "the kept URL's message", func() bool { return len(kept.events()) == 1 })
+	p := n.passes.Load()
+	waitFor(t, "two passes", func() bool { return n.passes.Load() >= p+2 })
+	if got := pending(t, st); len(got) != 1 || got[0].ID != "old-1" || len(gone.events()) != 0 {
+		t.Fatalf("waiting %+v, the removed URL got %v: want old-1 waiting, unsent", got, gone.events())
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	waitFor(t, "the removed URL's message to expire", func() bool { return len(pending(t, st)) == 0 })
+	if len(gone.events()) != 0 {
+		t.Fatalf("the removed URL got %v", gone.events())
+	}
+}
