@@ -122,7 +122,8 @@ func (n *Notifier) Record(r *refresh.Round) {
 	if n.opts.Term != nil {
 		t, ok := n.opts.Term()
 		if !ok {
-			return // not the leader: it judges the rounds
+			n.keepNodes(nil) // the leader serves the per-node series now
+			return           // and judges the rounds
 		}
 		j.fence = &t
 	}
