@@ -156,3 +156,77 @@ func TestNotifyDownAndRecovered(t *testing.T) {
 func containsLine(text, prefix string) bool {
 	return slices.ContainsFunc(strings.Split(text, "\n"), func(l string) bool { return strings.HasPrefix(l, prefix) })
 }
+
+// When most of the fleet fails at once, or the registry cannot be read,
+// the prober is taken as cut off: one probe_outage, no per-node down,
+// then probe_restored. The receiver refuses everything meanwhile; rounds
+// go on, and it gets the events afterwards under the ids it refused.
+func TestNotifyOutageAndReceiverDown(t *testing.T) {
+	fleet, err := simfleet.Start(context.Background(), simfleet.Options{Nodes: 6, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	h := newHookReceiver(t)
+	addr := freeAddr(t)
+	base := "http://" + addr
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"serve", "--listen", addr, "--api-url", fleet.APIURL(), "--allow-private-targets",
+			"--refresh-interval", "1s", "--timeout", "1s", "--db", "none", "--notify-url", h.srv.URL, "--notify-after", "1"}, io.Discard, &logs)
+	}()
+	defer func() {
+		cancel()
+		if code := <-exited; code != 0 {
+			t.Errorf("serve exited with %d:\n%s", code, logs.String())
+		}
+	}()
+	waitFor(t, "two rounds", 20*time.Second, func() bool { return roundOf(base) >= 2 })
+	h.setFailing(true)
+	for i := range 5 {
+		fleet.SetKind(i, simfleet.KindFailing)
+	}
+	from := roundOf(base)
+	waitFor(t, "three rounds cut off, the receiver refusing", 20*time.Second, func() bool { return roundOf(base) >= from+3 })
+	for i := range 5 {
+		fleet.SetKind(i, simfleet.KindOK)
+	}
+	waitFor(t, "a round with the fleet back", 20*time.Second, func() bool { return roundOf(base) >= from+5 })
+	fleet.SetRegistryDown(true)
+	from = roundOf(base)
+	waitFor(t, "two rounds without the registry", 20*time.Second, func() bool { return roundOf(base) >= from+2 })
+	fleet.SetRegistryDown(false)
+	from = roundOf(base)
+	waitFor(t, "two rounds with it", 20*time.Second, func() bool { return roundOf(base) >= from+2 })
+	h.mu.Lock()
+	refused := len(h.attempts)
+	h.mu.Unlock()
+	if refused == 0 {
+		t.Fatal("the receiver refused nothing: the test proved nothing")
+	}
+	h.setFailing(false)
+	kinds := func() []string {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		var out []string
+		for _, b := range h.got {
+			out = append(out, b["event"])
+		}
+		return out
+	}
+	want := []string{"probe_outage", "probe_restored", "probe_outage", "probe_restored"}
+	waitFor(t, "the held events", 30*time.Second, func() bool { return len(kinds()) >= len(want) })
+	if got := kinds(); !slices.Equal(got, want) {
+		t.Fatalf("received %v, want %v (no per-node down)", got, want)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if first := h.got[0]; h.attempts[first["id"]] < 2 || !strings.HasPrefix(first["error"], "probe: 5 of 6 nodes failed") {
+		t.Errorf("the first outage %v, attempted %d times: want the refused attempts under its id", first, h.attempts[first["id"]])
+	}
+	if e := h.got[2]["error"]; !strings.HasPrefix(e, "registry: ") {
+		t.Errorf("the registry outage says %q", e)
+	}
+}
