@@ -6,7 +6,9 @@
 // rounds to a store off the serving path.
 // Replicas is the storage several replicas share (the leader lease, the
 // requests to the leader, the publications): the MySQL backend's, with
-// its own suite in storetest. All the project's SQL lives here.
+// its own suite in storetest. Notifier is the notifications' storage
+// (each node's notification state and an outbox, internal/notify), which
+// every backend has. All the project's SQL lives here.
 //
 // It must not serve HTTP nor run rounds; it records what refresh reports.
 package store
