@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -105,52 +104,4 @@ func suggest(fs *flag.FlagSet, key string) string {
 		return fmt.Sprintf(" (keys are flag names: %s)", guess)
 	}
 	return ""
-}
-
-// structured are the keys whose value is a list of mappings (notify:),
-// handed to their flag as JSON.
-var structured = map[string]bool{"notify": true}
-
-// asJSON is a YAML value as JSON, every scalar a string: an owner such
-// as 0xAbC is text, not the number YAML would read.
-func asJSON(v *yaml.Node) (string, error) {
-	x, err := plain(v, 0)
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(x)
-	return string(b), err
-}
-
-func plain(v *yaml.Node, depth int) (any, error) {
-	if depth > 8 {
-		return nil, errors.New("nested too deep")
-	}
-	switch v.Kind {
-	case yaml.ScalarNode:
-		return v.Value, nil
-	case yaml.AliasNode:
-		return plain(v.Alias, depth+1)
-	case yaml.SequenceNode:
-		out := make([]any, 0, len(v.Content))
-		for _, item := range v.Content {
-			x, err := plain(item, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, x)
-		}
-		return out, nil
-	case yaml.MappingNode:
-		out := make(map[string]any, len(v.Content)/2)
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			x, err := plain(v.Content[i+1], depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[v.Content[i].Value] = x
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("line %d: unexpected YAML", v.Line)
 }
