@@ -5,6 +5,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"nodelist/internal/probe"
+	"nodelist/internal/refresh"
 )
 
 var t0 = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -114,5 +117,28 @@ func TestOutage(t *testing.T) {
 	}
 	if want := []string{"1:probe_outage", "3:probe_restored"}; !slices.Equal(kinds, want) {
 		t.Fatalf("service events %v, want %v", kinds, want)
+	}
+}
+
+// A round's outcomes that are no answer (skipped, never sent, or not
+// recorded) leave the node unprobed: it keeps its state.
+func TestObserveNotProbed(t *testing.T) {
+	f := &fleet{n: 7}
+	r := f.next(func(i int) bool { return i > 0 })
+	outs := []refresh.Outcome{{}, {Skipped: true}, {Class: probe.ClassDeferred}, {Class: probe.ClassCanceled}, {Class: probe.ClassInvalidAddress}}
+	for i, o := range outs {
+		r.Nodes[i+1].Outcomes[probe.Gate.Index] = o
+	}
+	nodes, sum := observe(r)
+	if sum.Probed != 2 || sum.Failed != 1 {
+		t.Fatalf("probed %d, failed %d: want 2 and 1", sum.Probed, sum.Failed)
+	}
+	for i, n := range nodes {
+		if want := i == 0 || i == 6; n.Probed != want {
+			t.Errorf("node %d probed %v, want %v", i, n.Probed, want)
+		}
+	}
+	if nodes[0].Name != "crn-0" || nodes[0].Owner != fmt.Sprintf("0x%040d", 0) || nodes[0].Version != "1.5.0" || nodes[0].Inactive {
+		t.Errorf("node 0 %+v: want what the snapshot lists", nodes[0])
 	}
 }

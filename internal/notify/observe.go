@@ -52,7 +52,8 @@ func observe(r *refresh.Round) ([]Node, Round) {
 		}
 		if len(rep.Outcomes) > probe.Gate.Index {
 			o := rep.Of(probe.Gate)
-			n.Probed = !o.Skipped && !notProbed[o.Class]
+			// A failure without a class is no answer recorded at all.
+			n.Probed = !o.Skipped && !notProbed[o.Class] && (o.OK || o.Class != "")
 			n.OK, n.Latency = o.OK, o.Latency
 			if !o.OK {
 				n.Err = string(o.Class) + ": " + o.Msg
