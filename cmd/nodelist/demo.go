@@ -61,5 +61,5 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.APIURL = f.APIURL()
 	log, _ := cfg.NewLogger(stderr)
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
-	return runService(ctx, cfg, hist, config.DefaultReplica(), log, nil) // the fleet's address is no setting to reload
+	return runService(ctx, cfg, hist, config.DefaultReplica(), config.DefaultNotify(), log, nil) // the fleet's address is no setting to reload
 }

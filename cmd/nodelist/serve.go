@@ -18,6 +18,7 @@ type serveConfig struct {
 	cfg   config.Config
 	hist  config.History
 	rc    config.Replica
+	nc    config.Notify
 	check bool
 	// token is the admin token read from --admin-token-file (nil: none).
 	token []byte
@@ -27,19 +28,20 @@ type serveConfig struct {
 // the file, and has every part check it. A reload calls it again with the
 // same args.
 func loadServe(args []string, stdout io.Writer) (*serveConfig, *flag.FlagSet, config.Sources, error) {
-	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory(), rc: config.DefaultReplica()}
+	sc := &serveConfig{cfg: config.Default(), hist: config.DefaultHistory(), rc: config.DefaultReplica(), nc: config.DefaultNotify()}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	sc.cfg.RegisterServe(fs)
 	sc.cfg.RegisterUpstream(fs)
 	sc.cfg.RegisterReload(fs)
 	sc.hist.RegisterHistory(fs)
 	sc.rc.RegisterReplica(fs)
+	sc.nc.RegisterNotify(fs)
 	fs.BoolVar(&sc.check, config.CheckFlag, false, "check the configuration (flags, environment, file, TLS files) and exit: 0 and the settings when good, 2 and the reasons when not")
 	readToken := func() (err error) {
 		sc.token, err = sc.cfg.AdminToken()
 		return err
 	}
-	src, err := parseFlags(fs, args, &sc.cfg, stdout, func() error { return checkHistory(&sc.hist) }, sc.rc.Validate, readToken)
+	src, err := parseFlags(fs, args, &sc.cfg, stdout, func() error { return checkHistory(&sc.hist) }, sc.rc.Validate, readToken, func() error { _, err := subscriptions(&sc.nc); return err })
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -70,5 +72,5 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, sc.rc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token, hup: hup})
+	return runService(ctx, sc.cfg, sc.hist, sc.rc, sc.nc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token, hup: hup})
 }

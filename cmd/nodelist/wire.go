@@ -143,7 +143,7 @@ func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History,
 // until ctx ends; then it shuts down gracefully. With a MySQL history the
 // service is a replica: the refresher runs only while it leads. With rl
 // set, SIGHUP (and POST /-/reload when enabled) reloads the configuration.
-func runService(ctx context.Context, cfg config.Config, histCfg config.History, rc config.Replica, log *slog.Logger, rl *reloading) error {
+func runService(ctx context.Context, cfg config.Config, histCfg config.History, rc config.Replica, nc config.Notify, log *slog.Logger, rl *reloading) error {
 	// The listener first: an address in use is then the one error said,
 	// before the store is opened or migrated and before a round probes
 	// the fleet for a service that cannot serve.
@@ -183,6 +183,20 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		sink, hooks = rep, rep.Hooks()
 	}
 	sinks := refresh.Sinks{sink}
+	var ref *refresh.Refresher
+	var term func() (store.Term, bool)
+	if rep != nil {
+		term = rep.Lease
+	}
+	// Read once rounds run, after ref is set.
+	lastVersion := func() string { return ref.Status().LastCRNVersion }
+	notifier, err := newNotifier(&nc, rec.Store(), term, lastVersion, reg, log)
+	if err != nil {
+		return err
+	}
+	if notifier != nil {
+		sinks = append(sinks, notifier)
+	}
 	ref, client, err := newRefresher(&cfg, sinks, reg, hooks, log)
 	if err != nil {
 		return err
@@ -225,8 +239,16 @@ func runService(ctx context.Context, cfg config.Config, histCfg config.History, 
 		defer close(refDone)
 		_ = run(runCtx)
 	}()
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		if notifier != nil {
+			notifier.Run(runCtx)
+		}
+	}()
 	err = listen.Run(runCtx, lopts, handler, log)
 	cancel()
 	<-refDone
+	<-notifyDone
 	return err
 }

@@ -89,6 +89,9 @@ func (r *Reloader[T]) Reload() (Report, error) {
 			return
 		}
 		rep.NeedsRestart = append(rep.NeedsRestart, c)
+		if v, ok := f.Value.(interface{ Reset() }); ok {
+			v.Reset() // a value each Set adds to (AppendList)
+		}
 		_ = fs.Set(f.Name, old) // it was valid when set
 	})
 	if len(rep.Applied) > 0 {
@@ -120,8 +123,11 @@ func flagNames(cs []Change) []string {
 }
 
 // shown is a flag's value as reports and logs may show it: a database
-// address without its password.
+// address without its password, no webhook URL (its path is its secret).
 func shown(name, v string) string {
+	if (name == "notify-url" || name == "notify") && v != "" {
+		return "(hidden: webhook URLs hold secrets)"
+	}
 	if name != "db" {
 		return v
 	}

@@ -189,6 +189,17 @@ func (r *Replica) ID() string { return r.opts.ID }
 // Leading reports whether the replica leads now.
 func (r *Replica) Leading() bool { return r.currentTerm() != nil }
 
+// Lease returns the term the replica leads under while that term may
+// still write, and false otherwise: what a part writing beside the
+// rounds fences its writes with.
+func (r *Replica) Lease() (store.Term, bool) {
+	t := r.currentTerm()
+	if t == nil || !t.live() {
+		return store.Term{}, false
+	}
+	return t.lease, true
+}
+
 func (r *Replica) currentTerm() *term {
 	r.mu.Lock()
 	defer r.mu.Unlock()

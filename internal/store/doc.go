@@ -5,7 +5,9 @@
 // --db none, storetest is the suite all three pass.
 // Replicas is the storage several replicas share (the leader lease, the
 // requests to the leader, the publications): the MySQL backend's, with
-// its own suite in storetest. All the project's SQL lives here.
+// its own suite in storetest. Notifier is the notifications' storage
+// (each node's notification state and an outbox, internal/notify), which
+// every backend has. All the project's SQL lives here.
 //
 // It is the floor: it knows probes only by the names it is opened with
 // and their indices (UpProbe, the first, counts for uptime), and imports

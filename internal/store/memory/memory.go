@@ -29,6 +29,7 @@ type data struct {
 	rolled    int64           // the newest hour rolled up, -1 for none
 	nextEvent int64
 	snapshot  *store.Saved
+	notify    notifyData // notify.go
 }
 
 type node struct {

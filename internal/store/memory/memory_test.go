@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -65,5 +66,27 @@ func TestFenceRefused(t *testing.T) {
 	}
 	if known, _ := st.Known(context.Background(), "node-0000"); known {
 		t.Error("a refused write recorded its node")
+	}
+}
+
+// The outbox is bounded: past MaxOutbox messages the oldest go.
+func TestOutboxBounded(t *testing.T) {
+	st, err := New(probe.Names()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range MaxOutbox + 5 {
+		m := store.Delivery{ID: fmt.Sprintf("m%d", i), URL: "http://127.0.0.1:9/", Body: []byte("{}")}
+		if err := st.WriteNotify(ctx, &store.NotifyStep{Outbox: []store.Delivery{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Undelivered(ctx, 0, 2*MaxOutbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != MaxOutbox || got[0].ID != "m5" || got[len(got)-1].ID != fmt.Sprintf("m%d", MaxOutbox+4) {
+		t.Fatalf("%d messages from %s: want %d from m5", len(got), got[0].ID, MaxOutbox)
 	}
 }

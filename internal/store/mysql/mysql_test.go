@@ -100,7 +100,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 	t.Logf("upgrading from versions %v", versions)
 	for _, from := range versions {
 		db := sql.OpenDB(conn)
-		for _, table := range []string{"publication_parts", "snapshot_parts", "publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
+		for _, table := range []string{"notify_outbox", "notify_state", "publication_parts", "snapshot_parts", "publications", "replica_lease", "snapshot", "events", "probe_state", "rollup_mark", "hourly", "samples", "hour_rollup", "minute_rollup", "rounds", "nodes", "goose_db_version"} {
 			if _, err := db.Exec("DROP TABLE IF EXISTS " + table); err != nil {
 				t.Fatal(err)
 			}

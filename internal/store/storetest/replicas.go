@@ -28,6 +28,7 @@ func RunReplicas(t *testing.T, db ReplicasDatabase) {
 		{"ForceCoalesces", testForceCoalesces},
 		{"PublicationsInParts", testPublicationsInParts},
 		{"PublicationTooLarge", testPublicationTooLarge},
+		{"NotifyFenced", testNotifyFenced},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, rs := db(t)

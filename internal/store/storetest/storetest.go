@@ -44,6 +44,7 @@ func Run(t *testing.T, db Database) {
 		})
 	}
 	t.Run("ProbeAdded", func(t *testing.T) { testProbeAdded(t, db(t)) })
+	t.Run("Notify", func(t *testing.T) { RunNotify(t, db) })
 }
 
 func mustOpen(t *testing.T, open Opener, probes ...string) store.Store {
