@@ -83,8 +83,8 @@ function gpuCell(m, td) {
     b.type = 'button';
     b.className = 'gpu-pick';
     b.dataset.model = g.model;
-    b.title = 'show only nodes with ' + g.model;
-    b.textContent = `${g.model} ×${g.total} (${g.free} free)`;
+    b.title = `${g.total} compatible, ${g.free} free; show only nodes with ${g.model}`;
+    b.textContent = `${g.model} ×${g.total}`;
     td.append(b);
   }
   return null;
