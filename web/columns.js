@@ -43,9 +43,9 @@ export const columns = [
   { key: 'gpus', label: 'GPUs', sort: (m) => (m.gpuTotal ? m.gpuTotal + m.gpuFree / 1000 : null), cell: gpuCell },
   { key: 'ipv6', label: 'IPv6', sort: (m) => (m.ipv6Host ? 1 : 0) + (m.ipv6VM ? 1 : 0), cell: (m) => (m.ipv6Host && m.ipv6VM ? 'yes' : m.ipv6Host ? 'host only' : 'no') },
   { key: 'conf', label: 'conf.', long: 'confidential computing', card: 'confidential', sort: (m) => (m.confidential === null ? null : m.confidential ? 1 : 0), cell: (m) => (m.confidential === null ? '?' : m.confidential ? 'yes' : 'no') },
-  { key: 'up24', label: 'up 24 h', long: 'uptime over 24 h', card: 'uptime 24 h', num: true, needsUptime: true, sort: (m) => m.up24, cell: (m) => percent(m.up24) },
-  { key: 'up7', label: 'up 7 d', long: 'uptime over 7 days', card: 'uptime 7 d', num: true, needsUptime: true, sort: (m) => m.up7, cell: (m) => percent(m.up7) },
-  { key: 'seen', label: 'last seen', long: 'last config answered', sort: (m) => (m.lastSeen ? m.lastSeen.getTime() : null), cell: (m, td) => (timeElement(td, m.lastSeen), null) },
+  { key: 'up24', label: 'up 24 h', long: 'uptime over 24 h', card: 'uptime 24 h', short: '24 h', num: true, needsUptime: true, sort: (m) => m.up24, cell: (m) => percent(m.up24) },
+  { key: 'up7', label: 'up 7 d', long: 'uptime over 7 days', card: 'uptime 7 d', short: '7 d', num: true, needsUptime: true, sort: (m) => m.up7, cell: (m) => percent(m.up7) },
+  { key: 'seen', label: 'last seen', short: 'seen', long: 'last config answered', sort: (m) => (m.lastSeen ? m.lastSeen.getTime() : null), cell: (m, td) => (timeElement(td, m.lastSeen), null) },
   { key: 'since', label: 'down since', long: 'when its config probe began to fail', needsUptime: true, sort: (m) => (downSince(m) ? -downSince(m).getTime() : null), cell: sinceCell },
   { key: 'error', label: 'error', sort: (m) => m.errText || null, cell: (m) => m.errText || '' },
 ];

@@ -47,6 +47,7 @@ function buildRow(m) {
   for (const c of visibleColumns()) {
     const td = document.createElement('td');
     td.dataset.label = c.card || c.label;
+    td.dataset.short = c.short || c.label;
     td.className = 'c-' + c.key + (c.num ? ' num' : '');
     const text = c.cell(m, td);
     if (text !== null) td.textContent = text;
