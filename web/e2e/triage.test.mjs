@@ -133,6 +133,10 @@ test('nodes behind last_crn_version are marked, and a filter keeps them', { time
   const shown = await page.locator('#nodes tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.hash));
   assert.deepEqual(new Set(shown), new Set(behind));
   await page.screenshot({ path: screenshotPath('nodelist-behind-1440.png'), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.locator('#nodes-h').evaluate((h) => h.scrollIntoView());
+  await page.screenshot({ path: screenshotPath('nodelist-behind-390.png') });
+  await page.setViewportSize(WIDE);
   await page.locator('#behind-only').uncheck();
   await waitRows(doc.crns.length);
 });
@@ -167,6 +171,17 @@ test('GPU models are shown whole, and each is a filter', { timeout: 60_000 }, as
   assert.deepEqual(new Set(shown), new Set(want));
   await page.locator('#gpu-model').selectOption('');
   await waitRows(doc.crns.length);
+  // On a phone too, each model is whole and a filter.
+  await page.setViewportSize(PHONE);
+  const phoneButtons = page.locator(`#nodes tbody tr[data-hash="${two.hash}"] td.c-gpus button.gpu-pick`);
+  assert.equal(await phoneButtons.count(), models(two).length);
+  await phoneButtons.first().evaluate((b) => b.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: screenshotPath('nodelist-gpus-390.png') });
+  await phoneButtons.filter({ hasText: model }).click();
+  await waitRows(want.length);
+  await page.locator('#gpu-model').selectOption('');
+  await waitRows(doc.crns.length);
+  await page.setViewportSize(WIDE);
   // The summary's models filter the same way.
   await page.locator('#gpus tbody button.gpu-pick', { hasText: model }).first().click();
   await waitRows(want.length);
@@ -291,6 +306,9 @@ test('every page writes times one way', { timeout: 60_000 }, async () => {
   assert.equal(details.get('usage error') === 'None', false);
   await noOtherTime('the node page');
   await page.screenshot({ path: screenshotPath('nodelist-node-down-1440.png'), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: screenshotPath('nodelist-node-down-390.png'), fullPage: true });
+  await page.setViewportSize(WIDE);
 
   await page.goto(`${server.base}/#/owners/${down.owner}`);
   await page.locator('#owner-nodes tbody tr').first().waitFor();
@@ -300,6 +318,22 @@ test('every page writes times one way', { timeout: 60_000 }, async () => {
   await page.goto(`${server.base}/debug.html`);
   await page.waitForFunction((want) => document.getElementById('last-refresh').dateTime === want, doc.last_refresh);
   check(await times('#last-refresh'), 'debug.html');
+});
+
+test('relative times age while the page stays open', { timeout: 60_000 }, async () => {
+  await page.goto('about:blank');
+  await page.clock.install();
+  const { doc } = await openDashboard();
+  const rel = () => page.locator('#last-refresh .rel').textContent();
+  assert.match(await rel(), /^\(\d+ s ago\)$/);
+  // Ten minutes on, the page's own timer has rewritten it; the UTC time
+  // beside it has not moved.
+  const before = await page.locator('#last-refresh').textContent();
+  await page.clock.fastForward('10:00');
+  await page.waitForFunction(() => /^\(1\d min ago\)$|^\(10 min ago\)$/.test(document.querySelector('#last-refresh .rel').textContent));
+  assert.equal((await page.locator('#last-refresh').textContent()).slice(0, 20), before.slice(0, 20));
+  const seen = await page.locator(`#nodes tbody tr[data-hash="${doc.crns.find((c) => typeof c.debug_config_from_crn_at === 'string').hash}"] td.c-seen .rel`).textContent();
+  assert.match(seen, /^\(1\d min ago\)$|^\(10 min ago\)$/);
 });
 
 test('pages made no console errors', () => {
