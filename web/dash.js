@@ -441,7 +441,7 @@ function init() {
   setInterval(() => {
     const now = Date.now();
     for (const row of state.byHash.values()) refreshRelative(row.tr, now);
-    refreshRelative(document.querySelector('.top'), now);
+    for (const sel of ['.top', '#node-view', '#owner-view']) refreshRelative(document.querySelector(sel), now);
   }, 30_000);
   load({ forceUptime: true }).then(() => {
     route();

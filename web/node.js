@@ -3,7 +3,7 @@
 // state transitions, and its badge.
 import { bytes, binaryBytes, hertz, percent, str } from './fleet.js';
 import { downSince, ownerLink } from './columns.js';
-import { timeElement, when, NONE } from './when.js';
+import { timeElement, NONE } from './when.js';
 import * as chart from './chart.js';
 
 const RANGES = [
@@ -253,14 +253,17 @@ async function loadEvents(before, append) {
   const body = table.querySelector('tbody');
   for (const e of data.events || []) {
     const cells = [
-      [when(e.at), 'time'],
+      [null, 'time'],
       [str(e.probe), 'probe'],
       [e.ok ? 'ok' : 'failing', 'state'],
       [e.status ? String(e.status) : '', 'status'],
       [e.ok ? '' : (str(e.class) + (e.message ? ': ' + str(e.message) : '')), 'error'],
     ];
     const tr = h('tr', { class: e.ok ? 'ok' : 'bad' });
-    for (const [t, label] of cells) tr.append(h('td', { 'data-label': label, text: t }));
+    for (const [t, label] of cells) {
+      // The time is drawn by timeElement, so that the page's timer ages it.
+      tr.append(t === null ? timeElement(h('td', { 'data-label': label }), e.at) : h('td', { 'data-label': label, text: t }));
+    }
     body.append(tr);
   }
   const old = wrap.querySelector('.more');
