@@ -93,6 +93,7 @@ function gpuCell(m, td) {
 function sinceCell(m, td) {
   const at = downSince(m);
   if (at) return (timeElement(td, at), null);
-  if (m.failing) td.title = 'the history has not seen its config probe fail (its usage probe may be what fails)';
+  if (!m.failing) return ''; // not down: nothing to date
+  td.title = 'the history has not seen its config probe fail (its usage probe may be what fails)';
   return NONE;
 }
