@@ -189,8 +189,16 @@ function renderSummary(lastCrnVersion) {
     return tr;
   }));
   $('behind').textContent = s.reference
-    ? `${s.behind} of ${s.listed} nodes run a version older than ${s.reference.text} (${s.referenceKind}).`
+    ? `${s.behind} of ${s.listed} nodes run a version older than ${s.reference.text} (${s.referenceKind}). `
     : 'No node reports a version yet.';
+  if (s.behind > 0) {
+    const show = document.createElement('button');
+    show.type = 'button';
+    show.id = 'show-behind';
+    show.className = 'linkish';
+    show.textContent = 'List them';
+    $('behind').append(show);
+  }
 
   const gt = document.querySelector('#gpus tbody');
   gt.replaceChildren(...s.gpus.map((g) => {
@@ -430,6 +438,13 @@ function init() {
     }
     const tr = ev.target.closest('tr');
     if (tr && !ev.target.closest('a') && !window.getSelection().toString()) location.hash = '#/nodes/' + encodeURIComponent(tr.dataset.hash);
+  });
+  // The summary's "List them" turns the behind filter on.
+  $('behind').addEventListener('click', (ev) => {
+    if (!ev.target.closest('#show-behind')) return;
+    $('behind-only').checked = true;
+    render();
+    $('nodes-h').focus();
   });
   document.querySelector('#gpus tbody').addEventListener('click', (ev) => {
     const gpu = ev.target.closest('button.gpu-pick');

@@ -141,6 +141,12 @@ test('nodes behind last_crn_version are marked, and a filter keeps them', { time
   await page.setViewportSize(WIDE);
   await page.locator('#behind-only').uncheck();
   await waitRows(doc.crns.length);
+  // The summary's note turns the same filter on.
+  await page.locator('#show-behind').click();
+  await waitRows(behind.length);
+  assert.equal(await page.locator('#behind-only').isChecked(), true);
+  await page.locator('#behind-only').uncheck();
+  await waitRows(doc.crns.length);
 });
 
 test('GPU models are shown whole, and each is a filter', { timeout: 60_000 }, async () => {
