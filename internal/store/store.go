@@ -71,13 +71,14 @@ type Event struct {
 }
 
 // Uptime is a node's config-probe success ratio over three windows; nil
-// where the window has no sample. Up and Since are the config probe's
-// state as of its last transition: whether it answered, and when it
-// entered that state (zero when the store holds no state for the node).
+// where the window has no sample.
 type Uptime struct {
 	Day, Week, Month *float64
-	Up               bool
-	Since            time.Time
+	// Up and Since are the same probe's state as of its last transition:
+	// whether it answered, and when it entered that state (zero when the
+	// store holds no state for the node).
+	Up    bool
+	Since time.Time
 }
 
 // Store is a history backend.
