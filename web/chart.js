@@ -3,6 +3,8 @@
 // Charts are drawn at the width of their box, so text keeps its size on a
 // phone, and drawn again when the box changes width.
 
+import { when, utcClock, utcDay } from './when.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 const HEIGHT = 120;
 const PAD = { left: 54, right: 10, top: 8, bottom: 22 };
@@ -14,10 +16,10 @@ function el(name, attrs, text) {
   return e;
 }
 
+// timeLabel is an axis tick in UTC: the hour over a day or so, the
+// month and day over longer spans. Bars' titles hold the full time.
 function timeLabel(t, span) {
-  const d = new Date(t);
-  if (span <= 36 * 3600e3) return d.toTimeString().slice(0, 5);
-  return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  return span <= 36 * 3600e3 ? utcClock(t) : utcDay(t);
 }
 
 // frame draws the axes and returns the scales of a chart.
@@ -82,7 +84,7 @@ export function uptime(points, opts, width) {
       height: f.y(0) - f.y(Math.max(r, 0.02)),
       class: 'bar ' + cls,
     });
-    bar.appendChild(el('title', {}, `${new Date(t).toLocaleString()}: ${(r * 100).toFixed(1)}% of ${p.samples}`));
+    bar.appendChild(el('title', {}, `${when(t)}: ${(r * 100).toFixed(1)}% of ${p.samples}`));
     bars.appendChild(bar);
   }
   svg.appendChild(bars);
@@ -130,7 +132,7 @@ export function latency(points, opts, width) {
       height: Math.max(1, f.y(p.latency_avg_ms) - f.y(p.latency_max_ms)),
       class: 'band',
     });
-    band.appendChild(el('title', {}, `${new Date(t).toLocaleString()}: average ${Math.round(p.latency_avg_ms)} ms, maximum ${p.latency_max_ms} ms`));
+    band.appendChild(el('title', {}, `${when(t)}: average ${Math.round(p.latency_avg_ms)} ms, maximum ${p.latency_max_ms} ms`));
     g.appendChild(band);
     const joined = prev !== null && t - prev <= opts.step * 1.5;
     line += (joined ? 'L' : 'M') + cx.toFixed(1) + ' ' + f.y(p.latency_avg_ms).toFixed(1);

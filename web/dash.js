@@ -1,14 +1,18 @@
 // dash.js is the dashboard: the fleet's totals and a sortable, filterable
-// table of nodes, kept current by the change stream (or by polling when the
-// stream is refused: live.js), and the router that
-// shows a node's page at #/nodes/{hash}. It reads only what any client
-// reads: crns.json, uptime.json, crns/changes and the history API.
+// table of nodes (its columns: columns.js), kept current by the change
+// stream (or by polling when the stream is refused: live.js), and the
+// router that shows a node's page at #/nodes/{hash} and an operator's at
+// #/owners/{address}. It reads only what any client reads: crns.json,
+// uptime.json, crns/changes and the history API.
 //
 // Node strings are hostile: everything is built with createElement and
 // textContent, never innerHTML.
-import { nodeModel, summarize, bytes, percent, ago, str } from './fleet.js';
+import { nodeModel, summarize, reference, parseVersion, str } from './fleet.js';
+import { columns, tag } from './columns.js';
 import { showNode, hideNode, nodeChanged } from './node.js';
+import { showOwner, hideOwner, ownerChanged } from './owner.js';
 import { follow } from './live.js';
+import { timeElement, refreshRelative } from './when.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,54 +33,6 @@ const state = {
   flash: new Map(), // hash → change, for the next render
 };
 
-// The columns of the node table. sort gives the value sorted on (null
-// sorts last either way); cell fills the cell.
-const columns = [
-  { key: 'name', label: 'name', sort: (m) => m.name.toLowerCase(), cell: nameCell },
-  { key: 'score', label: 'score', num: true, sort: (m) => m.score, cell: (m) => (m.score === null ? '' : m.score.toFixed(3)) },
-  { key: 'version', label: 'version', sort: (m) => (m.versionKey ? m.versionKey[0] * 1e8 + m.versionKey[1] * 1e4 + m.versionKey[2] : null), cell: (m) => m.version || '—' },
-  { key: 'cpus', label: 'CPUs', num: true, sort: (m) => m.cpus, cell: (m) => (m.cpus === null ? '' : String(m.cpus)) },
-  { key: 'load', label: 'load', num: true, sort: (m) => m.load, cell: (m) => (m.load === null ? '' : m.load.toFixed(1)), title: (m) => m.load !== null && `5-minute load average over ${m.cpus} CPUs` },
-  { key: 'ram', label: 'RAM free', num: true, sort: (m) => m.ramFree, cell: (m) => bytes(m.ramFree), title: (m) => m.ramTotal !== null && `of ${bytes(m.ramTotal)}` },
-  { key: 'disk', label: 'disk free', num: true, sort: (m) => m.diskFree, cell: (m) => bytes(m.diskFree), title: (m) => m.diskTotal !== null && `of ${bytes(m.diskTotal)}` },
-  { key: 'gpus', label: 'GPUs', sort: (m) => (m.gpuTotal ? m.gpuTotal + m.gpuFree / 1000 : null), cell: gpuText },
-  { key: 'ipv6', label: 'IPv6', sort: (m) => (m.ipv6Host ? 1 : 0) + (m.ipv6VM ? 1 : 0), cell: (m) => (m.ipv6Host && m.ipv6VM ? 'yes' : m.ipv6Host ? 'host only' : 'no') },
-  { key: 'conf', label: 'conf.', long: 'confidential computing', card: 'confidential', sort: (m) => (m.confidential === null ? null : m.confidential ? 1 : 0), cell: (m) => (m.confidential === null ? '?' : m.confidential ? 'yes' : 'no') },
-  { key: 'up24', label: 'up 24 h', long: 'uptime over 24 h', card: 'uptime 24 h', num: true, needsUptime: true, sort: (m) => m.up24, cell: (m) => percent(m.up24) },
-  { key: 'seen', label: 'last seen', sort: (m) => (m.lastSeen ? m.lastSeen.getTime() : null), cell: (m) => ago(m.lastSeen, Date.now()), title: (m) => m.lastSeen && m.lastSeen.toISOString() },
-  { key: 'error', label: 'error', sort: (m) => m.errClass || null, cell: (m) => m.errClass, title: (m) => m.errText },
-];
-
-function nameCell(m, td) {
-  const a = document.createElement('a');
-  a.href = '#/nodes/' + encodeURIComponent(m.hash);
-  a.textContent = m.name || m.hash.slice(0, 12) || '(no name)';
-  const span = document.createElement('span');
-  span.appendChild(a);
-  if (m.inactive) span.appendChild(tag('inactive', 'tag muted'));
-  else if (m.config === 'failing') span.appendChild(tag('down', 'tag bad'));
-  else if (m.config === 'partial') span.appendChild(tag('invalid data', 'tag warn'));
-  if (m.identityMismatch) {
-    const t = tag('other node', 'tag bad');
-    t.title = 'its config says it is node ' + m.claimedHash;
-    span.appendChild(t);
-  }
-  td.appendChild(span);
-  td.title = m.name;
-  return null;
-}
-
-function gpuText(m) {
-  return m.gpus.map((g) => `${g.model} ×${g.total} (${g.free} free)`).join(', ');
-}
-
-function tag(text, cls) {
-  const s = document.createElement('span');
-  s.className = cls;
-  s.textContent = text;
-  return s;
-}
-
 function visibleColumns() {
   return columns.filter((c) => !c.needsUptime || state.uptime);
 }
@@ -91,6 +47,7 @@ function buildRow(m) {
   for (const c of visibleColumns()) {
     const td = document.createElement('td');
     td.dataset.label = c.card || c.label;
+    td.dataset.short = c.short || c.label;
     td.className = 'c-' + c.key + (c.num ? ' num' : '');
     const text = c.cell(m, td);
     if (text !== null) td.textContent = text;
@@ -143,17 +100,19 @@ function sortBy(key) {
   // A new column sorts text up and numbers down; the same column flips.
   const c = columns.find((x) => x.key === key);
   if (state.sort.key === key) state.sort.dir = -state.sort.dir;
-  else state.sort = { key, dir: c.num || key === 'seen' || key === 'up24' ? -1 : 1 };
+  else state.sort = { key, dir: c.num || key === 'seen' || key === 'since' ? -1 : 1 };
   markSort();
   render();
 }
 
-// matches says whether m passes the filters; hw is {cpu, mem}, the CPU
-// model and memory type picked ('' for any).
-function matches(m, needle, show, withGPU, hw) {
+// matches says whether m passes the filters; hw is {cpu, mem, gpu}, the
+// CPU model, memory type and GPU model picked ('' for any).
+function matches(m, needle, show, withGPU, behind, hw) {
   if (withGPU && m.gpuTotal === 0) return false;
+  if (behind && !m.behind) return false;
   if (hw.cpu && m.cpuModel !== hw.cpu) return false;
   if (hw.mem && m.memType !== hw.mem) return false;
+  if (hw.gpu && !m.gpus.some((g) => g.model === hw.gpu)) return false;
   switch (show) {
     case 'active': if (m.inactive) return false; break;
     case 'responsive': if (!m.responsive) return false; break;
@@ -161,16 +120,22 @@ function matches(m, needle, show, withGPU, hw) {
     case 'inactive': if (!m.inactive) return false; break;
   }
   if (!needle) return true;
-  const hay = [m.name, m.hash, m.address, m.version, m.cpuModel, ...m.gpus.map((g) => g.model)].join('\n').toLowerCase();
+  const hay = [m.name, m.hash, m.address, m.owner, m.version, m.cpuModel, ...m.gpus.map((g) => g.model)].join('\n').toLowerCase();
   return hay.includes(needle);
 }
+
+// On a phone the table is a list of cards: the failing come first, as
+// they are what a reader there looks for.
+const phone = window.matchMedia('(max-width: 600px)');
 
 // render sorts and filters the kept rows and attaches them in one go.
 function render() {
   const c = columns.find((x) => x.key === state.sort.key) || columns[1];
   const dir = state.sort.dir;
+  const failingFirst = phone.matches;
   const rows = state.models.map((m) => ({ m, v: c.sort(m) }));
   rows.sort((a, b) => {
+    if (failingFirst && a.m.failing !== b.m.failing) return a.m.failing ? -1 : 1;
     if (a.v === null || a.v === undefined) return b.v === null || b.v === undefined ? 0 : 1;
     if (b.v === null || b.v === undefined) return -1;
     return (a.v < b.v ? -1 : a.v > b.v ? 1 : 0) * dir;
@@ -178,11 +143,12 @@ function render() {
   const needle = $('filter').value.trim().toLowerCase();
   const show = $('state').value;
   const withGPU = $('with-gpu').checked;
-  const hw = { cpu: $('cpu-model').value, mem: $('mem-type').value };
+  const behind = $('behind-only').checked;
+  const hw = { cpu: $('cpu-model').value, mem: $('mem-type').value, gpu: $('gpu-model').value };
   const frag = document.createDocumentFragment();
   let shown = 0;
   for (const { m } of rows) {
-    if (!matches(m, needle, show, withGPU, hw)) continue;
+    if (!matches(m, needle, show, withGPU, behind, hw)) continue;
     const row = state.byHash.get(m.hash);
     const change = state.flash.get(m.hash);
     if (change) {
@@ -223,16 +189,33 @@ function renderSummary(lastCrnVersion) {
     return tr;
   }));
   $('behind').textContent = s.reference
-    ? `${s.behind} of ${s.listed} nodes run a version older than ${s.reference.text} (${s.referenceKind}).`
+    ? `${s.behind} of ${s.listed} nodes run a version older than ${s.reference.text} (${s.referenceKind}). `
     : 'No node reports a version yet.';
+  if (s.behind > 0) {
+    const show = document.createElement('button');
+    show.type = 'button';
+    show.id = 'show-behind';
+    show.className = 'linkish';
+    show.textContent = 'List them';
+    $('behind').append(show);
+  }
 
   const gt = document.querySelector('#gpus tbody');
   gt.replaceChildren(...s.gpus.map((g) => {
     const tr = document.createElement('tr');
-    for (const [text, cls] of [[g.model, ''], [g.total, 'num'], [g.free, 'num'], [g.nodes, 'num']]) {
+    const pick = document.createElement('button');
+    pick.type = 'button';
+    pick.className = 'gpu-pick';
+    pick.dataset.model = g.model;
+    pick.title = 'show only nodes with ' + g.model;
+    pick.textContent = g.model;
+    const name = document.createElement('td');
+    name.append(pick);
+    tr.append(name);
+    for (const n of [g.total, g.free, g.nodes]) {
       const td = document.createElement('td');
-      td.textContent = text;
-      if (cls) td.className = cls;
+      td.textContent = n;
+      td.className = 'num';
       tr.appendChild(td);
     }
     return tr;
@@ -241,6 +224,8 @@ function renderSummary(lastCrnVersion) {
   $('no-gpus').hidden = s.gpus.length !== 0;
   fillChoices($('cpu-model'), s.cpuModels, 'any CPU');
   fillChoices($('mem-type'), s.memTypes, 'any memory');
+  fillChoices($('gpu-model'), s.gpus.map((g) => ({ value: g.model, count: g.nodes })), 'any GPU');
+  $('behind-label').textContent = s.reference ? `behind ${s.reference.text}` : 'behind';
 }
 
 // fillChoices lists the values the fleet reports in a filter's select,
@@ -347,10 +332,12 @@ function apply(doc) {
   const headChanged = document.querySelectorAll('#nodes thead th').length !== visibleColumns().length;
   if (headChanged) buildHead();
   const next = new Map();
+  const lastCrnVersion = (doc && doc.last_crn_version) || state.lastCrnVersion || null;
+  const ref = reference(crns.map((c) => ({ key: parseVersion(c.version), text: str(c.version) })), lastCrnVersion);
   state.models = crns.map((crn) => {
     const up = state.uptime ? state.uptime[str(crn.hash)] : undefined;
-    const key = JSON.stringify(crn) + '|' + JSON.stringify(up || null);
-    const m = nodeModel(crn, up);
+    const key = JSON.stringify(crn) + '|' + JSON.stringify(up || null) + '|' + (ref ? ref.text : '');
+    const m = nodeModel(crn, up, ref);
     const old = state.byHash.get(m.hash);
     const row = old && old.key === key && !headChanged ? old : { key, tr: buildRow(m) };
     row.model = m;
@@ -358,12 +345,15 @@ function apply(doc) {
     return m;
   });
   state.byHash = next;
+  // datetime keeps last_refresh as crns.json writes it: a page (or a
+  // test) tells a new round by it, at a precision the shown minute lacks.
   const last = doc ? doc.last_refresh : null;
-  $('last-refresh').textContent = typeof last === 'string' ? last.replace('T', ' ').slice(0, 19) + ' UTC' : 'never';
+  timeElement($('last-refresh'), last);
   if (typeof last === 'string') $('last-refresh').dateTime = last;
-  renderSummary((doc && doc.last_crn_version) || state.lastCrnVersion || null);
+  renderSummary(lastCrnVersion);
   render();
   nodeChanged(state);
+  ownerChanged(state);
 }
 
 // --- live updates --------------------------------------------------------
@@ -391,14 +381,13 @@ function followChanges() {
 // --- routing and wiring --------------------------------------------------
 
 function route() {
-  const m = /^#\/nodes\/([^/]+)$/.exec(location.hash);
-  if (m) {
-    $('fleet-view').hidden = true;
-    showNode(decodeURIComponent(m[1]), state);
-    return;
-  }
-  hideNode();
-  $('fleet-view').hidden = false;
+  const node = /^#\/nodes\/([^/]+)$/.exec(location.hash);
+  const owner = /^#\/owners\/([^/]+)$/.exec(location.hash);
+  if (!node) hideNode();
+  if (!owner) hideOwner();
+  $('fleet-view').hidden = Boolean(node || owner);
+  if (node) showNode(decodeURIComponent(node[1]), state);
+  else if (owner) showOwner(decodeURIComponent(owner[1]), state);
 }
 
 // Arrow keys move between the rows' links; / jumps to the filter.
@@ -419,10 +408,21 @@ function keys(ev) {
   }
 }
 
+// pickGPU filters the table on one GPU model, as its button in a row or
+// in the GPU summary asks.
+function pickGPU(model) {
+  const sel = $('gpu-model');
+  if (![...sel.options].some((o) => o.value === model)) sel.append(new Option(`${model} (0)`, model));
+  sel.value = model;
+  render();
+  $('nodes-h').focus();
+}
+
 function init() {
   buildHead();
-  for (const id of ['filter', 'state', 'with-gpu', 'cpu-model', 'mem-type']) $(id).addEventListener('input', render);
-  for (const id of ['state', 'cpu-model', 'mem-type']) $(id).addEventListener('change', render);
+  for (const id of ['filter', 'state', 'with-gpu', 'behind-only', 'cpu-model', 'mem-type', 'gpu-model']) $(id).addEventListener('input', render);
+  for (const id of ['state', 'behind-only', 'cpu-model', 'mem-type', 'gpu-model']) $(id).addEventListener('change', render);
+  phone.addEventListener('change', render);
   $('sort-pick').addEventListener('change', () => {
     const [key, dir] = $('sort-pick').value.split(':');
     state.sort = { key, dir: Number(dir) };
@@ -431,17 +431,32 @@ function init() {
   });
   $('filters').addEventListener('submit', (ev) => ev.preventDefault());
   document.querySelector('#nodes tbody').addEventListener('click', (ev) => {
+    const gpu = ev.target.closest('button.gpu-pick');
+    if (gpu) {
+      pickGPU(gpu.dataset.model);
+      return;
+    }
     const tr = ev.target.closest('tr');
     if (tr && !ev.target.closest('a') && !window.getSelection().toString()) location.hash = '#/nodes/' + encodeURIComponent(tr.dataset.hash);
+  });
+  // The summary's "List them" turns the behind filter on.
+  $('behind').addEventListener('click', (ev) => {
+    if (!ev.target.closest('#show-behind')) return;
+    $('behind-only').checked = true;
+    render();
+    $('nodes-h').focus();
+  });
+  document.querySelector('#gpus tbody').addEventListener('click', (ev) => {
+    const gpu = ev.target.closest('button.gpu-pick');
+    if (gpu) pickGPU(gpu.dataset.model);
   });
   document.addEventListener('keydown', keys);
   window.addEventListener('hashchange', route);
   // Relative times age: refresh them twice a minute.
   setInterval(() => {
-    for (const row of state.byHash.values()) {
-      const td = row.tr.querySelector('.c-seen');
-      if (td) td.textContent = ago(row.model.lastSeen, Date.now());
-    }
+    const now = Date.now();
+    for (const row of state.byHash.values()) refreshRelative(row.tr, now);
+    for (const sel of ['.top', '#node-view', '#owner-view']) refreshRelative(document.querySelector(sel), now);
   }, 30_000);
   load({ forceUptime: true }).then(() => {
     route();

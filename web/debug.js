@@ -4,10 +4,11 @@
 // is hostile: a node may name itself "<img src=x onerror=alert(1)>". The
 // table is built with createElement and textContent only, never innerHTML.
 // Rows are built once per load and kept, so filtering only re-attaches
-// existing rows through one DocumentFragment.
-'use strict';
+// existing rows through one DocumentFragment. Times are written by
+// when.js, as on every page.
+import { timeElement, utc, when } from './when.js';
 
-(function () {
+{
   const refreshTimeoutMs = 180000;
 
   const el = {
@@ -109,8 +110,7 @@
 
     let since = '';
     if (inactive && typeof crn.inactive_since === 'number') {
-      const d = new Date(crn.inactive_since * 1000);
-      if (!Number.isNaN(d.getTime())) since = 'since ' + d.toISOString();
+      since = 'since ' + when(crn.inactive_since * 1000);
     }
     addCell(tr, inactive ? 'yes' : 'no', '', since);
 
@@ -165,13 +165,10 @@
     const crns = data && Array.isArray(data.crns) ? data.crns : [];
     rows = crns.map(buildRow);
     const last = data ? data.last_refresh : null;
-    if (typeof last === 'string') {
-      el.lastRefresh.textContent = last;
-      el.lastRefresh.dateTime = last;
-    } else {
-      el.lastRefresh.textContent = 'never';
-      el.lastRefresh.removeAttribute('datetime');
-    }
+    timeElement(el.lastRefresh, last);
+    // datetime keeps last_refresh as crns.json writes it, to the
+    // microsecond: the shown minute cannot tell two rounds apart.
+    if (typeof last === 'string') el.lastRefresh.dateTime = last;
     render();
     return true;
   }
@@ -183,10 +180,6 @@
 
   function messageOf(err) {
     return err && err.message ? err.message : String(err);
-  }
-
-  function hhmmss(d) {
-    return d.toTimeString().slice(0, 8);
   }
 
   // refresh asks the server for a refresh round, waits for it to finish, then
@@ -202,7 +195,7 @@
       if (!resp.ok) throw new Error('debug/node: ' + (await errorText(resp)));
       await resp.text();
       await load();
-      setStatus('refreshed at ' + hhmmss(new Date()));
+      setStatus('refreshed at ' + utc(new Date()));
     } catch (err) {
       setStatus('refresh failed: ' + messageOf(err), true);
     } finally {
@@ -224,4 +217,4 @@
     ev.preventDefault();
   });
   reload();
-})();
+}

@@ -1,5 +1,6 @@
 // Package web holds the service's pages: the dashboard (index.html and its
-// modules), a plain debug table of every CRN (debug.html), both built in
+// modules: the fleet view, a node's page, an operator's page; every time
+// written by when.js), a plain debug table of every CRN (debug.html), both built in
 // the browser from the JSON any client reads, and the API docs page
 // (docs.html), which draws openapi.json with the Swagger UI vendored in
 // vendor/swagger-ui (see its README for where it comes from).

@@ -5,6 +5,7 @@
 // Every string in crns.json comes from a node operator or the registry and
 // is hostile; this file only reads them, and the pages write them with
 // textContent.
+import { toDate } from './when.js';
 
 export function str(v) {
   if (typeof v === 'string') return v;
@@ -66,9 +67,23 @@ function countGPUs(list, into, field) {
   }
 }
 
+// reference is what "behind" compares versions with: the settings'
+// last_crn_version when the service publishes one, otherwise the newest
+// version seen. versions are {key, text}; null when none is known.
+export function reference(versions, lastCrnVersion) {
+  const published = parseVersion(lastCrnVersion);
+  if (published) return { key: published, text: str(lastCrnVersion), kind: 'last_crn_version' };
+  let newest = null;
+  for (const v of versions) {
+    if (v.key && (!newest || compareVersions(v.key, newest.key) > 0)) newest = { key: v.key, text: v.text, kind: 'newest seen' };
+  }
+  return newest;
+}
+
 // nodeModel is one CRN as the table and the node page read it. uptime is
-// the CRN's entry of uptime.json, or undefined.
-export function nodeModel(crn, uptime) {
+// the CRN's entry of uptime.json, or undefined; ref is reference()'s
+// answer, or null.
+export function nodeModel(crn, uptime, ref) {
   const usage = obj(crn.system_usage);
   const cpu = obj(usage.cpu);
   const mem = obj(usage.mem);
@@ -85,13 +100,17 @@ export function nodeModel(crn, uptime) {
   const err = bad(config) ? crn.debug_config_from_crn_error : bad(usageState) ? crn.usage_from_crn_error : '';
   const last = typeof crn.debug_config_from_crn_at === 'string' ? new Date(crn.debug_config_from_crn_at) : null;
   const hw = hardware(crn.capability);
+  const versionKey = parseVersion(crn.version);
+  const up = uptime ? obj(uptime) : {};
   return {
     hash: str(crn.hash),
     name: str(crn.name),
     address: str(crn.address),
     score: num(crn.score),
     version: crn.version === null || crn.version === undefined ? '' : str(crn.version),
-    versionKey: parseVersion(crn.version),
+    versionKey: versionKey,
+    behind: Boolean(ref && versionKey && compareVersions(versionKey, ref.key) < 0),
+    owner: str(crn.owner),
     cpus: num(cpu.count),
     load: num(obj(cpu.load_average).load5),
     ramFree: kB(mem.available_kB),
@@ -112,7 +131,12 @@ export function nodeModel(crn, uptime) {
     failing: bad(config) || bad(usageState),
     errClass: errorClass(err),
     errText: str(err),
-    up24: uptime ? num(uptime['24h']) : null,
+    up24: num(up['24h']),
+    up7: num(up['7d']),
+    // The config probe's state as the history store last saw it change,
+    // and when: null when the service keeps no history of the node.
+    stateUp: typeof up.up === 'boolean' ? up.up : null,
+    since: toDate(up.since),
     // The config names another node's hash (aleph-vm 1.11+ node_hash):
     // the address serves another node's config.
     claimedHash: typeof crn.node_hash === 'string' ? crn.node_hash : '',
@@ -168,7 +192,6 @@ export function summarize(models, lastCrnVersion) {
   const memTypes = new Map();
   const versions = new Map();
   const gpus = new Map();
-  let newest = null;
   for (const m of models) {
     if (m.responsive) s.responsive++;
     if (m.failing) s.failing++;
@@ -179,7 +202,6 @@ export function summarize(models, lastCrnVersion) {
     const e = versions.get(v) || { version: v, key: m.versionKey, count: 0 };
     e.count++;
     versions.set(v, e);
-    if (m.versionKey && (!newest || compareVersions(m.versionKey, newest.key) > 0)) newest = { key: m.versionKey, text: v };
     if (m.cpuModel) cpuModels.set(m.cpuModel, (cpuModels.get(m.cpuModel) || 0) + 1);
     if (m.memType) memTypes.set(m.memType, (memTypes.get(m.memType) || 0) + 1);
     for (const g of m.gpus) {
@@ -190,14 +212,8 @@ export function summarize(models, lastCrnVersion) {
       gpus.set(g.model, t);
     }
   }
-  const published = parseVersion(lastCrnVersion);
-  if (published) {
-    s.reference = { key: published, text: str(lastCrnVersion) };
-    s.referenceKind = 'last_crn_version';
-  } else if (newest) {
-    s.reference = newest;
-    s.referenceKind = 'newest seen';
-  }
+  s.reference = reference(models.map((m) => ({ key: m.versionKey, text: m.version })), lastCrnVersion);
+  s.referenceKind = s.reference ? s.reference.kind : '';
   s.versions = [...versions.values()].sort((a, b) => {
     if (a.key && b.key) return compareVersions(b.key, a.key) || a.version.localeCompare(b.version);
     return a.key ? -1 : b.key ? 1 : a.version.localeCompare(b.version);
@@ -245,13 +261,4 @@ export function percent(r) {
   if (r === null || r === undefined) return '';
   const p = r * 100;
   return (p >= 99.95 && p < 100 ? '99.9' : p === 100 ? '100' : p.toFixed(1)) + '%';
-}
-
-export function ago(d, now) {
-  if (!d) return 'never';
-  const s = Math.max(0, Math.round((now - d.getTime()) / 1000));
-  if (s < 90) return s + ' s ago';
-  if (s < 90 * 60) return Math.round(s / 60) + ' min ago';
-  if (s < 36 * 3600) return Math.round(s / 3600) + ' h ago';
-  return Math.round(s / 86400) + ' d ago';
 }

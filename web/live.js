@@ -3,11 +3,13 @@
 // fails, polls crns.json instead, with If-None-Match so that an unchanged
 // list costs a 304 of no body, until the stream can be opened again. The
 // status line says which of the two is at work.
+import { utc } from './when.js';
 
 export const POLL_MS = 10_000; // between two polls while the stream is away
 export const RETRY_MS = 30_000; // before trying a refused stream again
 
-const clock = () => new Date().toTimeString().slice(0, 8);
+// clock is now, as every page writes a time.
+const clock = () => utc(new Date());
 
 // follow starts following. el is the status line; on.reload(force) loads
 // crns.json again (force: the uptimes too) and resolves to whether it

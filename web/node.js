@@ -1,7 +1,9 @@
 // node.js is a node's page (#/nodes/{hash}): its config and usage from
 // crns.json, its uptime and latency per probe from the history API, its
 // state transitions, and its badge.
-import { nodeModel, bytes, binaryBytes, hertz, percent, ago, str } from './fleet.js';
+import { bytes, binaryBytes, hertz, percent, str } from './fleet.js';
+import { downSince, ownerLink } from './columns.js';
+import { timeElement, NONE } from './when.js';
 import * as chart from './chart.js';
 
 const RANGES = [
@@ -105,6 +107,9 @@ function drawDetails(m) {
     ? h('a', { href: m.address, rel: 'noopener noreferrer', text: m.address })
     : m.address;
   const yes = (b) => (b === true ? 'yes' : b === false ? 'no' : 'unknown');
+  // A probe's error is "None" when it answered: that is no error.
+  const error = (e) => (typeof e === 'string' && e !== 'None' ? e : NONE);
+  const at = (v) => timeElement(h('span'), v);
   const pairs = [
     ['status', h('span', { class: 'tag ' + status[1], text: status[0] })],
     ['identity', m.identityMismatch
@@ -112,10 +117,11 @@ function drawDetails(m) {
       : m.claimedHash ? 'its config names this node' : ''],
     ['address', addr],
     ['score', m.score === null ? '' : m.score.toFixed(4)],
-    ['version', m.version || 'unknown'],
-    ['last config', m.lastSeen ? `${ago(m.lastSeen, Date.now())} (${m.lastSeen.toISOString()})` : 'never'],
-    ['config error', str(c.debug_config_from_crn_error)],
-    ['usage error', str(c.usage_from_crn_error)],
+    ['version', m.behind ? h('span', {}, m.version, h('span', { class: 'tag warn', text: 'behind' })) : m.version || 'unknown'],
+    ['last config', at(m.lastSeen)],
+    ['down since', m.failing ? at(downSince(m)) : ''],
+    ['config error', error(c.debug_config_from_crn_error)],
+    ['usage error', error(c.usage_from_crn_error)],
     ['CPUs', m.cpus === null ? '' : `${m.cpus} × ${str(props.architecture)} ${str(props.vendor)}`.trim()],
     ['load 1/5/15 m', [load.load1, load.load5, load.load15].map((x) => (typeof x === 'number' ? x.toFixed(2) : '–')).join(' / ')],
     ['RAM free', m.ramFree === null ? '' : `${bytes(m.ramFree)} of ${bytes(m.ramTotal)}`],
@@ -126,8 +132,9 @@ function drawDetails(m) {
     ['confidential', yes(c.confidential_support)],
     ['QEMU', yes(c.qemu_support)],
     ['uptime 24 h', m.up24 === null ? 'no history' : percent(m.up24)],
+    ['uptime 7 d', m.up7 === null ? 'no history' : percent(m.up7)],
     ['payment receiver', str(c.payment_receiver_address)],
-    ['owner', str(c.owner)],
+    ['owner', m.owner ? ownerLink(m.owner) : ''],
     ['reward', str(c.reward)],
   ];
   const dl = h('dl', { class: 'details' });
@@ -247,16 +254,18 @@ async function loadEvents(before, append) {
   }
   const body = table.querySelector('tbody');
   for (const e of data.events || []) {
-    const at = new Date(e.at);
     const cells = [
-      [Number.isNaN(at.getTime()) ? str(e.at) : at.toLocaleString(), 'time'],
+      [null, 'time'],
       [str(e.probe), 'probe'],
       [e.ok ? 'ok' : 'failing', 'state'],
       [e.status ? String(e.status) : '', 'status'],
       [e.ok ? '' : (str(e.class) + (e.message ? ': ' + str(e.message) : '')), 'error'],
     ];
     const tr = h('tr', { class: e.ok ? 'ok' : 'bad' });
-    for (const [t, label] of cells) tr.append(h('td', { 'data-label': label, text: t }));
+    for (const [t, label] of cells) {
+      // The time is drawn by timeElement, so that the page's timer ages it.
+      tr.append(t === null ? timeElement(h('td', { 'data-label': label }), e.at) : h('td', { 'data-label': label, text: t }));
+    }
     body.append(tr);
   }
   const old = wrap.querySelector('.more');

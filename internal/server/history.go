@@ -169,7 +169,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 }
 
 // uptime answers /uptime.json: hash → config-probe success ratio over
-// 24 h, 7 d and 30 d (null where there is no sample).
+// 24 h, 7 d and 30 d (null where there is no sample), and the config
+// probe's state with the time it began.
 func (s *Server) uptime(w http.ResponseWriter, r *http.Request) {
 	body, err := s.uptimes.get(r.Context(), s.opts.History, s.opts.Writer, time.Now())
 	if err != nil {
@@ -207,14 +208,24 @@ func (c *uptimeCache) get(ctx context.Context, st store.Store, wr *history.Write
 	if err != nil {
 		return nil, err
 	}
+	// up and since are the config probe's state and when it began, so
+	// that a page can say "down since" without reading every node's
+	// events; null when the store holds no state for the node.
 	type ratios struct {
 		Day   *float64 `json:"24h"`
 		Week  *float64 `json:"7d"`
 		Month *float64 `json:"30d"`
+		Up    *bool    `json:"up"`
+		Since *string  `json:"since"`
 	}
 	out := make(map[string]ratios, len(up))
 	for h, u := range up {
-		out[h] = ratios{u.Day, u.Week, u.Month}
+		r := ratios{Day: u.Day, Week: u.Week, Month: u.Month}
+		if !u.Since.IsZero() {
+			isUp, since := u.Up, snapshot.FormatTime(u.Since)
+			r.Up, r.Since = &isUp, &since
+		}
+		out[h] = r
 	}
 	body, err := json.Marshal(out)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"nodelist/internal/history"
 	"nodelist/internal/probe"
+	"nodelist/internal/snapshot"
 	"nodelist/internal/store"
 	"nodelist/internal/store/sqlite"
 	"nodelist/internal/store/storetest"
@@ -193,10 +194,29 @@ func TestUptimeBuiltOncePerRoundWritten(t *testing.T) {
 	if n := cs.uptimes.Load(); n != 1 && sameHour() {
 		t.Errorf("6 requests, no round between: %d store queries, want 1", n)
 	}
-	wr.Enqueue(round(1))
+	r0, r1 := round(0), round(1)
+	wr.Enqueue(r1)
 	wr.Flush(ctx)
 	_, second := get(t, "GET", hs.URL+"/uptime.json", nil)
 	if n := cs.uptimes.Load(); (n != 2 && sameHour()) || second == first {
 		t.Errorf("after a round: %d store queries (want 2), body %s then %s", n, first, second)
+	}
+	// Each node's state, and when it began: node 1 went down in round 1,
+	// node 0 has been up since round 0.
+	var up map[string]struct {
+		Up    *bool   `json:"up"`
+		Since *string `json:"since"`
+	}
+	if err := json.Unmarshal([]byte(second), &up); err != nil {
+		t.Fatal(err)
+	}
+	for hash, want := range map[string]struct {
+		up bool
+		at time.Time
+	}{"node-0000": {true, r0.Results[0].At}, "node-0001": {false, r1.Results[0].At}} {
+		u := up[hash]
+		if u.Up == nil || *u.Up != want.up || u.Since == nil || *u.Since != snapshot.FormatTime(want.at) {
+			t.Errorf("%s: up %v since %v, want %v since %s (%s)", hash, u.Up, u.Since, want.up, snapshot.FormatTime(want.at), second)
+		}
 	}
 }

@@ -98,11 +98,29 @@ func newCRN(seed int64, i int, inactive bool, parent *string) crn {
 		Decentralization: round(r.Float64(), 4),
 		Extra:            json.RawMessage(`{"nested":[1,2.5,"s"]}`),
 	}
+	if o := operator(seed, i); o != "" {
+		c.Owner = o
+	}
 	if inactive {
 		t := round(baseTime+3e7+r.Float64()*1e6, 3)
 		c.InactiveSince = &t
 	}
 	return c
+}
+
+// streamOperator draws the addresses of operators that own several
+// nodes, one index per group, apart from every node's own draws.
+const streamOperator = 1 << 41
+
+// operator is the owner shared by node i and its group, "" when node i
+// has an owner of its own. In every 9 consecutive nodes, 6 share one
+// operator (a third of them alone), so an owner's page has several nodes
+// to show while most owners still hold one.
+func operator(seed int64, i int) string {
+	if i%3 == 0 {
+		return ""
+	}
+	return "0x" + hexString(newRand(seed, streamRegistry, streamOperator+uint64(i/9)), 20)
 }
 
 // newCCNs draws the core channel nodes; resource nodes are linked later.

@@ -120,6 +120,7 @@ func TestRegistry(t *testing.T) {
 		t.Error(`resource nodes do not start with "hash" then "name"`)
 	}
 	invalid, slash, quoted, inactive := map[string]bool{}, 0, 0, 0
+	owned := map[string]int{}
 	hashes := map[string]bool{}
 	for i, e := range entries {
 		n := nodes[i]
@@ -148,11 +149,19 @@ func TestRegistry(t *testing.T) {
 		if strings.Contains(name, `"`) {
 			quoted++
 		}
+		var owner string
+		json.Unmarshal(e["owner"], &owner)
+		owned[owner]++
 		for _, k := range []string{"time", "type", "owner", "score", "parent", "reward", "status", "authorized", "decentralization", "terms_and_conditions"} {
 			if e[k] == nil {
 				t.Errorf("entry %d has no %q", i, k)
 			}
 		}
+	}
+	// 50 nodes: 17 own themselves, the 33 others are in 6 groups (5 of
+	// 6 nodes, one of 3), so an owner's page shows several nodes.
+	if groups := ownerGroups(owned); groups[6] != 5 || groups[3] != 1 || groups[1] != 17 || len(groups) != 3 {
+		t.Errorf("owners by node count %v, want 17 of 1, 5 of 6 and 1 of 3", groups)
 	}
 	if len(invalid) != len(invalidAddresses) {
 		t.Errorf("invalid addresses %v, want all of %q", invalid, invalidAddresses)
@@ -289,4 +298,13 @@ func TestUsagePad(t *testing.T) {
 		}
 		first = pads
 	}
+}
+
+// ownerGroups counts owners by the number of nodes they own.
+func ownerGroups(owned map[string]int) map[int]int {
+	groups := map[int]int{}
+	for _, n := range owned {
+		groups[n]++
+	}
+	return groups
 }

@@ -78,6 +78,11 @@ type Event struct {
 // where the window has no sample.
 type Uptime struct {
 	Day, Week, Month *float64
+	// Up and Since are the same probe's state as of its last transition:
+	// whether it answered, and when it entered that state (zero when the
+	// store holds no state for the node).
+	Up    bool
+	Since time.Time
 }
 
 // Store is a history backend.
@@ -95,7 +100,8 @@ type Store interface {
 	// Events returns the node's transitions newest first, with IDs below
 	// before (0: from the newest), at most limit.
 	Events(ctx context.Context, hash string, before int64, limit int) ([]Event, error)
-	// Uptime returns every node's success ratios up to now.
+	// Uptime returns the success ratios up to now of every node sampled
+	// in the last 30 days, with its config probe's current state.
 	Uptime(ctx context.Context, now time.Time) (map[string]Uptime, error)
 	// Prune deletes at most batch rows older than the retention windows
 	// and says how many it deleted; call it until it returns 0.

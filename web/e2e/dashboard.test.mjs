@@ -345,7 +345,8 @@ test('a forced round reaches the open page through the stream, without a reload'
   await page.waitForFunction((want) => document.getElementById('last-refresh').dateTime === want, after.last_refresh,
     { timeout: ROUND_TIMEOUT_MS });
   assert.equal(await page.evaluate(() => window.notReloaded), true, 'the page was reloaded');
-  assert.match(await text('#live'), /^live · updated \d\d:\d\d:\d\d/);
+  // Times are written one way on every page (when.js): UTC to the minute.
+  assert.match(await text('#live'), /^live · updated \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   assert.ok(conditional.length > 0 && conditional.every((h) => h !== ''), `crns.json re-fetched without If-None-Match: ${conditional}`);
   // The rows show the new round: the summary still adds up.
   assert.equal(await text('#n-listed'), String(after.crns.length));

@@ -55,7 +55,10 @@ test('debug page lists every CRN', { timeout: 60_000 }, async () => {
 
   const countText = await page.locator('#row-count').textContent();
   assert.match(countText, new RegExp(`\\b${NODES}\\b`), `#row-count: ${countText}`);
-  assert.equal(await page.locator('#last-refresh').textContent(), doc.last_refresh);
+  // Times are written one way on every page (when.js): UTC to the
+  // minute, with how long ago; datetime keeps last_refresh whole.
+  assert.equal(await page.locator('#last-refresh').getAttribute('datetime'), doc.last_refresh);
+  assert.match(await page.locator('#last-refresh').textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d UTC \(/);
 
   // Rows of nodes whose probes failed are marked.
   const failing = doc.crns.filter(
@@ -127,12 +130,12 @@ test('refresh button runs a round and reloads', { timeout: REFRESH_TIMEOUT_MS + 
     { timeout: REFRESH_TIMEOUT_MS },
   );
   const status = await page.locator('#status').textContent();
-  assert.match(status, /^refreshed at \d\d:\d\d:\d\d$/, `#status: ${status}`);
+  assert.match(status, /^refreshed at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/, `#status: ${status}`);
 
   const next = await (await reloaded).json();
   assert.equal(next.crns.length, NODES);
   assert.equal(await rowCount(), next.crns.length);
-  assert.equal(await page.locator('#last-refresh').textContent(), next.last_refresh);
+  assert.equal(await page.locator('#last-refresh').getAttribute('datetime'), next.last_refresh);
   assert.ok(Date.parse(next.last_refresh) >= Date.parse(prev.last_refresh), 'last_refresh went back');
 
   await page.screenshot({ path: screenshotPath('nodelist-debug.png'), fullPage: true });

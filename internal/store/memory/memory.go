@@ -33,10 +33,10 @@ type data struct {
 }
 
 type node struct {
-	samples map[int64][]byte // hour → entries (packed.go)
-	hourly  map[int64][]byte // day → its hours rolled up (packed.go)
-	events  []event          // oldest first
-	state   map[int]bool     // probe → ok, for the probes seen
+	samples map[int64][]byte   // hour → entries (packed.go)
+	hourly  map[int64][]byte   // day → its hours rolled up (packed.go)
+	events  []event            // oldest first
+	state   map[int]probeState // probe → its state, for the probes seen
 }
 
 type event struct {
@@ -108,7 +108,7 @@ func (s *Store) WriteRound(ctx context.Context, r *store.Round) error {
 func (d *data) node(hash string) *node {
 	n := d.nodes[hash]
 	if n == nil {
-		n = &node{samples: map[int64][]byte{}, hourly: map[int64][]byte{}, state: map[int]bool{}}
+		n = &node{samples: map[int64][]byte{}, hourly: map[int64][]byte{}, state: map[int]probeState{}}
 		d.nodes[hash] = n
 	}
 	return n
@@ -198,6 +198,13 @@ func (d *data) rollHour(h int64) {
 	d.rolled = max(d.rolled, h)
 }
 
+// probeState is a probe's outcome as of its last transition, and when
+// (Unix microseconds) that transition happened.
+type probeState struct {
+	ok    bool
+	since int64
+}
+
 // writeStates records an event, and the new state, for each probe whose
 // outcome changed (or that is seen for the first time).
 func (s *Store) writeStates(r *store.Round) {
@@ -207,10 +214,10 @@ func (s *Store) writeStates(r *store.Round) {
 			continue
 		}
 		n := d.node(res.Hash)
-		if was, seen := n.state[res.Probe]; seen && was == res.OK {
+		if was, seen := n.state[res.Probe]; seen && was.ok == res.OK {
 			continue
 		}
-		n.state[res.Probe] = res.OK
+		n.state[res.Probe] = probeState{ok: res.OK, since: store.Micros(res.At)}
 		d.nextEvent++
 		n.events = append(n.events, event{id: d.nextEvent, at: store.Micros(res.At), probe: res.Probe, ok: res.OK,
 			status: res.Status, class: res.Class, msg: res.Msg})

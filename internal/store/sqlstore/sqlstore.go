@@ -317,7 +317,34 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 	for hash, u := range per {
 		out[hash] = store.Uptime{Day: ratio(u.v[0], u.v[1]), Week: ratio(u.v[2], u.v[3]), Month: ratio(u.v[4], u.v[5])}
 	}
+	if err := s.gateStates(ctx, out); err != nil {
+		return nil, fmt.Errorf("uptime: %w", err)
+	}
 	return out, nil
+}
+
+// gateStates sets Up and Since, from probe_state, on the nodes of out:
+// the state of the probe whose ratios Uptime counts (the first, the
+// config probe), as of its last transition.
+func (s *Store) gateStates(ctx context.Context, out map[string]store.Uptime) error {
+	rows, err := s.r.QueryContext(ctx, "SELECT n.hash, p.ok, p.since FROM probe_state p JOIN nodes n ON n.id = p.node_id WHERE p.probe = 0")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hash string
+		var ok bool
+		var since int64
+		if err := rows.Scan(&hash, &ok, &since); err != nil {
+			return err
+		}
+		if u, sampled := out[hash]; sampled {
+			u.Up, u.Since = ok, store.FromMicros(since)
+			out[hash] = u
+		}
+	}
+	return rows.Err()
 }
 
 // scanHashBlobs runs a query of (hash, bucket, data) rows and hands each

@@ -34,6 +34,7 @@ func Run(t *testing.T, db Database) {
 		{"History", testHistory},
 		{"HistoryAlignedToFrom", testHistoryAlignedToFrom},
 		{"Uptime", testUptime},
+		{"UptimeState", testUptimeState},
 		{"Snapshot", testSnapshot},
 		{"Prune", testPrune},
 	} {
@@ -252,6 +253,41 @@ func testUptime(t *testing.T, st store.Store) {
 	}
 	if len(up) != 0 {
 		t.Errorf("uptime 40 days later: %v", up)
+	}
+}
+
+// testUptimeState checks that Uptime says each node's config state and
+// when it entered it: its last transition, not its last round.
+func testUptimeState(t *testing.T, st store.Store) {
+	// node 1's config answers in round 0, fails from round 1 on; node 2's
+	// usage fails, which is not the config's state.
+	for n := range 4 {
+		write(t, st, MakeRound(n, 3, func(node, probe int) bool {
+			return node == 1 && probe == config && n >= 1 || node == 2 && probe != config
+		}))
+	}
+	up, err := st.Uptime(context.Background(), base.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(n int) time.Time { return base.Add(time.Duration(n)*30*time.Second + 500*time.Millisecond) }
+	for _, c := range []struct {
+		hash  string
+		up    bool
+		since time.Time
+	}{
+		{"node-0000", true, at(0)},
+		{"node-0001", false, at(1)},
+		{"node-0002", true, at(0)},
+	} {
+		u, ok := up[c.hash]
+		if !ok {
+			t.Errorf("%s: no uptime", c.hash)
+			continue
+		}
+		if u.Up != c.up || !u.Since.Equal(c.since) {
+			t.Errorf("%s: up %v since %s, want up %v since %s", c.hash, u.Up, u.Since.Format(time.RFC3339Nano), c.up, c.since.Format(time.RFC3339Nano))
+		}
 	}
 }
 
