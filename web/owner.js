@@ -66,7 +66,7 @@ export function notifySnippet(owner) {
     'notify:',
     `  - url: ${PLACEHOLDER_URL}`,
     `    owners: [${JSON.stringify(owner)}]`,
-    '    events: [down, up]',
+    '    events: [down, recovered, behind, inactive, active]',
     '    format: json',
   ].join('\n');
 }

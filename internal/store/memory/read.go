@@ -136,7 +136,7 @@ func (s *Store) Uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 		if v[5] > 0 {
 			u := store.Uptime{Day: ratio(v[0], v[1]), Week: ratio(v[2], v[3]), Month: ratio(v[4], v[5])}
 			// The state of the probe counted above: the first.
-			if st, seen := n.state[0]; seen {
+			if st, seen := n.state[store.UpProbe]; seen {
 				u.Up, u.Since = st.ok, store.FromMicros(st.since)
 			}
 			out[hash] = u

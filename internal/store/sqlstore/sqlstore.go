@@ -327,7 +327,7 @@ func (s *Store) uptime(ctx context.Context, now time.Time) (map[string]store.Upt
 // the state of the probe whose ratios Uptime counts (the first, the
 // config probe), as of its last transition.
 func (s *Store) gateStates(ctx context.Context, out map[string]store.Uptime) error {
-	rows, err := s.r.QueryContext(ctx, "SELECT n.hash, p.ok, p.since FROM probe_state p JOIN nodes n ON n.id = p.node_id WHERE p.probe = 0")
+	rows, err := s.r.QueryContext(ctx, "SELECT n.hash, p.ok, p.since FROM probe_state p JOIN nodes n ON n.id = p.node_id WHERE p.probe = ?", store.UpProbe)
 	if err != nil {
 		return err
 	}
