@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"nodelist/internal/config"
+	"nodelist/internal/server/listen"
 	"nodelist/internal/simfleet"
 )
 
@@ -53,6 +54,13 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{err}
 	}
 	config.RaiseFileLimit()
+	// The service's listener before the fleet's: the fleet's nodes listen
+	// on ports the kernel picks, which must not take the one asked for.
+	ln, err := listen.Bind(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	f, err := simfleet.Start(ctx, fleet)
 	if err != nil {
 		return fmt.Errorf("start fleet: %w", err)
@@ -61,5 +69,5 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.APIURL = f.APIURL()
 	log, _ := cfg.NewLogger(stderr)
 	log.Info("simulated fleet started", "nodes", len(f.Nodes()), "api", f.APIURL())
-	return runService(ctx, cfg, hist, config.DefaultReplica(), config.DefaultNotify(), log, nil) // the fleet's address is no setting to reload
+	return runService(ctx, ln, cfg, hist, config.DefaultReplica(), config.DefaultNotify(), log, nil) // the fleet's address is no setting to reload
 }

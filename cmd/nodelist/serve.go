@@ -72,5 +72,5 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		next, fs, _, err := loadServe(args, io.Discard)
 		return next, fs, err
 	}
-	return runService(ctx, sc.cfg, sc.hist, sc.rc, sc.nc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token, hup: hup})
+	return runService(ctx, nil, sc.cfg, sc.hist, sc.rc, sc.nc, log, &reloading{flags: fs, load: reload, level: level, token: sc.token, hup: hup})
 }

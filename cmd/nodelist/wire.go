@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -143,13 +144,17 @@ func newReplica(ctx context.Context, cfg *config.Config, histCfg config.History,
 // until ctx ends; then it shuts down gracefully. With a MySQL history the
 // service is a replica: the refresher runs only while it leads. With rl
 // set, SIGHUP (and POST /-/reload when enabled) reloads the configuration.
-func runService(ctx context.Context, cfg config.Config, histCfg config.History, rc config.Replica, nc config.Notify, log *slog.Logger, rl *reloading) error {
+// ln is the service's listener when the caller bound it already (nil: bound
+// here from cfg.Listen).
+func runService(ctx context.Context, ln net.Listener, cfg config.Config, histCfg config.History, rc config.Replica, nc config.Notify, log *slog.Logger, rl *reloading) error {
 	// The listener first: an address in use is then the one error said,
 	// before the store is opened or migrated and before a round probes
 	// the fleet for a service that cannot serve.
-	ln, err := listen.Bind(cfg.Listen)
-	if err != nil {
-		return err
+	if ln == nil {
+		var err error
+		if ln, err = listen.Bind(cfg.Listen); err != nil {
+			return err
+		}
 	}
 	defer ln.Close() // listen.Run closes it; this covers a start that fails before
 	rec, err := openRecorder(ctx, histCfg, log)
