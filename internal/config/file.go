@@ -68,9 +68,6 @@ func readFile(fs *flag.FlagSet, path string) (map[string]entry, []error) {
 			continue
 		}
 		text, err := scalarOrList(v)
-		if structured[key] && v.Kind != yaml.ScalarNode {
-			text, err = asJSON(v)
-		}
 		if err != nil {
 			bad(v, "%s: %v", key, err)
 			continue

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,50 +114,146 @@ func (s *Subscriptions) Set(v string) error {
 	return nil
 }
 
-// structured are the keys whose value is a list of mappings (notify:),
-// handed to their flag as JSON (see readFile).
-var structured = map[string]bool{"notify": true}
+// NotifyEvents are the events a subscription may ask for, as the
+// notifier names them (internal/notify checks it names the same).
+var NotifyEvents = []string{"down", "recovered", "behind", "inactive", "active", "probe_outage", "probe_restored"}
 
-// asJSON is a YAML value as JSON, every scalar a string: an owner such
-// as 0xAbC is text, not the number YAML would read.
-func asJSON(v *yaml.Node) (string, error) {
-	x, err := plain(v, 0)
-	if err != nil {
-		return "", err
+// NotifyFormats are the bodies a subscription may ask for.
+var NotifyFormats = []string{"json", "slack", "discord", "telegram"}
+
+// subscriptionKeys are the keys of one subscription in the file.
+var subscriptionKeys = []string{"url", "owners", "hashes", "events", "format", "chat_id"}
+
+// UnmarshalYAML reads the file's notify: list, naming every mistake at
+// its line: a key that is not a subscription's (with the one it probably
+// meant), a value of the wrong shape, an unknown event or format, a
+// missing url or chat_id. It is all or nothing: with a mistake, s stays
+// as it was.
+func (s *Subscriptions) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.SequenceNode {
+		return NodeError(n, "want a list of subscriptions, each a mapping with url (and owners, hashes, events, format, chat_id)")
 	}
-	b, err := json.Marshal(x)
-	return string(b), err
+	var out Subscriptions
+	var errs []error
+	for _, item := range n.Content {
+		sub, err := readSubscription(item)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, sub)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	*s = out
+	return nil
 }
 
-func plain(v *yaml.Node, depth int) (any, error) {
-	if depth > 8 {
-		return nil, errors.New("nested too deep")
+func readSubscription(n *yaml.Node) (Subscription, error) {
+	var sub Subscription
+	if n.Kind != yaml.MappingNode {
+		return sub, NodeError(n, "want a subscription, a mapping with url (and owners, hashes, events, format, chat_id)")
 	}
-	switch v.Kind {
-	case yaml.ScalarNode:
-		return v.Value, nil
-	case yaml.AliasNode:
-		return plain(v.Alias, depth+1)
-	case yaml.SequenceNode:
-		out := make([]any, 0, len(v.Content))
-		for _, item := range v.Content {
-			x, err := plain(item, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, x)
+	var errs []error
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			errs = append(errs, NodeError(k, "key %q is set twice in one subscription", k.Value))
+			continue
 		}
-		return out, nil
-	case yaml.MappingNode:
-		out := make(map[string]any, len(v.Content)/2)
-		for i := 0; i+1 < len(v.Content); i += 2 {
-			x, err := plain(v.Content[i+1], depth+1)
-			if err != nil {
-				return nil, err
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "url":
+			sub.URL, err = subscriptionText(v, "url")
+		case "format":
+			sub.Format, err = subscriptionText(v, "format")
+			if err == nil && !slices.Contains(NotifyFormats, sub.Format) {
+				err = NodeError(v, "format %q: want one of %s%s", sub.Format, strings.Join(NotifyFormats, ", "), nearestWord(sub.Format, NotifyFormats))
 			}
-			out[v.Content[i].Value] = x
+		case "chat_id":
+			sub.ChatID, err = subscriptionText(v, "chat_id")
+		case "owners":
+			sub.Owners, err = subscriptionList(v, "owners")
+		case "hashes":
+			sub.Hashes, err = subscriptionList(v, "hashes")
+		case "events":
+			sub.Events, err = subscriptionList(v, "events")
+			if err == nil {
+				var bad []error
+				for j, e := range sub.Events {
+					if !slices.Contains(NotifyEvents, e) {
+						at := v
+						if v.Kind == yaml.SequenceNode {
+							at = v.Content[j]
+						}
+						bad = append(bad, NodeError(at, "event %q: want one of %s%s", e, strings.Join(NotifyEvents, ", "), nearestWord(e, NotifyEvents)))
+					}
+				}
+				err = errors.Join(bad...)
+			}
+		default:
+			err = NodeError(k, "unknown key %q in a subscription (want %s)%s", k.Value, strings.Join(subscriptionKeys, ", "), nearestWord(k.Value, subscriptionKeys))
 		}
-		return out, nil
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil, fmt.Errorf("line %d: unexpected YAML", v.Line)
+	if !seen["url"] {
+		errs = append(errs, NodeError(n, "this subscription has no url"))
+	}
+	if sub.Format == "telegram" && sub.ChatID == "" && !seen["chat_id"] {
+		errs = append(errs, NodeError(n, "format telegram needs chat_id"))
+	}
+	return sub, errors.Join(errs...)
+}
+
+// subscriptionText is a scalar value of a subscription's key.
+func subscriptionText(v *yaml.Node, key string) (string, error) {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		return "", NodeError(v, "%s: want a value", key)
+	}
+	return v.Value, nil
+}
+
+// subscriptionList is a list value (or one value) of a subscription's
+// key, every item text: an owner such as 0xAbC stays as written.
+func subscriptionList(v *yaml.Node, key string) ([]string, error) {
+	if v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+		return []string{v.Value}, nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		return nil, NodeError(v, "%s: want a list of values", key)
+	}
+	out := make([]string, 0, len(v.Content))
+	var errs []error
+	for _, item := range v.Content {
+		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+			errs = append(errs, NodeError(item, "%s: want a value", key))
+			continue
+		}
+		out = append(out, item.Value)
+	}
+	return out, errors.Join(errs...)
+}
+
+// nearestWord is "; did you mean X?" for the word among words within a
+// small edit distance of w, or "".
+func nearestWord(w string, words []string) string {
+	limit := 1
+	if len(w) > 4 {
+		limit = 2
+	}
+	best, bestD := "", limit+1
+	for _, c := range words {
+		if d := editDistance(strings.ToLower(w), c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best)
 }

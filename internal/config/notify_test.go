@@ -131,3 +131,61 @@ func TestNotifyReloadNeedsRestart(t *testing.T) {
 		}
 	}
 }
+
+// Every mistake of a notify: list is named at its own line and column,
+// with the key or value it probably meant, beside the file's other
+// mistakes; the list in force stays as it was.
+func TestNotifyFileMistakesHaveTheirLines(t *testing.T) {
+	path := writeFile(t, `notify:
+  - url: https://a.example.org/hook
+    ownrs: [0xAbC]
+    events: [down, sideways, recoverd]
+    format: teams
+  - format: telegram
+  - url: https://b.example.org/hook
+    url: https://c.example.org/hook
+    owners: {a: b}
+  - just a string
+notify-aftr: 3
+`)
+	n, fs := notifyFlags()
+	before := n.Subscriptions
+	_, err := Parse(fs, []string{"--config", path})
+	want := []string{
+		`:3:5: notify: unknown key "ownrs" in a subscription (want url, owners, hashes, events, format, chat_id); did you mean owners?`,
+		`:4:20: notify: event "sideways": want one of down, recovered, behind, inactive, active, probe_outage, probe_restored`,
+		`:4:30: notify: event "recoverd": want one of down, recovered, behind, inactive, active, probe_outage, probe_restored; did you mean recovered?`,
+		`:5:13: notify: format "teams": want one of json, slack, discord, telegram`,
+		`:6:5: notify: this subscription has no url`,
+		`:6:5: notify: format telegram needs chat_id`,
+		`:8:5: notify: key "url" is set twice in one subscription`,
+		`:9:13: notify: owners: want a list of values`,
+		`:10:5: notify: want a subscription, a mapping with url (and owners, hashes, events, format, chat_id)`,
+		`:11:1: unknown key "notify-aftr"; did you mean notify-after?`,
+	}
+	if err == nil {
+		t.Fatal("no mistake named")
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d mistakes named, want %d:\n%v", len(got), len(want), err)
+	}
+	for i, w := range want {
+		if got[i] != "config file "+path+w {
+			t.Errorf("mistake %d:\n got %s\nwant config file %s%s", i+1, got[i], path, w)
+		}
+	}
+	if len(n.Subscriptions) != len(before) {
+		t.Errorf("a refused list was applied: %+v", n.Subscriptions)
+	}
+
+	// One value where a list is expected is a list of one; owners stay
+	// as written (0x12 is no number).
+	n, fs = notifyFlags()
+	if _, err := Parse(fs, []string{"--config", writeFile(t, "notify:\n  - url: https://a.example.org/\n    owners: 0x12\n    events: down\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if s := n.Subscriptions; len(s) != 1 || len(s[0].Owners) != 1 || s[0].Owners[0] != "0x12" || len(s[0].Events) != 1 || s[0].Events[0] != "down" {
+		t.Fatalf("subscriptions %+v", n.Subscriptions)
+	}
+}
