@@ -5,6 +5,7 @@ import { bytes, binaryBytes, hertz, percent, str } from './fleet.js';
 import { downSince, ownerLink } from './columns.js';
 import { timeElement, NONE } from './when.js';
 import * as chart from './chart.js';
+import { h } from './dom.js';
 
 const RANGES = [
   { id: '1h', label: '1 h', ms: 3600e3 },
@@ -14,17 +15,6 @@ const RANGES = [
 ];
 
 let current = null; // {hash, range, box, unmount: [], seq}
-
-function h(name, attrs, ...kids) {
-  const e = document.createElement(name);
-  for (const k in attrs || {}) {
-    if (k === 'class') e.className = attrs[k];
-    else if (k === 'text') e.textContent = attrs[k];
-    else e.setAttribute(k, attrs[k]);
-  }
-  for (const k of kids) if (k !== null && k !== undefined) e.append(k);
-  return e;
-}
 
 const box = () => document.getElementById('node-view');
 

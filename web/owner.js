@@ -5,22 +5,12 @@
 import { percent, str } from './fleet.js';
 import { downSince, tag } from './columns.js';
 import { timeElement, NONE } from './when.js';
+import { h } from './dom.js';
 
 let current = null; // {owner}
 
 // A placeholder, never a real endpoint: the reader puts theirs.
 export const PLACEHOLDER_URL = 'https://example.com/replace-with-your-webhook';
-
-function h(name, attrs, ...kids) {
-  const e = document.createElement(name);
-  for (const k in attrs || {}) {
-    if (k === 'class') e.className = attrs[k];
-    else if (k === 'text') e.textContent = attrs[k];
-    else e.setAttribute(k, attrs[k]);
-  }
-  for (const k of kids) if (k !== null && k !== undefined) e.append(k);
-  return e;
-}
 
 const box = () => document.getElementById('owner-view');
 
