@@ -109,36 +109,7 @@ func TestSignalDuringStartStopsTheProcess(t *testing.T) {
 	bin := buildBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			accepted := make(chan net.Conn, 1)
-			go func() {
-				c, err := ln.Accept()
-				if err == nil {
-					accepted <- c // held open, never answered
-				}
-			}()
-			var errOut bytes.Buffer
-			cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
-				"--db", "mysql://u:p@"+ln.Addr().String()+"/nodelist")
-			cmd.Stderr = &errOut
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			select {
-			case c := <-accepted:
-				defer c.Close()
-			case err := <-exited:
-				t.Fatalf("exited before connecting to the database: %v %s", err, errOut.String())
-			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
-				t.Fatal("the service never connected to the database")
-			}
+			cmd, exited, errOut := startWaitingOnDatabase(t, bin)
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -218,35 +189,7 @@ func TestReloadSignalDuringStartIsKept(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		if c, err := ln.Accept(); err == nil {
-			accepted <- c // held open, never answered
-		}
-	}()
-	var errOut bytes.Buffer
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
-		"--db", "mysql://u:p@"+ln.Addr().String()+"/nodelist")
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case c := <-accepted:
-		defer c.Close()
-	case err := <-exited:
-		t.Fatalf("exited before connecting to the database: %v %s", err, errOut.String())
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the service never connected to the database")
-	}
+	cmd, exited, errOut := startWaitingOnDatabase(t, bin)
 	// Both pending at once are delivered lowest first: SIGHUP, then SIGTERM.
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -264,4 +207,42 @@ func TestReloadSignalDuringStartIsKept(t *testing.T) {
 		<-exited
 		t.Fatalf("the process did not exit; stderr %q", errOut.String())
 	}
+}
+
+// startWaitingOnDatabase starts the service on a MySQL "server" that
+// accepts its connection and never answers, and returns once it is
+// connected: the start is then waiting. exited receives the process's
+// end; errOut is its standard error.
+func startWaitingOnDatabase(t *testing.T, bin string) (cmd *exec.Cmd, exited chan error, errOut *bytes.Buffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // held open, never answered
+		}
+	}()
+	errOut = &bytes.Buffer{}
+	cmd = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
+		"--db", "mysql://u:p@"+ln.Addr().String()+"/nodelist")
+	cmd.Stderr = errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited = make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case c := <-accepted:
+		t.Cleanup(func() { c.Close() })
+	case err := <-exited:
+		t.Fatalf("exited before connecting to the database: %v %s", err, errOut.String())
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the service never connected to the database")
+	}
+	return cmd, exited, errOut
 }
