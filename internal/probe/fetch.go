@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"syscall"
 	"time"
 
@@ -136,6 +137,12 @@ func (c *Client) roundTrip(ctx context.Context, h *hostPool, conn net.Conn, req 
 	}
 	p.putWriter(bw)
 	if err != nil {
+		if isTimeout(err) {
+			if e := ctx.Err(); e != nil {
+				return e
+			}
+			return context.DeadlineExceeded
+		}
 		return err
 	}
 	br := p.reader(conn)
@@ -143,6 +150,13 @@ func (c *Client) roundTrip(ctx context.Context, h *hostPool, conn net.Conn, req 
 	extra := br.Buffered() > 0
 	p.putReader(br)
 	switch {
+	case isTimeout(err):
+		// The deadline set is ctx's (or the cancellation's): report it
+		// as such, whichever of the two timers fired first.
+		if e := ctx.Err(); e != nil {
+			return e
+		}
+		return context.DeadlineExceeded
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case errors.As(err, new(*fasthttp.ErrSmallBuffer)):
@@ -160,6 +174,14 @@ func (c *Client) roundTrip(ctx context.Context, h *hostPool, conn net.Conn, req 
 	_ = conn.SetDeadline(time.Time{})
 	p.put(h, conn)
 	return nil
+}
+
+// isTimeout reports whether err is the connection's deadline passing,
+// in the words of the net package or fasthttp's.
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, fasthttp.ErrTimeout) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 // closedBeforeAnswer reports whether err is a pooled connection found
