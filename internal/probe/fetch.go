@@ -101,6 +101,11 @@ func (c *Client) fetchOne(ctx context.Context, u *url.URL, max int64) (f fetched
 			break
 		}
 		_ = conn.Close()
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+			// The headers were read: the status is known, as it was
+			// when net/http read the body up to its bound.
+			return fetched{status: resp.StatusCode()}, "", Errorf(ClassTooLarge, "body larger than %d bytes", max)
+		}
 		if ctx.Err() != nil {
 			return fetched{}, "", ctx.Err()
 		}
@@ -157,8 +162,6 @@ func (c *Client) roundTrip(ctx context.Context, h *hostPool, conn net.Conn, req 
 			return e
 		}
 		return context.DeadlineExceeded
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		return Errorf(ClassTooLarge, "body larger than %d bytes", max)
 	case errors.As(err, new(*fasthttp.ErrSmallBuffer)):
 		return Errorf(ClassTooLarge, "response headers too large")
 	case err != nil:

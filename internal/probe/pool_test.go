@@ -182,3 +182,17 @@ func TestCancelEndsRequest(t *testing.T) {
 		t.Errorf("%v, want canceled", r.Err)
 	}
 }
+
+// A body over the bound is too_large, and the status its headers gave is
+// kept, for the history.
+func TestTooLargeKeepsStatus(t *testing.T) {
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(make([]byte, 5000))
+	})
+	c := NewClient(Options{MaxBody: 4096})
+	defer c.CloseIdleConnections()
+	r := c.Get(context.Background(), srv.URL+"/")
+	if r.Err == nil || r.Err.Class != ClassTooLarge || r.Status != http.StatusOK {
+		t.Errorf("status %d, %v; want 200 and too_large", r.Status, r.Err)
+	}
+}

@@ -23,8 +23,8 @@ type Options struct {
 	Concurrency         int           // requests in flight at once, all hosts together (64)
 	MaxIdleConns        int           // idle connections kept, all hosts together (1024)
 	MaxIdleConnsPerHost int           // idle connections kept per node (3: one per probe)
-	MaxConnsPerHost     int           // connections per node, busy or idle (1)
-	IdleConnTimeout     time.Duration // idle connections closed after this (90 s)
+	MaxConnsPerHost     int           // requests on a node's connections at once; the others wait their turn (1)
+	IdleConnTimeout     time.Duration // idle connections closed after this: above the refresh interval, below the nodes' own idle timeout (90 s)
 	MaxRedirects        int           // redirects followed per request (3)
 	Guard               *Guard        // nil allows every destination
 	// APIURL is the Aleph API host that API fetches from; it is dialed
