@@ -50,7 +50,7 @@ type trustedRequest struct{}
 // its own size cap and three times the timeout: aggregates are far larger
 // than any node answer.
 func (c *Client) API(ctx context.Context, path string, max int64) Response {
-	return c.get(context.WithValue(ctx, trustedRequest{}, true), c.large, strings.TrimRight(c.opts.APIURL, "/")+path, max)
+	return c.get(context.WithValue(ctx, trustedRequest{}, true), strings.TrimRight(c.opts.APIURL, "/")+path, max)
 }
 
 // isAPIRequest reports whether ctx belongs to a request made by API.

@@ -1,9 +1,6 @@
 package probe
 
-import (
-	"net/http"
-	"time"
-)
+import "time"
 
 // WithTimeout returns a client whose node requests each have timeout d,
 // sharing c's transport, connection pool and bound on requests in flight.
@@ -14,6 +11,5 @@ import (
 func (c *Client) WithTimeout(d time.Duration) *Client {
 	cc := *c
 	cc.opts.Timeout = d
-	cc.hc = &http.Client{Transport: c.tr, CheckRedirect: cc.checkRedirect, Timeout: d}
 	return &cc
 }

@@ -11,7 +11,8 @@ import (
 // connection. A steady fleet should reuse nearly every one; a rise of
 // opened connections means the pool is too small or nodes close theirs.
 type metrics struct {
-	traces [2]*httptrace.ClientTrace // by target: node, api
+	traces         [2]*httptrace.ClientTrace // by target: node, api
+	opened, reused prometheus.Counter        // the node pool's
 }
 
 const (
@@ -31,7 +32,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			"reused for one taken from the idle pool (or shared over HTTP/2); target=node or api.",
 	}, []string{"target", "state"})
 	reg.MustRegister(conns)
-	m := &metrics{}
+	m := &metrics{opened: conns.WithLabelValues("node", "opened"), reused: conns.WithLabelValues("node", "reused")}
 	for i, target := range [...]string{targetNode: "node", targetAPI: "api"} {
 		opened, reused := conns.WithLabelValues(target, "opened"), conns.WithLabelValues(target, "reused")
 		// One trace per target, built once: a request only carries a
@@ -57,4 +58,16 @@ func (m *metrics) trace(ctx context.Context, api bool) context.Context {
 		t = targetAPI
 	}
 	return httptrace.WithClientTrace(ctx, m.traces[t])
+}
+
+// conn counts a node request's connection: reused from the pool or
+// opened for it.
+func (m *metrics) conn(reused bool) {
+	switch {
+	case m == nil:
+	case reused:
+		m.reused.Inc()
+	default:
+		m.opened.Inc()
+	}
 }

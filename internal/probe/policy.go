@@ -48,7 +48,7 @@ func (c *Client) Reconfigure(o Options) (changed bool) {
 		return false
 	}
 	c.pol.p.Store(&policy{guard: o.Guard, forbidden: slices.Clone(o.Forbidden)})
-	c.tr.CloseIdleConnections()
+	c.CloseIdleConnections()
 	return true
 }
 

@@ -23,8 +23,8 @@ type Options struct {
 	Concurrency         int           // requests in flight at once, all hosts together (64)
 	MaxIdleConns        int           // idle connections kept, all hosts together (1024)
 	MaxIdleConnsPerHost int           // idle connections kept per node (3: one per probe)
-	MaxConnsPerHost     int           // connections per node, busy or idle (1)
-	IdleConnTimeout     time.Duration // idle connections closed after this (90 s)
+	MaxConnsPerHost     int           // requests on a node's connections at once; the others wait their turn (1)
+	IdleConnTimeout     time.Duration // idle connections closed after this: above the refresh interval, below the nodes' own idle timeout (90 s)
 	MaxRedirects        int           // redirects followed per request (3)
 	Guard               *Guard        // nil allows every destination
 	// APIURL is the Aleph API host that API fetches from; it is dialed
@@ -74,24 +74,26 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// Client makes every upstream request of the service through one pooled
-// transport, with a global bound on requests in flight, a per-request
-// timeout and a cap on the bytes read.
+// Client makes every upstream request of the service, with a global bound
+// on requests in flight, a per-request timeout and a cap on the bytes
+// read. Node probes go through the pool (pool.go, fetch.go): HTTP/1.1 on
+// fasthttp's request writer and response parser, no goroutine per
+// connection. The API's few requests go through a net/http transport of
+// their own.
 type Client struct {
 	opts    Options
 	pol     *policyHolder // the guard and forbidden names in force
 	trusted map[string]bool
+	pool    *pool // node probes
 	tr      *http.Transport
-	hc      *http.Client // node probes
-	large   *http.Client // upstream aggregates: same transport, longer timeout
+	large   *http.Client // upstream aggregates: longer timeout
 	sem     chan struct{}
 	metrics *metrics // nil without a registerer
 }
 
-// NewTransport builds the pooled transport: keep-alive per host with room
-// for a node's three probes, HTTP/2 where a TLS node offers it, TLS session
-// resumption, no proxy (a proxy would bypass the dial guard), and the guard
-// on every dial.
+// NewTransport builds the API's transport: keep-alive, HTTP/2 where the
+// host offers it, TLS session resumption, no proxy (a proxy would bypass
+// the dial guard), and the guard on every dial but the API host's own.
 func NewTransport(o Options) *http.Transport {
 	return newTransport(o, newPolicyHolder(o))
 }
@@ -99,7 +101,7 @@ func NewTransport(o Options) *http.Transport {
 // newTransport is NewTransport with the guard read from pol on each dial.
 func newTransport(o Options, pol *policyHolder) *http.Transport {
 	o.setDefaults()
-	guarded := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: pol.control}
+	guarded := guardedDialer(pol)
 	plain := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	trusted := apiHosts(o.APIURL)
 	return &http.Transport{
@@ -112,44 +114,41 @@ func newTransport(o Options, pol *policyHolder) *http.Transport {
 			}
 			return guarded.DialContext(ctx, network, addr)
 		},
-		TLSClientConfig:       &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4096)},
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: o.Timeout,
-		MaxIdleConns:          o.MaxIdleConns,
-		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
-		// One connection per node: HTTP/2 multiplexes a node's probes on
-		// it, HTTP/1.1 probes take turns. A second connection would be
-		// dialed or not depending on timing (the transport hands a finished
-		// response's connection back asynchronously), so steady rounds
-		// would not reliably reuse it; and at 10 000 nodes one descriptor
-		// per node is what the open-file limit allows.
+		TLSClientConfig:        &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(64)},
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    5 * time.Second,
+		ResponseHeaderTimeout:  o.Timeout,
+		MaxIdleConns:           o.MaxIdleConns,
+		MaxIdleConnsPerHost:    o.MaxIdleConnsPerHost,
 		MaxConnsPerHost:        o.MaxConnsPerHost,
 		IdleConnTimeout:        o.IdleConnTimeout,
 		MaxResponseHeaderBytes: 64 << 10,
-		// Requests are a line and a few headers; the default 4 KiB write
-		// buffer per pooled connection would be most of a 10 000-node
-		// pool's memory.
-		WriteBufferSize: 512,
-		// Likewise the 4 KiB read buffer: a node's answers with their
-		// headers fit in 2 KiB, and at 10 000 pooled connections the
-		// difference is 20 MiB.
-		ReadBufferSize: 2048,
 	}
 }
 
-// NewClient builds a Client on a new transport.
+// guardedDialer dials with the guard in force judging the exact address
+// connected to, after name resolution: in a net.Dialer's Control, so that
+// neither a DNS answer nor a redirect routes around it.
+func guardedDialer(pol *policyHolder) *net.Dialer {
+	return &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: pol.control}
+}
+
+// NewClient builds a Client with a new pool and API transport.
 func NewClient(o Options) *Client {
 	o.setDefaults()
 	pol := newPolicyHolder(o)
 	c := &Client{opts: o, pol: pol, trusted: apiHosts(o.APIURL), tr: newTransport(o, pol), sem: make(chan struct{}, o.Concurrency),
 		metrics: newMetrics(o.Registerer)}
+	// Node TLS as net/http's transport had it: the system roots, the
+	// node's host as server name, crypto/tls's minimum version, sessions
+	// resumed.
+	nodeTLS := &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(4096)}
+	c.pool = newPool(guardedDialer(pol).DialContext, nodeTLS, o)
 	// The timeout is the client's, not a per-request context: the client
 	// stops its timer when the body reaches EOF, whereas cancelling a
 	// request's context right after reading the body races with the
 	// transport putting the connection back, and often closes it.
-	c.hc = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect, Timeout: o.Timeout}
-	c.large = &http.Client{Transport: c.tr, CheckRedirect: c.checkRedirect, Timeout: 3 * o.Timeout}
+	c.large = &http.Client{Transport: c.tr, CheckRedirect: c.checkHTTPRedirect, Timeout: 3 * o.Timeout}
 	return c
 }
 
@@ -164,28 +163,43 @@ func (c *Client) Options() Options {
 // pool and its requests in flight.
 func (c *Client) Files() int { return c.opts.MaxIdleConns + c.opts.Concurrency }
 
-// CloseIdleConnections closes the pool's idle connections, at shutdown.
-func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+// CloseIdleConnections closes the idle connections, nodes' and API's, at
+// shutdown or when the guard changes. Once it returns, the node pool runs
+// no goroutine until its next request.
+func (c *Client) CloseIdleConnections() {
+	c.tr.CloseIdleConnections()
+	c.pool.CloseIdleConnections()
+}
 
 // checkRedirect follows a few redirects, each to a valid address of the
-// same scheme; the guard checks the destination when it is dialed.
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+// same scheme; the guard checks the destination when it is dialed. via
+// are the URLs asked before next, the first one first.
+func (c *Client) checkRedirect(ctx context.Context, next *url.URL, via []*url.URL) error {
 	if len(via) > c.opts.MaxRedirects {
 		return Errorf(ClassRedirect, "stopped after %d redirects", c.opts.MaxRedirects)
 	}
-	if req.URL.Scheme != via[0].URL.Scheme {
-		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].URL.Scheme, req.URL.Scheme)
+	if next.Scheme != via[0].Scheme {
+		return Errorf(ClassRedirect, "redirect from %s to %s refused", via[0].Scheme, next.Scheme)
 	}
-	if !isAPIRequest(req.Context()) && c.trusted[hostPort(req.URL)] {
+	if !isAPIRequest(ctx) && c.trusted[hostPort(next)] {
 		return Errorf(ClassForbidden, "redirect to the API host refused")
 	}
-	if req.URL.User != nil {
+	if next.User != nil {
 		return Errorf(ClassRedirect, "redirect to an address with credentials refused")
 	}
-	if err := validateRedirect(req.URL, c.pol.load().forbidden); err != nil {
+	if err := validateRedirect(next, c.pol.load().forbidden); err != nil {
 		return Errorf(ClassRedirect, "redirect refused: %v", err)
 	}
 	return nil
+}
+
+// checkHTTPRedirect is checkRedirect for the API's net/http client.
+func (c *Client) checkHTTPRedirect(req *http.Request, via []*http.Request) error {
+	urls := make([]*url.URL, len(via))
+	for i, r := range via {
+		urls[i] = r.URL
+	}
+	return c.checkRedirect(req.Context(), req.URL, urls)
 }
 
 // validateRedirect judges a redirect target as a node address. The URL
@@ -238,7 +252,7 @@ func (c *Client) Get(ctx context.Context, url string) Response {
 	if n, ok := ctx.Value(bodyBoundKey{}).(int64); ok && n > 0 && n < limit {
 		limit = n
 	}
-	return c.get(ctx, c.hc, url, limit)
+	return c.get(ctx, url, limit)
 }
 
 type bodyBoundKey struct{}
@@ -249,7 +263,7 @@ func withBodyBound(ctx context.Context, n int64) context.Context {
 	return context.WithValue(ctx, bodyBoundKey{}, n)
 }
 
-func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max int64) Response {
+func (c *Client) get(ctx context.Context, rawURL string, max int64) Response {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -262,41 +276,63 @@ func (c *Client) get(ctx context.Context, hc *http.Client, rawURL string, max in
 		now := time.Now()
 		return Response{Latency: now.Sub(start), At: now, Err: e}
 	}
-	req, err := http.NewRequestWithContext(c.metrics.trace(ctx, isAPIRequest(ctx)), http.MethodGet, rawURL, nil)
+	api := isAPIRequest(ctx)
+	timeout := c.opts.Timeout
+	if api {
+		timeout = c.large.Timeout
+	}
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		return fail(Errorf(ClassInvalidAddress, "%v", err))
 	}
-	if !isAPIRequest(ctx) && c.trusted[hostPort(req.URL)] {
+	if !api && c.trusted[hostPort(u)] {
 		// A node registered at the API host could otherwise share the
 		// API's pooled, unguarded connections.
 		return fail(Errorf(ClassForbidden, "node address is the API host"))
 	}
+	var f fetched
+	if api {
+		f, err = c.apiGet(ctx, rawURL, max)
+	} else {
+		fctx, cancel := context.WithTimeout(ctx, timeout)
+		f, err = c.fetch(fctx, rawURL, max)
+		cancel()
+	}
+	r := fail(nil)
+	r.Status = f.status
+	switch {
+	case err != nil:
+		r.Err = c.failed(ctx, rawURL, err, timeout)
+	case int64(len(f.body)) > max:
+		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
+	case f.status != http.StatusOK:
+		r.Err = Errorf(ClassHTTPStatus, "HTTP %d", f.status)
+		r.ErrBody = f.body
+	default:
+		r.Body = f.body
+	}
+	return r
+}
+
+// apiGet fetches rawURL from the API host through net/http.
+func (c *Client) apiGet(ctx context.Context, rawURL string, max int64) (fetched, error) {
+	req, err := http.NewRequestWithContext(c.metrics.trace(ctx, true), http.MethodGet, rawURL, nil)
+	if err != nil {
+		return fetched{}, Errorf(ClassInvalidAddress, "%v", err)
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	resp, err := hc.Do(req)
+	resp, err := c.large.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is the caller's to report
 		}
-		return fail(c.failed(ctx, rawURL, err, hc))
+		return fetched{}, err
 	}
 	defer resp.Body.Close()
 	body, err := readBody(resp, max)
-	r := fail(nil)
-	r.Status = resp.StatusCode
-	switch {
-	case err != nil:
-		r.Err = c.failed(ctx, rawURL, err, hc)
-	case int64(len(body)) > max:
-		r.Err = Errorf(ClassTooLarge, "body larger than %d bytes", max)
-	case resp.StatusCode != http.StatusOK:
-		r.Err = Errorf(ClassHTTPStatus, "HTTP %d", resp.StatusCode)
-		r.ErrBody = body
-	default:
-		r.Body = body
-	}
-	return r
+	return fetched{status: resp.StatusCode, body: body}, err
 }
 
 // readBody reads resp's body, up to max+1 bytes, to EOF: that hands the
@@ -324,8 +360,8 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 
 // failed classifies a transport error for publication, and logs its full
 // text, which may name this side's addresses and resolver, at debug level.
-func (c *Client) failed(ctx context.Context, rawURL string, err error, hc *http.Client) *Error {
-	e := describe(classify(err), hc)
+func (c *Client) failed(ctx context.Context, rawURL string, err error, timeout time.Duration) *Error {
+	e := describe(classify(err), timeout)
 	log := c.opts.Logger
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
 		log = l
@@ -343,9 +379,9 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 }
 
 // describe replaces the wording of a timeout with what happened.
-func describe(e *Error, hc *http.Client) *Error {
+func describe(e *Error, timeout time.Duration) *Error {
 	if e.Class == ClassTimeout {
-		e.Msg = "no complete answer within " + hc.Timeout.String()
+		e.Msg = "no complete answer within " + timeout.String()
 	}
 	return e
 }

@@ -218,11 +218,13 @@ func tlsServer(t *testing.T, http2, keepAlive bool) (*httptest.Server, *Client, 
 	t.Cleanup(srv.Close)
 	c := NewClient(Options{})
 	t.Cleanup(c.CloseIdleConnections)
-	c.tr.TLSClientConfig.RootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	c.pool.tls.RootCAs = srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	return srv, c, &conns, reqs
 }
 
-func TestHTTP2NodeMultiplexesProbes(t *testing.T) {
+// A node that offers HTTP/2 is asked over HTTP/1.1, its probes taking
+// turns on one connection.
+func TestHTTP2NodeProbesTakeTurns(t *testing.T) {
 	srv, c, conns, reqs := tlsServer(t, true, true)
 	if r := c.Get(context.Background(), srv.URL+"/warm"); r.Err != nil {
 		t.Fatal(r.Err)
@@ -237,8 +239,8 @@ func TestHTTP2NodeMultiplexesProbes(t *testing.T) {
 		}
 	}
 	for range 4 {
-		if r := <-reqs; r.ProtoMajor != 2 {
-			t.Errorf("%s came over %s, want HTTP/2", r.URL.Path, r.Proto)
+		if r := <-reqs; r.ProtoMajor != 1 || r.ProtoMinor != 1 {
+			t.Errorf("%s came over %s, want HTTP/1.1", r.URL.Path, r.Proto)
 		}
 	}
 	if n := conns.Load(); n != 1 {
