@@ -15,6 +15,7 @@ import (
 // fleetResult is everything measured of one binary at one fleet size.
 type fleetResult struct {
 	Label              string // "now" (the baseline) or "after" (this tree)
+	Scheme             string // the fleet's: "http" or "https"
 	Nodes, Responsive  int
 	ColdRound          time.Duration // duration of the first round, as the service reports it
 	SteadyRound        time.Duration
@@ -28,6 +29,8 @@ type fleetResult struct {
 	RSSNow             int64         // VmRSS after round 10 (after the load, where there is one)
 	RoundsAtRSS        uint64        // the round after which RSSNow was read
 	Heap               benchHeap     // live heap after a collection, after RSSNow was read
+	RSSParts           rssParts      // VmRSS split as /proc reads it, beside Heap
+	Ref                *refResult    // the reference client on the same fleet; nil: not run beside this binary
 	Bytes              map[string]int
 	Loads              []loadRow
 }
@@ -49,12 +52,13 @@ type binary struct {
 }
 
 // measureFleet measures bin at n nodes against a fleet run by fleetBin
-// (always this tree's, so that both binaries face the same fleet). With
-// static set, it runs a fleet whose answers never change and measures
-// only a steady round's CPU.
-func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, self string, static bool) (*fleetResult, error) {
-	res := &fleetResult{Label: bin.Label, Nodes: n, Bytes: map[string]int{}}
-	name := strconv.Itoa(n) + "-" + bin.Label
+// (always this tree's, so that both binaries face the same fleet),
+// serving scheme. With static set, it runs a fleet whose answers never
+// change and measures only a steady round's CPU. With ref set, it runs
+// the reference client on the same fleet once the service has stopped.
+func measureFleet(ctx context.Context, o options, n int, scheme string, bin binary, fleetBin, self string, static, ref bool) (*fleetResult, error) {
+	res := &fleetResult{Label: bin.Label, Scheme: scheme, Nodes: n, Bytes: map[string]int{}}
+	name := strconv.Itoa(n) + "-" + scheme + "-" + bin.Label
 	if static {
 		name += "-static"
 	}
@@ -69,6 +73,15 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	fleetArgs := o.fleet.args(n)
 	if static {
 		fleetArgs = append(fleetArgs, "--moving-usage=false")
+	}
+	// A TLS fleet writes its CA before it prints its address; the
+	// service and the reference client trust it through SSL_CERT_FILE,
+	// as they trust the system's roots.
+	var trust []string
+	if scheme == "https" {
+		ca := filepath.Join(dir, "ca.pem")
+		fleetArgs = append(fleetArgs, "--tls", "--tls-ca-file", ca)
+		trust = []string{"SSL_CERT_FILE=" + ca}
 	}
 	fleet, api, err := startChild(ctx, "fleet", filepath.Join(dir, "fleet.log"), "api: ", nil, fleetBin, fleetArgs...)
 	if err != nil {
@@ -87,7 +100,7 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	base, debugBase := "http://"+addr, "http://"+debugAddr
 	interval := o.timeout + 5*time.Second
 	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "",
-		append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, o.svcEnv...), bin.Path, "serve",
+		append(append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, trust...), o.svcEnv...), bin.Path, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
 		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
 		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn",
@@ -247,8 +260,22 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
 		return nil, err
 	}
+	if res.RSSParts, err = readRSSParts(svc.pid()); err != nil {
+		return nil, err
+	}
 	if err := saveProfile(ctx, debugBase+"/debug/pprof/heap", filepath.Join(dir, "heap.pprof")); err != nil {
 		logf("heap profile: %v", err)
+	}
+	if ref {
+		// The service stops first, so that the two never share the
+		// fleet or the machine's cores.
+		svc.stop()
+		logf("reference client")
+		r, err := runRef(ctx, self, api, trust, o.cpuRounds, roundConcurrency(n), o.timeout, 2*time.Duration(o.cpuRounds+1)*limit)
+		if err != nil {
+			return nil, err
+		}
+		res.Ref = &r
 	}
 	return res, nil
 }
