@@ -29,7 +29,7 @@ type options struct {
 	out      string
 	workdir  string
 	fleet    fleetParams
-	baseline string // git revision measured beside this tree ("now"); "" for none
+	baseline string // git revisions measured beside this tree, comma-separated ("now" when one); "" for none
 	loadRuns int    // wrk runs of each load, service and limit alternately
 	static   bool   // also measure a round's CPU against answers that never change, at loadAt
 	// restRound: memory at rest is read after this round at loadAt (at
@@ -75,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	loadAt := fs.Int("load-at", 1000, "fleet size at which crns.json is loaded with wrk (0: none)")
 	conns := fs.String("conns", "16", "wrk connection counts, comma-separated")
 	o := options{restRound: 10}
-	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main) and measure it beside the working tree, alternately, in the same run")
+	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main), or these comma-separated ones, and measure each beside the working tree, alternately, in the same run")
 	fs.IntVar(&o.loadRuns, "load-runs", 3, "runs of each wrk load")
 	fs.Func("service-env", "KEY=VALUE added to the service's environment, for both binaries (repeatable; e.g. GOMEMLIMIT=40MiB)", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -162,19 +162,29 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	if err := buildNodelist(ctx, ".", after.Path); err != nil {
 		return err
 	}
-	bins := []binary{after}
+	var bins []binary
 	if o.baseline != "" {
-		src := filepath.Join(o.workdir, "baseline-src")
-		rev, err := checkout(ctx, o.baseline, src)
-		if err != nil {
-			return err
+		// One baseline is "now"; several (one per lever, say) are each
+		// labelled by their commit.
+		revs := strings.Split(o.baseline, ",")
+		for _, r := range revs {
+			r = strings.TrimSpace(r)
+			src := filepath.Join(o.workdir, "baseline-src-"+strings.NewReplacer("/", "_", "~", "_", "^", "_").Replace(r))
+			rev, err := checkout(ctx, r, src)
+			if err != nil {
+				return err
+			}
+			b := binary{Label: "now", Rev: rev, Path: filepath.Join(o.workdir, "nodelist-"+rev)}
+			if len(revs) > 1 {
+				b.Label = rev
+			}
+			if err := buildNodelist(ctx, src, b.Path); err != nil {
+				return err
+			}
+			bins = append(bins, b)
 		}
-		now := binary{Label: "now", Rev: rev, Path: filepath.Join(o.workdir, "nodelist-"+rev)}
-		if err := buildNodelist(ctx, src, now.Path); err != nil {
-			return err
-		}
-		bins = []binary{now, after}
 	}
+	bins = append(bins, after)
 	self, err := os.Executable()
 	if err != nil {
 		return err
