@@ -139,11 +139,20 @@ func measureFleet(ctx context.Context, o options, n int, scheme string, bin bina
 	if err := sleepUntil(ctx, t1.startedAt().Add(interval-300*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	if _, err := waitRound(ctx, base, 2, 10*time.Millisecond, limit); err != nil {
-		return nil, err
-	}
+	// The window opens here, in the idle time before round 2, and
+	// closes at the same point before round k+2: k whole intervals, each
+	// holding one round from its first request (read after the round's
+	// start, the fleet's counters and the CPU would miss the requests of
+	// its first milliseconds, which the reference client's figures hold).
 	cpu0, err := cpuTime(svc.pid())
 	if err != nil {
+		return nil, err
+	}
+	st2, err := getStats(ctx, stats)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := waitRound(ctx, base, 2, 10*time.Millisecond, limit); err != nil {
 		return nil, err
 	}
 	// A CPU profile of the window (less its last second, so that it ends
@@ -156,13 +165,11 @@ func measureFleet(ctx context.Context, o options, n int, scheme string, bin bina
 		profDone <- saveProfile(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debugBase, secs),
 			filepath.Join(dir, "cpu.pprof"))
 	}()
-	st2, err := getStats(ctx, stats)
-	if err != nil {
-		return nil, err
-	}
-	// The window holds rounds 2 to k+1 and is closed by the start of
-	// round k+2: several rounds, since one round's CPU is a few hundred
-	// milliseconds, which the machine's other load blurs.
+	// The window holds rounds 2 to k+1: several rounds, since one
+	// round's CPU is a few hundred milliseconds, which the machine's
+	// other load blurs.
+	var cpu1 time.Duration
+	var st3 fleetStats
 	for r := uint64(2); r < uint64(2+k); r++ {
 		t, err := waitIdle(ctx, base, r, slowPoll, limit)
 		if err != nil {
@@ -176,15 +183,13 @@ func measureFleet(ctx context.Context, o options, n int, scheme string, bin bina
 			return nil, err
 		}
 	}
+	if cpu1, err = cpuTime(svc.pid()); err != nil {
+		return nil, err
+	}
+	if st3, err = getStats(ctx, stats); err != nil {
+		return nil, err
+	}
 	t3, err := waitRound(ctx, base, uint64(2+k), 10*time.Millisecond, limit)
-	if err != nil {
-		return nil, err
-	}
-	cpu1, err := cpuTime(svc.pid())
-	if err != nil {
-		return nil, err
-	}
-	st3, err := getStats(ctx, stats)
 	if err != nil {
 		return nil, err
 	}
