@@ -258,14 +258,31 @@ func measureFleet(ctx context.Context, o options, n int, scheme string, bin bina
 	if _, err := waitIdle(ctx, base, target, slowPoll, 20*limit); err != nil {
 		return nil, err
 	}
+	// If a later round runs by now, its end opens the idle time instead.
+	if t, err = getTask(ctx, base); err != nil {
+		return nil, err
+	}
+	if t.Running {
+		if _, err := waitIdle(ctx, base, t.Round, slowPoll, limit); err != nil {
+			return nil, err
+		}
+		target = t.Round
+	}
 	res.RoundsAtRSS = target
+	// At rest is between rounds, not the instant a round is seen to end:
+	// the round's goroutine still hands its report to the history store
+	// and may return memory after its status says finished. VmRSS and its
+	// parts are read together, before the hook's collection.
+	if err := sleepUntil(ctx, time.Now().Add(restDelay)); err != nil {
+		return nil, err
+	}
 	if res.RSSNow, err = currentRSS(svc.pid()); err != nil {
 		return nil, err
 	}
-	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
+	if res.RSSParts, err = readRSSParts(svc.pid()); err != nil {
 		return nil, err
 	}
-	if res.RSSParts, err = readRSSParts(svc.pid()); err != nil {
+	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
 		return nil, err
 	}
 	if err := saveProfile(ctx, debugBase+"/debug/pprof/heap", filepath.Join(dir, "heap.pprof")); err != nil {
@@ -390,6 +407,11 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 // rounds start on the service's own timer, so a late poll only shifts the
 // window's edges within the idle time between rounds.
 const slowPoll = 200 * time.Millisecond
+
+// restDelay is how long after a round's end memory at rest is read: well
+// inside the idle time before the next round (the interval is the
+// timeout plus 5 s).
+const restDelay = 2 * time.Second
 
 func seconds(f *float64) time.Duration {
 	if f == nil {
