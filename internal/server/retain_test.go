@@ -1,12 +1,14 @@
 package server
 
 import (
+	"io/fs"
 	"net/http"
 	"runtime"
 	"testing"
 	"time"
 
 	"nodelist/internal/snapshot"
+	"nodelist/web"
 )
 
 // A replaced snapshot is not kept alive by what the handlers cache of
@@ -39,5 +41,31 @@ func TestReplacedSnapshotIsFreed(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the replaced snapshot is still reachable after 10 s of collections")
 		}
+	}
+}
+
+// The Swagger UI bundle is not copied into the heap: it is served from
+// the embedded data, whole, at each request, with its length announced.
+func TestLargePageServedFromEmbeddedData(t *testing.T) {
+	pages, err := loadPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const at = "/vendor/swagger-ui/swagger-ui-bundle.js"
+	p, ok := pages[at]
+	if !ok || p.body != nil || p.size <= pageInMemory {
+		t.Fatalf("%s: listed %v, held %d bytes in memory of %d", at, ok, len(p.body), p.size)
+	}
+	want, err := fs.ReadFile(web.Files, "vendor/swagger-ui/swagger-ui-bundle.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newTestServer(t)
+	resp, body := get(t, "GET", srv.URL+at, nil)
+	if resp.StatusCode != http.StatusOK || body != string(want) || resp.ContentLength != int64(len(want)) {
+		t.Errorf("GET %s: %d, %d bytes (Content-Length %d), want the %d embedded", at, resp.StatusCode, len(body), resp.ContentLength, len(want))
+	}
+	if idx := pages["/index.html"]; len(idx.body) == 0 {
+		t.Error("index.html is not held in memory")
 	}
 }
