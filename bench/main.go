@@ -193,8 +193,10 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	var failed error
 	step := 0
 measure:
-	for _, scheme := range o.schemes {
-		for i, n := range o.nodes {
+	// Sizes outermost, so that a run stopped early (Ctrl-C reports what
+	// was measured) holds the first size on every scheme.
+	for i, n := range o.nodes {
+		for _, scheme := range o.schemes {
 			// Alternate the order from one fleet to the next, so that a
 			// drift in the machine's load does not favour one binary.
 			order := slices.Clone(bins)
