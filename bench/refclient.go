@@ -125,7 +125,7 @@ func loopbackOnly(_, address string, _ syscall.RawConn) error {
 // refRegistry returns the base URL of every node of the registry with a
 // usable address on loopback.
 func refRegistry(c *http.Client, api string) ([]string, error) {
-	b, err := refGet(c, api+"/api/v0/aggregates/"+simfleet.RegistryAddress+".json?keys=corechannel")
+	b, err := refGetN(c, api+"/api/v0/aggregates/"+simfleet.RegistryAddress+".json?keys=corechannel", 64<<20)
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
@@ -155,13 +155,17 @@ func refRegistry(c *http.Client, api string) ([]string, error) {
 	return out, nil
 }
 
-func refGet(c *http.Client, u string) ([]byte, error) {
+// refGet reads a node's answer, up to 1 MiB; refGetN up to n bytes (the
+// registry of 10 000 nodes is several MiB).
+func refGet(c *http.Client, u string) ([]byte, error) { return refGetN(c, u, 1<<20) }
+
+func refGetN(c *http.Client, u string, n int64) ([]byte, error) {
 	resp, err := c.Get(u)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, n))
 	if err == nil && resp.StatusCode != http.StatusOK {
 		err = fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
