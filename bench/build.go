@@ -21,11 +21,12 @@ import (
 const debugHook = `package main
 
 import (
-	"fmt"
+	"encoding/json"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/metrics"
 )
 
 func init() {
@@ -37,7 +38,21 @@ func init() {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		fmt.Fprintf(w, "{\"heap_inuse\":%d,\"heap_alloc\":%d,\"stack_inuse\":%d,\"sys\":%d}", m.HeapInuse, m.HeapAlloc, m.StackInuse, m.Sys)
+		samples := make([]metrics.Sample, 0, 32)
+		for _, d := range metrics.All() {
+			if d.Kind == metrics.KindUint64 {
+				samples = append(samples, metrics.Sample{Name: d.Name})
+			}
+		}
+		metrics.Read(samples)
+		rm := make(map[string]uint64, len(samples))
+		for _, s := range samples {
+			if s.Value.Kind() == metrics.KindUint64 {
+				rm[s.Name] = s.Value.Uint64()
+			}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"heap_inuse": m.HeapInuse, "heap_alloc": m.HeapAlloc,
+			"stack_inuse": m.StackInuse, "sys": m.Sys, "metrics": rm})
 	})
 	go func() { _ = http.ListenAndServe(addr, nil) }()
 }
@@ -92,12 +107,14 @@ func checkout(ctx context.Context, rev, dir string) (string, error) {
 	return short, nil
 }
 
-// benchHeap is what /debug/bench/heap reports, after a collection.
+// benchHeap is what /debug/bench/heap reports, after a collection:
+// runtime.MemStats figures and every uint64 of runtime/metrics.
 type benchHeap struct {
-	HeapInuse  int64 `json:"heap_inuse"`
-	HeapAlloc  int64 `json:"heap_alloc"`
-	StackInuse int64 `json:"stack_inuse"`
-	Sys        int64 `json:"sys"`
+	HeapInuse  int64             `json:"heap_inuse"`
+	HeapAlloc  int64             `json:"heap_alloc"`
+	StackInuse int64             `json:"stack_inuse"`
+	Sys        int64             `json:"sys"`
+	Metrics    map[string]uint64 `json:"metrics"`
 }
 
 func getHeap(ctx context.Context, debugBase string) (benchHeap, error) {

@@ -29,7 +29,7 @@ type options struct {
 	out      string
 	workdir  string
 	fleet    fleetParams
-	baseline string // git revision measured beside this tree ("now"); "" for none
+	baseline string // git revisions measured beside this tree, comma-separated ("now" when one); "" for none
 	loadRuns int    // wrk runs of each load, service and limit alternately
 	static   bool   // also measure a round's CPU against answers that never change, at loadAt
 	// restRound: memory at rest is read after this round at loadAt (at
@@ -37,6 +37,8 @@ type options struct {
 	restRound uint64
 	cpuRounds int // steady rounds in the CPU window
 	svcEnv    []string
+	schemes   []string // "http", "https": the fleet's, each measured at every size
+	ref       bool     // run the reference client beside the service
 }
 
 func main() {
@@ -45,6 +47,11 @@ func main() {
 		switch os.Args[1] {
 		case "limit-server":
 			if err := limitServer(os.Args[2:]); err != nil {
+				log.Fatal(err)
+			}
+			return
+		case "ref-client":
+			if err := refClient(os.Args[2:]); err != nil {
 				log.Fatal(err)
 			}
 			return
@@ -68,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	loadAt := fs.Int("load-at", 1000, "fleet size at which crns.json is loaded with wrk (0: none)")
 	conns := fs.String("conns", "16", "wrk connection counts, comma-separated")
 	o := options{restRound: 10}
-	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main) and measure it beside the working tree, alternately, in the same run")
+	fs.StringVar(&o.baseline, "baseline", "", "also build this git revision (e.g. main), or these comma-separated ones, and measure each beside the working tree, alternately, in the same run")
 	fs.IntVar(&o.loadRuns, "load-runs", 3, "runs of each wrk load")
 	fs.Func("service-env", "KEY=VALUE added to the service's environment, for both binaries (repeatable; e.g. GOMEMLIMIT=40MiB)", func(v string) error {
 		if !strings.Contains(v, "=") {
@@ -78,6 +85,9 @@ func parseOptions(args []string) (options, error) {
 		return nil
 	})
 	fs.IntVar(&o.cpuRounds, "cpu-rounds", 3, "steady rounds over which CPU per round is averaged")
+	schemes := fs.String("schemes", "http", "the fleet's schemes, comma-separated: http, https (nodes serve TLS with a test CA the service is told to trust)")
+	fs.BoolVar(&o.ref, "ref", true, "run the reference client (minimal net/http, same requests and decodes) on each fleet, for CPU per round")
+	rest := fs.Uint64("rest-round", 10, "memory at rest is read after this round, at --load-at")
 	fs.BoolVar(&o.static, "static", true, "also measure a steady round's CPU against a fleet whose answers never change (at --load-at)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each wrk run")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "the service's per-request timeout (hung nodes are held this long)")
@@ -102,6 +112,16 @@ func parseOptions(args []string) (options, error) {
 		return o, fmt.Errorf("--conns: %w", err)
 	}
 	o.loadAt = *loadAt
+	if !*quick {
+		o.restRound = *rest
+	}
+	for sc := range strings.SplitSeq(*schemes, ",") {
+		sc = strings.TrimSpace(sc)
+		if sc != "http" && sc != "https" {
+			return o, fmt.Errorf("--schemes: %q is neither http nor https", sc)
+		}
+		o.schemes = append(o.schemes, sc)
+	}
 	if o.cpuRounds < 1 {
 		return o, fmt.Errorf("--cpu-rounds %d: want at least 1", o.cpuRounds)
 	}
@@ -142,48 +162,67 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	if err := buildNodelist(ctx, ".", after.Path); err != nil {
 		return err
 	}
-	bins := []binary{after}
+	var bins []binary
 	if o.baseline != "" {
-		src := filepath.Join(o.workdir, "baseline-src")
-		rev, err := checkout(ctx, o.baseline, src)
-		if err != nil {
-			return err
+		// One baseline is "now"; several (one per lever, say) are each
+		// labelled by their commit.
+		revs := strings.Split(o.baseline, ",")
+		for _, r := range revs {
+			r = strings.TrimSpace(r)
+			src := filepath.Join(o.workdir, "baseline-src-"+strings.NewReplacer("/", "_", "~", "_", "^", "_").Replace(r))
+			rev, err := checkout(ctx, r, src)
+			if err != nil {
+				return err
+			}
+			b := binary{Label: "now", Rev: rev, Path: filepath.Join(o.workdir, "nodelist-"+rev)}
+			if len(revs) > 1 {
+				b.Label = rev
+			}
+			if err := buildNodelist(ctx, src, b.Path); err != nil {
+				return err
+			}
+			bins = append(bins, b)
 		}
-		now := binary{Label: "now", Rev: rev, Path: filepath.Join(o.workdir, "nodelist-"+rev)}
-		if err := buildNodelist(ctx, src, now.Path); err != nil {
-			return err
-		}
-		bins = []binary{now, after}
 	}
+	bins = append(bins, after)
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	rep := &report{Date: time.Now().UTC(), Options: o, Host: hostInfo(), Bins: bins}
 	var failed error
+	step := 0
 measure:
+	// Sizes outermost, so that a run stopped early (Ctrl-C reports what
+	// was measured) holds the first size on every scheme.
 	for i, n := range o.nodes {
-		// Alternate the order from one fleet size to the next, so that a
-		// drift in the machine's load does not favour one binary.
-		order := slices.Clone(bins)
-		if i%2 == 1 {
-			slices.Reverse(order)
-		}
-		for _, b := range order {
-			res, err := measureFleet(ctx, o, n, b, after.Path, self, false)
-			if err != nil {
-				failed = fmt.Errorf("%d nodes, %s: %w", n, b.Label, err)
-				break measure // report what was measured
+		for _, scheme := range o.schemes {
+			// Alternate the order from one fleet to the next, so that a
+			// drift in the machine's load does not favour one binary.
+			order := slices.Clone(bins)
+			if step%2 == 1 {
+				slices.Reverse(order)
 			}
-			if o.static && (n == o.loadAt || (o.loadAt == 0 && i == 0)) {
-				st, err := measureFleet(ctx, o, n, b, after.Path, self, true)
+			step++
+			for j, b := range order {
+				// The reference client runs once per fleet, beside the
+				// first binary measured on it.
+				ref := o.ref && j == 0
+				res, err := measureFleet(ctx, o, n, scheme, b, after.Path, self, false, ref)
 				if err != nil {
-					failed = fmt.Errorf("%d nodes, %s, static: %w", n, b.Label, err)
-					break measure
+					failed = fmt.Errorf("%d nodes, %s, %s: %w", n, scheme, b.Label, err)
+					break measure // report what was measured
 				}
-				res.CPUStatic = st.CPUPerRound
+				if o.static && (n == o.loadAt || (o.loadAt == 0 && i == 0)) {
+					st, err := measureFleet(ctx, o, n, scheme, b, after.Path, self, true, false)
+					if err != nil {
+						failed = fmt.Errorf("%d nodes, %s, %s, static: %w", n, scheme, b.Label, err)
+						break measure
+					}
+					res.CPUStatic = st.CPUPerRound
+				}
+				rep.Fleets = append(rep.Fleets, res)
 			}
-			rep.Fleets = append(rep.Fleets, res)
 		}
 	}
 	if len(rep.Fleets) == 0 {

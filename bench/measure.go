@@ -15,6 +15,7 @@ import (
 // fleetResult is everything measured of one binary at one fleet size.
 type fleetResult struct {
 	Label              string // "now" (the baseline) or "after" (this tree)
+	Scheme             string // the fleet's: "http" or "https"
 	Nodes, Responsive  int
 	ColdRound          time.Duration // duration of the first round, as the service reports it
 	SteadyRound        time.Duration
@@ -28,6 +29,8 @@ type fleetResult struct {
 	RSSNow             int64         // VmRSS after round 10 (after the load, where there is one)
 	RoundsAtRSS        uint64        // the round after which RSSNow was read
 	Heap               benchHeap     // live heap after a collection, after RSSNow was read
+	RSSParts           rssParts      // VmRSS split as /proc reads it, beside Heap
+	Ref                *refResult    // the reference client on the same fleet; nil: not run beside this binary
 	Bytes              map[string]int
 	Loads              []loadRow
 }
@@ -49,12 +52,13 @@ type binary struct {
 }
 
 // measureFleet measures bin at n nodes against a fleet run by fleetBin
-// (always this tree's, so that both binaries face the same fleet). With
-// static set, it runs a fleet whose answers never change and measures
-// only a steady round's CPU.
-func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, self string, static bool) (*fleetResult, error) {
-	res := &fleetResult{Label: bin.Label, Nodes: n, Bytes: map[string]int{}}
-	name := strconv.Itoa(n) + "-" + bin.Label
+// (always this tree's, so that both binaries face the same fleet),
+// serving scheme. With static set, it runs a fleet whose answers never
+// change and measures only a steady round's CPU. With ref set, it runs
+// the reference client on the same fleet once the service has stopped.
+func measureFleet(ctx context.Context, o options, n int, scheme string, bin binary, fleetBin, self string, static, ref bool) (*fleetResult, error) {
+	res := &fleetResult{Label: bin.Label, Scheme: scheme, Nodes: n, Bytes: map[string]int{}}
+	name := strconv.Itoa(n) + "-" + scheme + "-" + bin.Label
 	if static {
 		name += "-static"
 	}
@@ -69,6 +73,15 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	fleetArgs := o.fleet.args(n)
 	if static {
 		fleetArgs = append(fleetArgs, "--moving-usage=false")
+	}
+	// A TLS fleet writes its CA before it prints its address; the
+	// service and the reference client trust it through SSL_CERT_FILE,
+	// as they trust the system's roots.
+	var trust []string
+	if scheme == "https" {
+		ca := filepath.Join(dir, "ca.pem")
+		fleetArgs = append(fleetArgs, "--tls", "--tls-ca-file", ca)
+		trust = []string{"SSL_CERT_FILE=" + ca}
 	}
 	fleet, api, err := startChild(ctx, "fleet", filepath.Join(dir, "fleet.log"), "api: ", nil, fleetBin, fleetArgs...)
 	if err != nil {
@@ -87,7 +100,7 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	base, debugBase := "http://"+addr, "http://"+debugAddr
 	interval := o.timeout + 5*time.Second
 	svc, _, err := startChild(ctx, "service", filepath.Join(dir, "service.log"), "",
-		append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, o.svcEnv...), bin.Path, "serve",
+		append(append([]string{"NODELIST_BENCH_DEBUG=" + debugAddr}, trust...), o.svcEnv...), bin.Path, "serve",
 		"--listen", addr, "--api-url", api, "--allow-private-targets",
 		"--db", "sqlite:"+filepath.Join(dir, "history.db"), // the default store, kept in the run's directory
 		"--refresh-interval", interval.String(), "--timeout", o.timeout.String(), "--log-level", "warn",
@@ -126,11 +139,20 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	if err := sleepUntil(ctx, t1.startedAt().Add(interval-300*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	if _, err := waitRound(ctx, base, 2, 10*time.Millisecond, limit); err != nil {
-		return nil, err
-	}
+	// The window opens here, in the idle time before round 2, and
+	// closes at the same point before round k+2: k whole intervals, each
+	// holding one round from its first request (read after the round's
+	// start, the fleet's counters and the CPU would miss the requests of
+	// its first milliseconds, which the reference client's figures hold).
 	cpu0, err := cpuTime(svc.pid())
 	if err != nil {
+		return nil, err
+	}
+	st2, err := getStats(ctx, stats)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := waitRound(ctx, base, 2, 10*time.Millisecond, limit); err != nil {
 		return nil, err
 	}
 	// A CPU profile of the window (less its last second, so that it ends
@@ -143,13 +165,11 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 		profDone <- saveProfile(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debugBase, secs),
 			filepath.Join(dir, "cpu.pprof"))
 	}()
-	st2, err := getStats(ctx, stats)
-	if err != nil {
-		return nil, err
-	}
-	// The window holds rounds 2 to k+1 and is closed by the start of
-	// round k+2: several rounds, since one round's CPU is a few hundred
-	// milliseconds, which the machine's other load blurs.
+	// The window holds rounds 2 to k+1: several rounds, since one
+	// round's CPU is a few hundred milliseconds, which the machine's
+	// other load blurs.
+	var cpu1 time.Duration
+	var st3 fleetStats
 	for r := uint64(2); r < uint64(2+k); r++ {
 		t, err := waitIdle(ctx, base, r, slowPoll, limit)
 		if err != nil {
@@ -163,15 +183,13 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 			return nil, err
 		}
 	}
+	if cpu1, err = cpuTime(svc.pid()); err != nil {
+		return nil, err
+	}
+	if st3, err = getStats(ctx, stats); err != nil {
+		return nil, err
+	}
 	t3, err := waitRound(ctx, base, uint64(2+k), 10*time.Millisecond, limit)
-	if err != nil {
-		return nil, err
-	}
-	cpu1, err := cpuTime(svc.pid())
-	if err != nil {
-		return nil, err
-	}
-	st3, err := getStats(ctx, stats)
 	if err != nil {
 		return nil, err
 	}
@@ -240,8 +258,28 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	if _, err := waitIdle(ctx, base, target, slowPoll, 20*limit); err != nil {
 		return nil, err
 	}
+	// If a later round runs by now, its end opens the idle time instead.
+	if t, err = getTask(ctx, base); err != nil {
+		return nil, err
+	}
+	if t.Running {
+		if _, err := waitIdle(ctx, base, t.Round, slowPoll, limit); err != nil {
+			return nil, err
+		}
+		target = t.Round
+	}
 	res.RoundsAtRSS = target
+	// At rest is between rounds, not the instant a round is seen to end:
+	// the round's goroutine still hands its report to the history store
+	// and may return memory after its status says finished. VmRSS and its
+	// parts are read together, before the hook's collection.
+	if err := sleepUntil(ctx, time.Now().Add(restDelay)); err != nil {
+		return nil, err
+	}
 	if res.RSSNow, err = currentRSS(svc.pid()); err != nil {
+		return nil, err
+	}
+	if res.RSSParts, err = readRSSParts(svc.pid()); err != nil {
 		return nil, err
 	}
 	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
@@ -249,6 +287,17 @@ func measureFleet(ctx context.Context, o options, n int, bin binary, fleetBin, s
 	}
 	if err := saveProfile(ctx, debugBase+"/debug/pprof/heap", filepath.Join(dir, "heap.pprof")); err != nil {
 		logf("heap profile: %v", err)
+	}
+	if ref {
+		// The service stops first, so that the two never share the
+		// fleet or the machine's cores.
+		svc.stop()
+		logf("reference client")
+		r, err := runRef(ctx, self, api, trust, o.cpuRounds, roundConcurrency(n), o.timeout, 2*time.Duration(o.cpuRounds+1)*limit)
+		if err != nil {
+			return nil, err
+		}
+		res.Ref = &r
 	}
 	return res, nil
 }
@@ -358,6 +407,11 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 // rounds start on the service's own timer, so a late poll only shifts the
 // window's edges within the idle time between rounds.
 const slowPoll = 200 * time.Millisecond
+
+// restDelay is how long after a round's end memory at rest is read: well
+// inside the idle time before the next round (the interval is the
+// timeout plus 5 s).
+const restDelay = 2 * time.Second
 
 func seconds(f *float64) time.Duration {
 	if f == nil {

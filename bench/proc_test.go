@@ -25,3 +25,21 @@ func TestOwnProcess(t *testing.T) {
 		t.Fatalf("peakRSS = %d, %v", rss, err)
 	}
 }
+
+// The parts of the resident set add up to it (the kernel sums the same
+// counters, though the two reads are not one moment).
+func TestRSSPartsAddUp(t *testing.T) {
+	pid := os.Getpid()
+	p, err := readRSSParts(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rss, err := currentRSS(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := p.Anon + p.File + p.Shmem
+	if p.Anon <= 0 || p.File <= 0 || sum < rss*9/10 || sum > rss*11/10 {
+		t.Errorf("RssAnon %d + RssFile %d + RssShmem %d = %d, VmRSS %d", p.Anon, p.File, p.Shmem, sum, rss)
+	}
+}

@@ -15,10 +15,11 @@ type report struct {
 	Fleets  []*fleetResult // in the order measured
 }
 
-// find returns the result of label at n nodes, or nil.
+// find returns the result of label at n nodes on the first scheme's
+// fleet, or nil.
 func (r *report) find(label string, n int) *fleetResult {
 	for _, f := range r.Fleets {
-		if f.Label == label && f.Nodes == n {
+		if f.Label == label && f.Nodes == n && f.Scheme == r.Options.schemes[0] {
 			return f
 		}
 	}
@@ -41,6 +42,8 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "%s: %s\n", b.Label, src)
 	}
 	fmt.Fprintln(w)
+	r.writeMemory(w)
+	fmt.Fprintf(w, "issue 15's targets, on the %s fleet\n\n", r.Options.schemes[0])
 	r.writeTargets(w)
 	r.writeFigures(w)
 	r.writeGrowth(w)
@@ -108,7 +111,7 @@ func (r *report) labels() []string {
 func (r *report) writeFigures(w io.Writer) {
 	fmt.Fprintf(w, "| figure |")
 	for _, f := range r.Fleets {
-		fmt.Fprintf(w, " %d nodes, %s |", f.Nodes, f.Label)
+		fmt.Fprintf(w, " %d nodes, %s, %s |", f.Nodes, f.Scheme, f.Label)
 	}
 	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(r.Fleets)))
 	row := func(name string, cell func(f *fleetResult) string) {
@@ -156,7 +159,7 @@ func (r *report) writeFigures(w io.Writer) {
 
 // writeGrowth is the cost per node at each fleet size.
 func (r *report) writeGrowth(w io.Writer) {
-	fmt.Fprintln(w, "growth (per node: CPU per steady round, peak RSS after the rounds, live heap)")
+	fmt.Fprintf(w, "growth on the %s fleet (per node: CPU per steady round, peak RSS after the rounds, live heap)\n", r.Options.schemes[0])
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| binary | nodes | CPU per round | per node | peak RSS | per node | live heap | per node |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -179,7 +182,7 @@ func (r *report) writeLoads(w io.Writer) {
 		if len(f.Loads) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\ncrns.json under load, %d nodes, %s (limit: a minimal Go server writing the same bytes from memory, run alternately)\n\n", f.Nodes, f.Label)
+		fmt.Fprintf(w, "\ncrns.json under load, %d nodes, %s fleet, %s (limit: a minimal Go server writing the same bytes from memory, run alternately)\n\n", f.Nodes, f.Scheme, f.Label)
 		fmt.Fprintln(w, "| encoding | conns | run | body bytes | nodelist req/s | p50 | p99 | limit req/s | p50 | p99 | nodelist / limit | errors |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for _, l := range f.Loads {

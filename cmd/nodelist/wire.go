@@ -67,6 +67,7 @@ func newRefresher(cfg *config.Config, sink refresh.Sink, reg prometheus.Register
 	}
 	ropts.Registerer = reg
 	ropts.Hooks = hooks
+	ropts.ReturnMemory = true // measured in BENCHMARKS.md, "Memory (issue 23)"
 	return refresh.New(ropts), client, nil
 }
 

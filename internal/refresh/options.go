@@ -57,6 +57,11 @@ type Options struct {
 	// Hooks of a replica that leads others (see internal/replica); nil
 	// for a single instance.
 	Hooks Hooks
+	// ReturnMemory returns the heap a round freed to the OS as the round
+	// ends (a collection and a scavenge), instead of leaving it to the
+	// runtime's gradual scavenger: between rounds the service then holds
+	// what it uses, not what the round's peak left mapped.
+	ReturnMemory bool
 }
 
 // Hooks let a replica's leader share its work: it learns of each

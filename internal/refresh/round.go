@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -149,6 +150,9 @@ func (r *Refresher) round(parent context.Context) error {
 	}
 	if r.opts.Sink != nil {
 		r.opts.Sink.Record(rep)
+	}
+	if r.opts.ReturnMemory {
+		debug.FreeOSMemory()
 	}
 	return rep.Err
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"weak"
 
 	"nodelist/internal/history"
 	"nodelist/internal/snapshot"
@@ -67,10 +68,11 @@ type builtBadge struct {
 // badgeCache holds the badges built from the current snapshot: a badge
 // is drawn once per publication (and per uptime rebuild), then served as
 // bytes. Only listed CRNs are cached, so its size is bounded by the
-// fleet's.
+// fleet's. The snapshot is named by a weak pointer, so that the cache
+// does not keep a replaced one alive.
 type badgeCache struct {
 	mu   sync.Mutex
-	snap *snapshot.Snapshot
+	snap weak.Pointer[snapshot.Snapshot]
 	gen  uint64 // uptime generation of the uptime badges held
 	m    map[badgeKey]builtBadge
 }
@@ -78,8 +80,8 @@ type badgeCache struct {
 func (c *badgeCache) get(snap *snapshot.Snapshot, k badgeKey, build func() builtBadge) builtBadge {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap != snap {
-		c.snap, c.m = snap, map[badgeKey]builtBadge{}
+	if ws := weak.Make(snap); c.snap != ws {
+		c.snap, c.m = ws, map[badgeKey]builtBadge{}
 	}
 	if k.gen != 0 && k.gen != c.gen {
 		for old := range c.m {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"nodelist/internal/snapshot"
 )
@@ -76,22 +77,26 @@ var (
 
 // lastModified caches the Last-Modified value of the latest snapshot
 // served, so that it is formatted once per publication, not per request.
+// It names the snapshot by a weak pointer: a strong one would keep a
+// replaced snapshot (its bodies and their encodings: megabytes at
+// 1000 nodes) alive until the next crns.json request.
 var lastModified atomic.Pointer[struct {
-	snap     *snapshot.Snapshot
+	snap     weak.Pointer[snapshot.Snapshot]
 	modified time.Time
 	header   []string
 }]
 
 func lastModifiedOf(snap *snapshot.Snapshot) (time.Time, []string) {
-	if c := lastModified.Load(); c != nil && c.snap == snap {
+	ws := weak.Make(snap)
+	if c := lastModified.Load(); c != nil && c.snap == ws {
 		return c.modified, c.header
 	}
 	modified := snap.Built.UTC().Truncate(time.Second)
 	c := &struct {
-		snap     *snapshot.Snapshot
+		snap     weak.Pointer[snapshot.Snapshot]
 		modified time.Time
 		header   []string
-	}{snap, modified, []string{modified.Format(http.TimeFormat)}}
+	}{ws, modified, []string{modified.Format(http.TimeFormat)}}
 	lastModified.Store(c)
 	return c.modified, c.header
 }

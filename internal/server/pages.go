@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -11,24 +12,47 @@ import (
 	"nodelist/web"
 )
 
-// page is an embedded file held in memory, read once at start-up.
+// page is an embedded file: a small one held in memory, read once at
+// start-up; a large one (the vendored Swagger UI bundle, 1.7 MB) read
+// from the binary's embedded data at each request, so that the heap
+// does not hold a copy of what only the docs page asks for.
 type page struct {
-	body        []byte
+	body        []byte // nil for a file read at each request
+	name        string // in web.Files
+	size        int    // of a file read at each request
 	contentType string
 }
+
+// pageInMemory is the largest file held in memory.
+const pageInMemory = 64 << 10
 
 func (p page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", p.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(p.body)))
+	size := p.size
+	if p.body != nil {
+		size = len(p.body)
+	}
+	h.Set("Content-Length", strconv.Itoa(size))
 	h.Set("Cache-Control", "public, max-age=60")
 	if isDocument(p.contentType) {
 		h.Set("Content-Security-Policy", pageCSP)
 	}
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(p.body)
+	if r.Method == http.MethodHead {
+		return
 	}
+	if p.body != nil {
+		_, _ = w.Write(p.body)
+		return
+	}
+	// loadPages opened every file once: embedded data cannot go missing.
+	f, err := web.Files.Open(p.name)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(w, f)
 }
 
 // pagePaths are the paths of the web files not served at their own
@@ -46,16 +70,29 @@ func loadPages() (map[string]page, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(web.Files, name)
+		info, err := d.Info()
 		if err != nil {
 			return err
+		}
+		var b []byte
+		if info.Size() <= pageInMemory {
+			if b, err = fs.ReadFile(web.Files, name); err != nil {
+				return err
+			}
+		} else if f, err := web.Files.Open(name); err != nil {
+			return err
+		} else {
+			f.Close()
 		}
 		ct := mime.TypeByExtension(path.Ext(name))
 		if ct == "" {
 			// Licence and notice files of vendored code have no extension.
 			ct = "text/plain; charset=utf-8"
 		}
-		p := page{body: b, contentType: ct}
+		p := page{body: b, name: name, contentType: ct}
+		if b == nil {
+			p.size = int(info.Size())
+		}
 		paths, ok := pagePaths[name]
 		if !ok {
 			paths = []string{"/" + name}

@@ -113,7 +113,7 @@ func (s *Server) register() error {
 	s.methods = map[string][]string{}
 	for _, rt := range rs {
 		h := rt.handler(s)
-		if p, isPage := h.(page); isPage && p.body == nil {
+		if p, isPage := h.(page); isPage && p.name == "" {
 			return fmt.Errorf("route %s: no web file is served at %s", rt.pattern(), rt.path)
 		}
 		s.mux.handle(rt, h)

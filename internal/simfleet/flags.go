@@ -26,4 +26,5 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.UsagePad, "usage-pad", o.UsagePad, "add a field of this many random characters to each node's usage answer (a large list)")
 	fs.BoolVar(&o.SharedListener, "shared-listener", o.SharedListener,
 		"serve all nodes from one listener, each on its own 127.20.x.y address (for fleets of thousands)")
+	fs.BoolVar(&o.TLS, "tls", o.TLS, "nodes serve HTTPS with certificates from a CA made at start (see --tls-ca-file of simfleet)")
 }

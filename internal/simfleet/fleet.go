@@ -33,6 +33,7 @@ type Fleet struct {
 	nodeMux  http.Handler
 	nodeSrv  *http.Server
 	apiSrv   *http.Server
+	ca       *testCA // nil unless Options.TLS
 
 	registryDown atomic.Bool
 	hungHook     atomic.Pointer[func()] // called as a hung handler starts waiting; for tests
@@ -73,6 +74,13 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		conns:   make(map[*nodeConn]struct{}),
 		done:    make(chan struct{}),
 	}
+	scheme := "http://"
+	if o.TLS {
+		if f.ca, err = newTestCA(); err != nil {
+			return nil, fmt.Errorf("simfleet: %w", err)
+		}
+		scheme = "https://"
+	}
 	for _, n := range nodes {
 		n.pad = o.UsagePad
 		n.config, n.usage, n.ipv6 = configJSON(n), usageJSON(n, 0), ipv6JSON(n)
@@ -100,7 +108,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 	listeners = append(listeners, apiLn)
 	f.apiURL = "http://" + apiLn.Addr().String()
 	if o.SharedListener {
-		l, err := f.listenShared(ctx, &lc)
+		l, err := f.listenShared(ctx, &lc, scheme)
 		if err != nil {
 			closeAll()
 			return nil, err
@@ -117,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 				return nil, fmt.Errorf("simfleet: listen for node %d: %w", n.info.Index, err)
 			}
 			listeners = append(listeners, &nodeListener{Listener: l, f: f, node: n})
-			n.info.Address = "http://" + l.Addr().String()
+			n.info.Address = scheme + l.Addr().String()
 		}
 	}
 	for _, n := range nodes {
@@ -130,8 +138,9 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		return nil, fmt.Errorf("simfleet: %w", err)
 	}
 
-	// HTTP/1.1 only: the service speaks HTTP/1.1 to plain-HTTP nodes, so
-	// unencrypted HTTP/2 would only add surface.
+	// Plain nodes speak HTTP/1.1 only: the service speaks HTTP/1.1 to
+	// plain-HTTP nodes, so unencrypted HTTP/2 would only add surface.
+	// With TLS, ServeTLS offers h2 and http/1.1, as real nodes' proxies do.
 	f.nodeSrv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveNode),
 		ConnContext:       connContext,
@@ -146,7 +155,14 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 		ErrorLog:          quietLog(),
 	}
 	f.serving.Go(func() { f.apiSrv.Serve(&apiListener{Listener: apiLn, f: f}) })
+	if f.ca != nil {
+		f.nodeSrv.TLSConfig = f.ca.serverConfig()
+	}
 	for _, l := range listeners[1:] {
+		if f.ca != nil {
+			f.serving.Go(func() { f.nodeSrv.ServeTLS(l, "", "") })
+			continue
+		}
 		f.serving.Go(func() { f.nodeSrv.Serve(l) })
 	}
 	return f, nil
@@ -154,7 +170,7 @@ func Start(ctx context.Context, opts Options) (*Fleet, error) {
 
 // listenShared binds the one listener of shared mode and gives each node
 // its loopback address on it.
-func (f *Fleet) listenShared(ctx context.Context, lc *net.ListenConfig) (net.Listener, error) {
+func (f *Fleet) listenShared(ctx context.Context, lc *net.ListenConfig, scheme string) (net.Listener, error) {
 	l, err := lc.Listen(ctx, "tcp4", "0.0.0.0:0")
 	if err != nil {
 		return nil, fmt.Errorf("simfleet: listen for nodes: %w", err)
@@ -171,7 +187,7 @@ func (f *Fleet) listenShared(ctx context.Context, lc *net.ListenConfig) (net.Lis
 			return nil, fmt.Errorf("simfleet: %w", err)
 		}
 		f.byAddr[a] = n
-		n.info.Address = "http://" + net.JoinHostPort(a.String(), port)
+		n.info.Address = scheme + net.JoinHostPort(a.String(), port)
 	}
 	return &nodeListener{Listener: l, f: f}, nil
 }

@@ -2,6 +2,7 @@ package simfleet
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -97,6 +98,9 @@ func (f *Fleet) closeConns() {
 
 // connContext puts the connection's node in every request context.
 func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	if nc, ok := c.(*nodeConn); ok && nc.node != nil {
 		return context.WithValue(ctx, nodeKey{}, nc.node)
 	}

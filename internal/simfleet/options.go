@@ -52,6 +52,11 @@ type Options struct {
 	// node i at its own loopback address 127.20.x.y, so that a fleet of
 	// 10 000 nodes costs one listening socket instead of 10 000.
 	SharedListener bool
+
+	// TLS makes the nodes serve HTTPS (h2 and HTTP/1.1) with certificates
+	// for their IP addresses from a CA made at Start (Fleet.CACertPEM).
+	// The API host stays plain HTTP.
+	TLS bool
 }
 
 // withDefaults validates o and fills in its defaults.

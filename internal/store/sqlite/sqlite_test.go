@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -167,5 +168,46 @@ func TestSnapshotInParts(t *testing.T) {
 	var n int
 	if err := st.DB().QueryRow("SELECT parts FROM snapshot WHERE id = 1").Scan(&n); err != nil || n < 10 {
 		t.Errorf("a snapshot of 300 000 bytes under a part bound of 64 KiB in %d parts (%v), want 10 or more", n, err)
+	}
+}
+
+// Every connection, writer and reader, has its page cache bounded and
+// memory-mapped I/O off.
+func TestConnectionMemoryBounds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bounds.db")
+	for _, c := range []struct {
+		readOnly bool
+		cacheKiB int
+	}{{false, writerCacheKiB}, {true, readerCacheKiB}} {
+		db, err := open(path, c.readOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(2)
+		ctx := context.Background()
+		// Two connections at once, so the second is a fresh one too.
+		c1, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, conn := range []*sql.Conn{c1, c2} {
+			var cache, mmap int64
+			if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&mmap); err != nil {
+				t.Fatal(err)
+			}
+			if cache != -int64(c.cacheKiB) || mmap != 0 {
+				t.Errorf("read-only %v, connection %d: cache_size %d, mmap_size %d; want -%d, 0", c.readOnly, i, cache, mmap, c.cacheKiB)
+			}
+		}
+		c1.Close()
+		c2.Close()
+		db.Close()
 	}
 }
