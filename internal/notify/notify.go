@@ -47,28 +47,15 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	if o.After <= 0 {
-		o.After = 2
-	}
-	def(&o.RetryFor, time.Hour)
-	def(&o.BackoffMin, time.Second)
-	def(&o.BackoffMax, 5*time.Minute)
-	def(&o.Poll, 5*time.Second)
-	def(&o.Timeout, 10*time.Second)
-	if o.Rate <= 0 {
-		o.Rate = 1
-	}
-	if o.Burst <= 0 {
-		o.Burst = 20
-	}
-	if o.Queue <= 0 {
-		o.Queue = 8
-	}
+	orDefault(&o.After, 2)
+	orDefault(&o.RetryFor, time.Hour)
+	orDefault(&o.BackoffMin, time.Second)
+	orDefault(&o.BackoffMax, 5*time.Minute)
+	orDefault(&o.Poll, 5*time.Second)
+	orDefault(&o.Timeout, 10*time.Second)
+	orDefault(&o.Rate, 1)
+	orDefault(&o.Burst, 20)
+	orDefault(&o.Queue, 8)
 	if o.LastVersion == nil {
 		o.LastVersion = func() string { return "" }
 	}
@@ -273,4 +260,11 @@ func redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// orDefault sets *p to v when it is zero or less: an option left unset.
+func orDefault[T int | float64 | time.Duration](p *T, v T) {
+	if *p <= 0 {
+		*p = v
+	}
 }
