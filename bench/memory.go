@@ -175,13 +175,7 @@ func (r *report) writeMemory(w io.Writer) {
 	}
 	for _, c := range r.Options.conns {
 		row(fmt.Sprintf("gzip crns.json, %d connections, %% of the same-bytes server, each run", c), "≥ 90% in every run", at, func(f *fleetResult) string {
-			var out []string
-			for _, l := range f.Loads {
-				if l.Encoding == "gzip" && l.Conns == c {
-					out = append(out, fmt.Sprintf("%.1f%%", 100*l.Service.ReqPerSec/max(1e-9, l.Limit.ReqPerSec)))
-				}
-			}
-			return strings.Join(out, ", ")
+			return gzipRuns(f, c)
 		})
 	}
 	fmt.Fprintln(w)
