@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -153,6 +154,15 @@ func (c *Client) roundTrip(ctx context.Context, h *hostPool, conn net.Conn, req 
 	br := p.reader(conn)
 	err = resp.ReadLimitBody(br, int(max))
 	extra := br.Buffered() > 0
+	if errors.As(err, new(*fasthttp.ErrSmallBuffer)) && br.Size() < p.headerMax {
+		// The headers outgrew the small buffer, which fasthttp only
+		// peeked at: read them again through one as large as the bound,
+		// which takes the small one's bytes first.
+		big := bufio.NewReaderSize(br, p.headerMax)
+		resp.Reset()
+		err = resp.ReadLimitBody(big, int(max))
+		extra = big.Buffered() > 0 || br.Buffered() > 0
+	}
 	p.putReader(br)
 	switch {
 	case isTimeout(err):

@@ -30,7 +30,7 @@ type pool struct {
 	maxIdle     int // all hosts together
 	maxIdleHost int
 	perHost     int // connections busy at once per host
-	headerMax   int // read buffer size, which bounds the response headers
+	headerMax   int // the largest read buffer, which bounds the response headers
 
 	readers, writers sync.Pool
 
@@ -64,7 +64,7 @@ func newPool(dial func(ctx context.Context, network, addr string) (net.Conn, err
 	return &pool{
 		dial: dial, tls: tlsConf, idleTimeout: o.IdleConnTimeout,
 		maxIdle: o.MaxIdleConns, maxIdleHost: o.MaxIdleConnsPerHost, perHost: o.MaxConnsPerHost,
-		headerMax: 64 << 10, hosts: map[hostKey]*hostPool{},
+		headerMax: maxHeaderBytes, hosts: map[hostKey]*hostPool{},
 	}
 }
 
@@ -231,12 +231,22 @@ func (p *pool) connect(ctx context.Context, k hostKey, serverName string) (net.C
 	return tc, nil
 }
 
+// Read buffers. A node's headers fit in a few hundred bytes, and every
+// request in flight holds a buffer (thousands at once at 10 000 nodes), so
+// a request starts with a small one; headers that do not fit in it are
+// read again through a buffer of maxHeaderBytes, the bound (see
+// roundTrip). The body is read past the buffer, into the response's own.
+const (
+	readBufferBytes = 4 << 10
+	maxHeaderBytes  = 64 << 10
+)
+
 func (p *pool) reader(c net.Conn) *bufio.Reader {
 	if br, ok := p.readers.Get().(*bufio.Reader); ok {
 		br.Reset(c)
 		return br
 	}
-	return bufio.NewReaderSize(c, p.headerMax)
+	return bufio.NewReaderSize(c, min(readBufferBytes, p.headerMax))
 }
 
 func (p *pool) writer(c net.Conn) *bufio.Writer {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,5 +196,37 @@ func TestTooLargeKeepsStatus(t *testing.T) {
 	r := c.Get(context.Background(), srv.URL+"/")
 	if r.Err == nil || r.Err.Class != ClassTooLarge || r.Status != http.StatusOK {
 		t.Errorf("status %d, %v; want 200 and too_large", r.Status, r.Err)
+	}
+}
+
+// Headers larger than the small read buffer a request starts with are
+// read whole through a larger one, up to the bound; the connection is
+// kept. Over the bound, the answer is too_large.
+func TestHeadersOutgrowTheReadBuffer(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		for i := 0; n > 0; i++ {
+			v := strings.Repeat("v", min(n, 1000))
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), v)
+			n -= len(v)
+		}
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})
+	c := NewClient(Options{Timeout: 2 * time.Second})
+	defer c.CloseIdleConnections()
+	for _, n := range []int{0, readBufferBytes - 200, readBufferBytes, 3 * readBufferBytes, maxHeaderBytes - 2000, 0} {
+		r := c.Get(context.Background(), fmt.Sprintf("%s/?n=%d", srv.URL, n))
+		if r.Err != nil || string(r.Body) != `{"ok":true}` {
+			t.Fatalf("%d bytes of headers: %q %v", n, r.Body, r.Err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1: large headers do not cost the connection", n)
+	}
+	for _, n := range []int{maxHeaderBytes, 4 * maxHeaderBytes} {
+		r := c.Get(context.Background(), fmt.Sprintf("%s/?n=%d", srv.URL, n))
+		if r.Err == nil || r.Err.Class != ClassTooLarge {
+			t.Errorf("%d bytes of headers: %v, want too_large", n, r.Err)
+		}
 	}
 }
