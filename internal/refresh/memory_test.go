@@ -5,6 +5,7 @@ import (
 	rtmetrics "runtime/metrics"
 	"testing"
 	"time"
+	"unsafe"
 
 	"nodelist/internal/simfleet"
 )
@@ -31,6 +32,34 @@ func TestReturnMemory(t *testing.T) {
 		got := forcedCycles() - before
 		if (on && got < 2) || (!on && got != 0) {
 			t.Errorf("ReturnMemory %v: %d forced collections in 2 rounds", on, got)
+		}
+	}
+}
+
+// After a publication the nodes' cached CRNs are the bytes of the body
+// published: the list is held once. A node changed since keeps its own
+// until the next one.
+func TestRenderedSharesThePublishedBody(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 12, Seed: 3})
+	r := newRefresher(t, f, 2*time.Second, nil)
+	for round := range 2 {
+		if err := r.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		body := r.opts.Holder.Load().All.Identity
+		lo, hi := data(body), data(body[len(body)-1:])
+		r.mu.Lock()
+		shared := 0
+		for _, st := range r.order {
+			p := data(st.rendered)
+			if p != nil && uintptr(unsafe.Pointer(p)) >= uintptr(unsafe.Pointer(lo)) && uintptr(unsafe.Pointer(p)) <= uintptr(unsafe.Pointer(hi)) {
+				shared++
+			}
+		}
+		n := len(r.order)
+		r.mu.Unlock()
+		if n == 0 || shared != n {
+			t.Errorf("round %d: %d of %d nodes' CRNs in the published body", round+1, shared, n)
 		}
 	}
 }

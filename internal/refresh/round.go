@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -214,21 +215,55 @@ const publishCostFactor = 4
 func (r *Refresher) publish(final bool) *snapshot.Snapshot {
 	r.mu.Lock()
 	crns := make([]snapshot.CRN, len(r.order))
-	for i, s := range r.order {
+	states := slices.Clone(r.order)
+	for i, s := range states {
 		crns[i] = s.crn(&r.scratch)
 	}
 	last := r.lastRefresh
 	r.dirty = false
 	r.mu.Unlock()
 	start := time.Now()
-	s := snapshot.Build(last, crns).Reuse(r.opts.Holder.Load())
+	taken := make([]*byte, len(crns))
+	for i := range crns {
+		taken[i] = data(crns[i].JSON)
+	}
+	s := snapshot.Build(last, crns)
+	built := s.All.Identity
+	s = s.Reuse(r.opts.Holder.Load())
 	took := time.Since(start)
 	r.opts.Holder.Store(s)
+	if data(built) == data(s.All.Identity) {
+		r.shareRendered(states, taken, crns)
+	}
 	r.met.published(took)
 	if h := r.opts.Hooks.Published; h != nil {
 		h(s, final)
 	}
 	return s
+}
+
+// shareRendered points each node's cached CRN at the equal bytes of it in
+// the body just published (Build pointed crns there), so that the service
+// holds the list once, not once in the body and again node by node. A
+// node whose cache changed since it was taken (taken[i] no longer) keeps
+// its own.
+func (r *Refresher) shareRendered(states []*nodeState, taken []*byte, crns []snapshot.CRN) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, st := range states {
+		if st.rendered != nil && data(st.rendered) == taken[i] {
+			st.rendered = crns[i].JSON
+		}
+	}
+}
+
+// data identifies b's bytes: two slices of one array from its start have
+// the same.
+func data(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
 }
 
 // fetchRegistry refreshes the node list. On failure the last list stays.

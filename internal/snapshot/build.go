@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"slices"
@@ -50,19 +51,32 @@ func (s *Snapshot) Up(hash string) (up, listed bool) {
 }
 
 // Build joins rendered CRNs into a snapshot, sorted by score, highest
-// first (ties keep the given order). It does not modify crns.
+// first (ties keep the given order). Each crns[i].JSON is then pointed at
+// the equal bytes inside the snapshot's body (see Snapshot.point): a
+// caller that keeps them holds one copy of the list, not two.
 func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
-	sorted := slices.Clone(crns)
-	slices.SortStableFunc(sorted, func(a, b CRN) int {
+	order := make([]int, len(crns))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
 		switch {
-		case a.Score > b.Score:
+		case crns[a].Score > crns[b].Score:
 			return -1
-		case a.Score < b.Score:
+		case crns[a].Score < crns[b].Score:
 			return 1
 		}
 		return 0
 	})
-	return assemble(lastRefresh, sorted)
+	sorted := make([]CRN, len(crns))
+	for i, j := range order {
+		sorted[i] = crns[j]
+	}
+	s := assemble(lastRefresh, sorted)
+	for i, j := range order {
+		crns[j].JSON = s.crns[i].JSON
+	}
+	return s
 }
 
 // assemble joins CRNs already in score order into a snapshot.
@@ -83,6 +97,7 @@ func assemble(lastRefresh time.Time, sorted []CRN) *Snapshot {
 		}
 	}
 	s.All.Identity, s.Count = join(lastRefresh, sorted, size, false)
+	s.point()
 	s.All.ETag = etag(s.All.Identity)
 	s.All.enc = new(encodings)
 	if inactive == 0 {
@@ -97,11 +112,27 @@ func assemble(lastRefresh time.Time, sorted []CRN) *Snapshot {
 	return s
 }
 
+// point makes each CRN's JSON the very bytes of it inside the All body,
+// which join wrote from them in order, each followed by one byte: the
+// body is then the only copy of the CRNs the snapshot holds, and those it
+// was joined from can be dropped.
+func (s *Snapshot) point() {
+	b := s.All.Identity
+	pos := bytes.Index(b, []byte(crnsKey)) + len(crnsKey)
+	for i := range s.crns {
+		end := pos + len(s.crns[i].JSON)
+		s.crns[i].JSON = b[pos:end:end]
+		pos = end + 1
+	}
+}
+
+const crnsKey = `,"crns":[`
+
 func join(lastRefresh time.Time, crns []CRN, size int, activeOnly bool) ([]byte, int) {
 	buf := make([]byte, 0, size)
 	buf = append(buf, `{"last_refresh":`...)
 	buf = AppendTime(buf, lastRefresh)
-	buf = append(buf, `,"crns":[`...)
+	buf = append(buf, crnsKey...)
 	n := 0
 	for _, c := range crns {
 		if activeOnly && c.Inactive {

@@ -90,6 +90,9 @@ func (s *Snapshot) Reuse(prev *Snapshot) *Snapshot {
 			same++
 		}
 	}
+	if same > 0 {
+		s.point() // the CRNs point into the body kept, not the one dropped
+	}
 	if same == 2 {
 		s.Built = prev.Built
 	}

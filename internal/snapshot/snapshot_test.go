@@ -1,7 +1,10 @@
 package snapshot
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,6 +144,54 @@ func TestAppendJSONStringAsMarshal(t *testing.T) {
 		want, _ := json.Marshal(s)
 		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
 			t.Errorf("%q: %s, want %s", s, got[1:], want)
+		}
+	}
+}
+
+// within reports whether b is a slice of body's array.
+func within(b, body []byte) bool {
+	if len(b) == 0 || len(body) == 0 {
+		return false
+	}
+	for i := range body {
+		if &body[i] == &b[0] {
+			return i+len(b) <= len(body)
+		}
+	}
+	return false
+}
+
+// Build points the CRNs, the snapshot's and the caller's, at their bytes
+// in the All body, with no room to append into it; Reuse, when it keeps
+// the previous body, points the snapshot's CRNs at that one.
+func TestBuildSharesTheBody(t *testing.T) {
+	var crns []CRN
+	for i, score := range []float64{0.2, 0.9, 0.5} {
+		raw := fmt.Sprintf(`{"hash":"h%d","name":"n%d","address":"https://n%d","score":%v,"inactive_since":null}`, i, i, i, score)
+		n := node(t, raw)
+		crns = append(crns, CRN{Hash: n.Hash, Score: n.Score, JSON: Render(nil, &Entry{Node: n})})
+	}
+	own := make([]string, len(crns))
+	for i, c := range crns {
+		own[i] = string(c.JSON)
+	}
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	s := Build(at, crns)
+	for i, c := range crns {
+		if string(c.JSON) != own[i] || !within(c.JSON, s.All.Identity) || cap(c.JSON) != len(c.JSON) {
+			t.Errorf("crn %d: %q (cap %d), in the body %v", i, c.JSON, cap(c.JSON), within(c.JSON, s.All.Identity))
+		}
+		if got := s.CRN(c.Hash); string(got) != own[i] || !within(got, s.All.Identity) {
+			t.Errorf("snapshot's crn %s: %q, in the body %v", c.Hash, got, within(got, s.All.Identity))
+		}
+	}
+	again := Build(at, slices.Clone(crns)).Reuse(s)
+	if &again.All.Identity[0] != &s.All.Identity[0] {
+		t.Fatal("an equal body was not reused")
+	}
+	for _, c := range crns {
+		if got := again.CRN(c.Hash); !within(got, s.All.Identity) || !bytes.Equal(got, c.JSON) {
+			t.Errorf("after Reuse, crn %s: %q, in the body kept %v", c.Hash, got, within(got, s.All.Identity))
 		}
 	}
 }
