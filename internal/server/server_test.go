@@ -217,3 +217,22 @@ func TestDocsPage(t *testing.T) {
 		t.Error("the dashboard's footer does not link the API docs")
 	}
 }
+
+// Each kind of web file is served under its type, whatever the host's
+// type files say.
+func TestPagesContentTypes(t *testing.T) {
+	srv, _ := newTestServer(t)
+	for path, want := range map[string]string{
+		"/dash.js":                   "text/javascript; charset=utf-8",
+		"/style.css":                 "text/css; charset=utf-8",
+		"/docs":                      "text/html; charset=utf-8",
+		"/vendor/swagger-ui/LICENSE": "text/plain; charset=utf-8",
+		"/vendor/swagger-ui/swagger-ui-bundle.js.LICENSE.txt": "text/plain; charset=utf-8",
+		"/vendor/swagger-ui/swagger-ui-bundle.js":             "text/javascript; charset=utf-8",
+	} {
+		resp, _ := get(t, "GET", srv.URL+path, nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want {
+			t.Errorf("%s: %d %q, want %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+		}
+	}
+}
