@@ -56,9 +56,10 @@ func CheckText(b []byte) *TextError {
 	type level struct {
 		object bool
 		index  int
-		key    string
+		key    []byte // as written, quotes included: decoded only for an error's path
 	}
-	var stack []level
+	var room [16]level // answers nest a few levels: no allocation for them
+	stack := room[:0]
 	path := func(levels []level) string {
 		var sb strings.Builder
 		for i, l := range levels {
@@ -66,7 +67,7 @@ func CheckText(b []byte) *TextError {
 				if i > 0 {
 					sb.WriteByte('.')
 				}
-				sb.WriteString(l.key)
+				sb.WriteString(pathKey(l.key))
 			} else {
 				sb.WriteString("[" + strconv.Itoa(l.index) + "]")
 			}
@@ -104,7 +105,7 @@ func CheckText(b []byte) *TextError {
 				return &TextError{Path: path(stack), Problem: problem}
 			}
 			if expectKey && len(stack) > 0 {
-				stack[len(stack)-1].key = pathKey(b[i:end])
+				stack[len(stack)-1].key = b[i:end]
 				expectKey = false
 			}
 			i = end - 1

@@ -198,3 +198,20 @@ func FuzzSyntax(f *testing.F) {
 		}
 	})
 }
+
+// A valid answer in the shape of /about/usage/system: about forty keys.
+var usageLike = []byte(`{"cpu":{"count":16,"load_average":{"load1":0.5,"load5":0.4,"load15":0.3},"core_frequencies":{"min":1500,"max":3400}},` +
+	`"mem":{"total_kB":65000000,"available_kB":40000000},"disk":{"total_kB":1000000000,"available_kB":500000000},` +
+	`"period":{"start_timestamp":"2026-12-06T10:00:00Z","duration_seconds":60},` +
+	`"properties":{"cpu":{"architecture":"x86_64","vendor":"AuthenticAMD","features":["sev","sev_es"]}},` +
+	`"gpu":{"devices":[{"vendor":"NVIDIA","model":"RTX 4090","device_name":"AD102 [GeForce RTX 4090]","device_class":"0300","pci_host":"01:00.0","device_id":"10de:2684","compatible":true}],` +
+	`"available_devices":[]},"active":true}`)
+
+func BenchmarkCheckText(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if e := CheckText(usageLike); e != nil {
+			b.Fatal(e)
+		}
+	}
+}
