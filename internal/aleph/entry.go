@@ -27,7 +27,13 @@ func ParseNodeKeys(raw json.RawMessage, known map[string]string) (Node, error) {
 	if err := eachMember(raw, func(_, _ []byte) error { members++; return nil }); err != nil {
 		return Node{}, err
 	}
-	var values bytes.Buffer
+	values := scratchBuffers.Get().(*bytes.Buffer) // a scratch buffer: the values are copied out below
+	defer func() {
+		if values.Cap() <= 64<<10 {
+			values.Reset()
+			scratchBuffers.Put(values)
+		}
+	}()
 	values.Grow(len(raw)) // compacted values never exceed the entry: no regrowth below
 	type span struct{ start, end int }
 	spans := make([]span, 0, members)
@@ -39,7 +45,7 @@ func ParseNodeKeys(raw json.RawMessage, known map[string]string) (Node, error) {
 			return err
 		}
 		start := values.Len()
-		if err := json.Compact(&values, v); err != nil {
+		if err := json.Compact(values, v); err != nil {
 			return err
 		}
 		if i := n.find(key, index); i >= 0 {
@@ -62,7 +68,9 @@ func ParseNodeKeys(raw json.RawMessage, known map[string]string) (Node, error) {
 	if err != nil {
 		return Node{}, err
 	}
-	b := values.Bytes()
+	// The values are kept as long as the node is listed: cut to their
+	// length, not the entry's (keys, spaces) the buffer was grown to.
+	b := bytes.Clone(values.Bytes())
 	for i, s := range spans {
 		n.Fields[i].Value = b[s.start:s.end:s.end]
 	}

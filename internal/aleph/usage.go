@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -276,16 +277,28 @@ func wholeToInt(v any) any {
 	return v
 }
 
+// encode writes v as JSON, HTML characters as they are, into a buffer
+// reused across calls, and returns a copy of exactly its length: what it
+// returns is kept (a node's answer, until the next), and a buffer grown
+// by doubling would keep up to half again as much.
 func encode(v any) json.RawMessage {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := scratchBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			scratchBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only values decoded from JSON reach here; they always encode.
 		panic("aleph: re-encoding decoded JSON: " + err.Error())
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	return bytes.Clone(bytes.TrimRight(buf.Bytes(), "\n"))
 }
+
+var scratchBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func describe(v any) string {
 	switch t := v.(type) {
