@@ -1,12 +1,17 @@
 package refresh
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	rtmetrics "runtime/metrics"
 	"testing"
 	"time"
 	"unsafe"
 
+	"nodelist/internal/aleph"
+	"nodelist/internal/config"
 	"nodelist/internal/simfleet"
 )
 
@@ -61,5 +66,36 @@ func TestRenderedSharesThePublishedBody(t *testing.T) {
 		if n == 0 || shared != n {
 			t.Errorf("round %d: %d of %d nodes' CRNs in the published body", round+1, shared, n)
 		}
+	}
+}
+
+// The aggregate is kept compressed and given back as it was fetched.
+func TestRegistryKeptAsFetched(t *testing.T) {
+	f := startFleet(t, simfleet.Options{Nodes: 30, Seed: 4})
+	r := newRefresher(t, f, 2*time.Second, nil)
+	if r.Registry() != nil {
+		t.Fatal("a registry before the first round")
+	}
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(f.APIURL() + aleph.RegistryPath(config.DefaultRegistryAddress))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Registry()
+	if !bytes.Equal(got, want) {
+		t.Errorf("Registry() gave %d bytes, the API %d", len(got), len(want))
+	}
+	r.mu.Lock()
+	kept := len(r.registryGz)
+	r.mu.Unlock()
+	if kept == 0 || kept >= len(want)/2 {
+		t.Errorf("%d bytes kept for a %d-byte aggregate", kept, len(want))
 	}
 }

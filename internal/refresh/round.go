@@ -275,7 +275,7 @@ func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger, p *plan
 	}
 	sum := sha256.Sum256(resp.Body)
 	r.mu.Lock()
-	same := sum == r.registrySum && r.registryRaw != nil
+	same := sum == r.registrySum && r.registryGz != nil
 	r.mu.Unlock()
 	if same {
 		return nil
@@ -291,9 +291,10 @@ func (r *Refresher) fetchRegistry(ctx context.Context, log *slog.Logger, p *plan
 		log.Warn("registry entries refused; listed with their error", "refused", refused,
 			"max_bytes", aleph.MaxEntryBytes, "max_depth", aleph.MaxEntryDepth)
 	}
+	gz := keepRegistry(resp.Body)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.registryRaw, r.registrySum = resp.Body, sum
+	r.registryGz, r.registrySum = gz, sum
 	next := make(map[string]*nodeState, len(nodes))
 	order := make([]*nodeState, 0, len(nodes))
 	for _, n := range nodes {

@@ -20,7 +20,7 @@ func (r *Refresher) Seed(lastRefresh time.Time, body []byte) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 	r.mu.Lock()
-	if r.registryRaw == nil && len(r.order) == 0 {
+	if r.registryGz == nil && len(r.order) == 0 {
 		r.nodes, r.order = states, order
 		r.lastRefresh = lastRefresh
 		r.dirty = true
