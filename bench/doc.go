@@ -15,8 +15,11 @@
 // set beside the least a Go program spends on it. With https in
 // --schemes the fleet's nodes serve TLS with a CA made at its start,
 // which the service and the reference client trust through SSL_CERT_FILE.
-// Memory at rest is broken down from runtime/metrics (after a forced GC,
-// through a debug hook built into the measured binary) and /proc.
+// Memory at rest is read between rounds, 2 s (or half the idle time, if
+// shorter) after the end the service reports for round 10, and again
+// after the next round if one started before the reading; it is broken
+// down from runtime/metrics (after a forced GC, through a debug hook
+// built into the measured binary) and /proc.
 //
 // It is a measuring tool: it asserts nothing and is not run by go test,
 // apart from the unit tests of its parsing.

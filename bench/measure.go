@@ -255,33 +255,10 @@ func measureFleet(ctx context.Context, o options, n int, scheme string, bin bina
 		target = t.Round // no load: what the rounds left, without waiting for ten
 	}
 	logf("waiting for round %d to finish (memory)", target)
-	if _, err := waitIdle(ctx, base, target, slowPoll, 20*limit); err != nil {
+	if target, err = readAtRest(ctx, base, svc.pid(), target, interval, limit, res, logf); err != nil {
 		return nil, err
-	}
-	// If a later round runs by now, its end opens the idle time instead.
-	if t, err = getTask(ctx, base); err != nil {
-		return nil, err
-	}
-	if t.Running {
-		if _, err := waitIdle(ctx, base, t.Round, slowPoll, limit); err != nil {
-			return nil, err
-		}
-		target = t.Round
 	}
 	res.RoundsAtRSS = target
-	// At rest is between rounds, not the instant a round is seen to end:
-	// the round's goroutine still hands its report to the history store
-	// and may return memory after its status says finished. VmRSS and its
-	// parts are read together, before the hook's collection.
-	if err := sleepUntil(ctx, time.Now().Add(restDelay)); err != nil {
-		return nil, err
-	}
-	if res.RSSNow, err = currentRSS(svc.pid()); err != nil {
-		return nil, err
-	}
-	if res.RSSParts, err = readRSSParts(svc.pid()); err != nil {
-		return nil, err
-	}
 	if res.Heap, err = getHeap(ctx, debugBase); err != nil {
 		return nil, err
 	}
@@ -408,10 +385,56 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 // window's edges within the idle time between rounds.
 const slowPoll = 200 * time.Millisecond
 
-// restDelay is how long after a round's end memory at rest is read: well
-// inside the idle time before the next round (the interval is the
-// timeout plus 5 s).
+// restDelay is how long after a round's end memory at rest is read, at
+// most: the round's goroutine still hands its report to the history store
+// and may return memory after its status says finished. It is cut to half
+// the idle time when that is shorter (rounds held by hung nodes leave
+// 2.5 s of a 15 s interval).
 const restDelay = 2 * time.Second
+
+// readAtRest reads VmRSS and its parts into res between rounds: restDelay
+// (or half the idle time) after round target ends, counted from the end
+// the service reports, not from when the bench saw it. A reading a round
+// has started into is not at rest: it is taken again after that round,
+// up to three times. It returns the round the reading followed.
+func readAtRest(ctx context.Context, base string, pid int, target uint64, interval, limit time.Duration, res *fleetResult, logf func(string, ...any)) (uint64, error) {
+	for try := 1; ; try++ {
+		t, err := waitIdle(ctx, base, target, slowPoll, 20*limit)
+		if err != nil {
+			return 0, err
+		}
+		if t.Running {
+			// A later round runs by now: its end opens the idle time.
+			if t, err = waitIdle(ctx, base, t.Round, slowPoll, limit); err != nil {
+				return 0, err
+			}
+		}
+		target = t.Round
+		took := seconds(t.Duration)
+		delay := min(restDelay, (interval-took)/2)
+		if err := sleepUntil(ctx, t.startedAt().Add(took+delay)); err != nil {
+			return 0, err
+		}
+		if res.RSSNow, err = currentRSS(pid); err != nil {
+			return 0, err
+		}
+		if res.RSSParts, err = readRSSParts(pid); err != nil {
+			return 0, err
+		}
+		after, err := getTask(ctx, base)
+		if err != nil {
+			return 0, err
+		}
+		if after.Round == target && !after.Running {
+			return target, nil
+		}
+		if try == 3 {
+			return 0, fmt.Errorf("memory at rest: round %d started before the reading, three times", after.Round)
+		}
+		logf("memory at rest: round %d started before the reading; again after it", after.Round)
+		target = after.Round
+	}
+}
 
 func seconds(f *float64) time.Duration {
 	if f == nil {
