@@ -90,20 +90,10 @@ func TestNotifyDownAndRecovered(t *testing.T) {
 	a, b := newHookReceiver(t), newHookReceiver(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"serve", "--listen", addr, "--api-url", fleet.APIURL(), "--allow-private-targets",
-			"--refresh-interval", "1s", "--timeout", "1s", "--db", "sqlite:" + filepath.Join(t.TempDir(), "n.db"),
-			"--notify-url", a.srv.URL, "--notify-url", b.srv.URL + "/second", "--notify-after", "2", "--node-metrics"}, io.Discard, &logs)
-	}()
-	defer func() {
-		cancel()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, logs.String())
-		}
-	}()
+	_, stop := serveInBackground(t, "--listen", addr, "--api-url", fleet.APIURL(), "--allow-private-targets",
+		"--refresh-interval", "1s", "--timeout", "1s", "--db", "sqlite:"+filepath.Join(t.TempDir(), "n.db"),
+		"--notify-url", a.srv.URL, "--notify-url", b.srv.URL+"/second", "--notify-after", "2", "--node-metrics")
+	defer stop()
 	node := fleet.Nodes()[2]
 	waitFor(t, "two rounds", 20*time.Second, func() bool { return roundOf(base) >= 2 })
 	fleet.SetKind(node.Index, simfleet.KindFailing)
@@ -170,19 +160,9 @@ func TestNotifyOutageAndReceiverDown(t *testing.T) {
 	h := newHookReceiver(t)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"serve", "--listen", addr, "--api-url", fleet.APIURL(), "--allow-private-targets",
-			"--refresh-interval", "1s", "--timeout", "1s", "--db", "none", "--notify-url", h.srv.URL, "--notify-after", "1"}, io.Discard, &logs)
-	}()
-	defer func() {
-		cancel()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, logs.String())
-		}
-	}()
+	_, stop := serveInBackground(t, "--listen", addr, "--api-url", fleet.APIURL(), "--allow-private-targets",
+		"--refresh-interval", "1s", "--timeout", "1s", "--db", "none", "--notify-url", h.srv.URL, "--notify-after", "1")
+	defer stop()
 	waitFor(t, "two rounds", 20*time.Second, func() bool { return roundOf(base) >= 2 })
 	h.setFailing(true)
 	for i := range 5 {

@@ -36,6 +36,23 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// serveInBackground runs the service with args (after "serve") until the
+// returned stop is called, which then checks it exited with 0, its logs
+// in the error otherwise.
+func serveInBackground(t *testing.T, args ...string) (logs *syncBuffer, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = new(syncBuffer)
+	exited := make(chan int, 1)
+	go func() { exited <- run(ctx, append([]string{"serve"}, args...), io.Discard, logs) }()
+	return logs, func() {
+		cancel()
+		if code := <-exited; code != 0 {
+			t.Errorf("serve exited with %d:\n%s", code, logs.String())
+		}
+	}
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
@@ -127,19 +144,9 @@ func TestReloadRunningService(t *testing.T) {
 	const closed = "allow-private-targets: true\nrefresh-interval: 1s\nlog-level: debug\nforbidden-hosts: [127.0.0.1]\n"
 	write(open)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"serve", "--config", file, "--listen", addr, "--api-url", f.APIURL(),
-			"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile, "--log-format", "json"}, io.Discard, &logs)
-	}()
-	defer func() {
-		cancel()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, logs.String())
-		}
-	}()
+	logs, stopServe := serveInBackground(t, "--config", file, "--listen", addr, "--api-url", f.APIURL(),
+		"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile, "--log-format", "json")
+	defer stopServe()
 	answered := func(e string) bool { return e == "None" }
 	forbidden := func(e string) bool { return strings.HasPrefix(e, "invalid_address: host 127.0.0.1 is forbidden") }
 	waitFor(t, "every node answered", 20*time.Second, func() bool { return all(configErrors(base), 6, answered) })

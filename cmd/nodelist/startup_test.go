@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -145,19 +144,9 @@ func TestReloadRefusesUnreadableConfigFile(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	exited := make(chan int, 1)
-	go func() {
-		exited <- run(ctx, []string{"serve", "--config", file, "--listen", addr, "--api-url", f.APIURL(),
-			"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile}, io.Discard, &logs)
-	}()
-	defer func() {
-		cancel()
-		if code := <-exited; code != 0 {
-			t.Errorf("serve exited with %d:\n%s", code, logs.String())
-		}
-	}()
+	_, stop := serveInBackground(t, "--config", file, "--listen", addr, "--api-url", f.APIURL(),
+		"--db", "none", "--reload-endpoint", "--admin-token-file", tokenFile)
+	defer stop()
 	waitFor(t, "every node answered", 20*time.Second, func() bool {
 		return all(configErrors(base), 3, func(e string) bool { return e == "None" })
 	})
