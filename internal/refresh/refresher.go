@@ -200,15 +200,19 @@ func (r *Refresher) Registry() []byte {
 	if gz == nil {
 		return nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	raw, err := gunzip(gz)
 	if err != nil {
 		panic("refresh: the registry kept is not gzip: " + err.Error()) // written by keepRegistry
 	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		panic("refresh: the registry kept is not gzip: " + err.Error())
-	}
 	return raw
+}
+
+func gunzip(gz []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 // keepRegistry returns raw gzipped: the aggregate is kept for the debug

@@ -90,7 +90,7 @@ func (s *Snapshot) Reuse(prev *Snapshot) *Snapshot {
 			same++
 		}
 	}
-	if same > 0 {
+	if s.All.enc == prev.All.enc {
 		s.point() // the CRNs point into the body kept, not the one dropped
 	}
 	if same == 2 {
