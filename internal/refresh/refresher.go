@@ -66,7 +66,7 @@ func New(opts Options) *Refresher {
 		r.short = opts.Client.WithTimeout(opts.ShortTimeout)
 	}
 	if opts.Holder.Load() == nil {
-		opts.Holder.Store(snapshot.Build(time.Time{}, nil))
+		opts.Holder.Store(snapshot.Empty())
 	}
 	return r
 }

@@ -79,6 +79,16 @@ func Build(lastRefresh time.Time, crns []CRN) *Snapshot {
 	return s
 }
 
+// Empty is the snapshot served before any round: no CRN, no last
+// refresh, and built at the Unix epoch rather than when the process
+// started, so that replicas started a second apart serve it with one
+// Last-Modified, as they do its one ETag.
+func Empty() *Snapshot {
+	s := Build(time.Time{}, nil)
+	s.Built = time.Unix(0, 0).UTC()
+	return s
+}
+
 // assemble joins CRNs already in score order into a snapshot.
 func assemble(lastRefresh time.Time, sorted []CRN) *Snapshot {
 	s := &Snapshot{LastRefresh: lastRefresh, Built: time.Now(), crns: sorted}
